@@ -1,0 +1,325 @@
+// squeue, sinfo, scontrol and scancel: read the controller's published view over REST and render
+// it in Slurm's formats (compat/slurm), or ask it to change jobs.
+#include <cstdio>
+#include <ctime>
+
+#include "cli/cli.h"
+#include "common/strings.h"
+#include "compat/slurm/scontrol_show.h"
+#include "compat/slurm/sinfo_format.h"
+#include "compat/slurm/squeue_format.h"
+#include "rpc/convert.h"
+
+namespace sluice::cli {
+
+namespace m = core::model;
+
+namespace {
+
+std::vector<std::string> CommaList(const std::string& s) {
+  std::vector<std::string> out;
+  for (auto& part : str::Split(s, ',')) {
+    if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
+
+Status ParseJobIds(const std::vector<std::string>& words, std::vector<uint32_t>* ids) {
+  for (const auto& w : words) {
+    for (const auto& part : CommaList(w)) {
+      uint64_t v = 0;
+      if (!str::ParseUint(part, &v) || v == 0 || v > UINT32_MAX) {
+        return InvalidArgument("Invalid job id " + part);
+      }
+      ids->push_back(static_cast<uint32_t>(v));
+    }
+  }
+  return Status::Ok();
+}
+
+// Fills `filter` from the state names in `list`; "all" clears the filter and sets *all.
+Status ParseStates(const std::string& list, v1::JobFilter* filter, bool* all) {
+  for (const auto& s : CommaList(list)) {
+    if (str::ToLower(s) == "all") {
+      *all = true;
+      continue;
+    }
+    auto state = m::ParseJobState(s);
+    if (!state) return InvalidArgument("Invalid job state specified: " + s);
+    filter->add_states(rpc::ToProto(*state));
+  }
+  if (*all) filter->clear_states();
+  return Status::Ok();
+}
+
+std::vector<m::JobPtr> ToJobs(const google::protobuf::RepeatedPtrField<v1::Job>& pbs) {
+  std::vector<m::JobPtr> jobs;
+  jobs.reserve(pbs.size());
+  for (const auto& pb : pbs) jobs.push_back(std::make_shared<m::Job>(rpc::FromProto(pb)));
+  return jobs;
+}
+
+}  // namespace
+
+int Squeue(const Args& args) {
+  auto parsed = ParseOptions("squeue", args,
+                             {{"user", 'u', true},
+                              {"jobs", 'j', true},
+                              {"states", 't', true},
+                              {"partition", 'p', true},
+                              {"name", 'n', true},
+                              {"noheader", 'h', false},
+                              {"format", 'o', true},
+                              {"long", 'l', false},
+                              {"me", 0, false},
+                              {"help", 0, false}});
+  if (!parsed.ok()) return Report("squeue", parsed.status());
+  if (parsed->Has("help")) {
+    printf("Usage: squeue [-u users] [-j jobs] [-t states] [-p partitions] [-n names] [-h] "
+           "[-o format] [-l]\n");
+    return 0;
+  }
+  v1::ListJobsRequest req;
+  v1::JobFilter* filter = req.mutable_filter();
+  for (const auto& u : CommaList(parsed->Value("user"))) filter->add_users(u);
+  if (parsed->Has("me")) filter->add_users(CurrentUser().name);
+  for (const auto& p : CommaList(parsed->Value("partition"))) filter->add_partitions(p);
+  for (const auto& n : CommaList(parsed->Value("name"))) filter->add_names(n);
+  std::vector<uint32_t> ids;
+  std::vector<std::string> id_words;
+  if (parsed->Has("jobs")) id_words.push_back(parsed->Value("jobs"));
+  if (Status st = ParseJobIds(id_words, &ids); !st.ok()) return Report("squeue", st);
+  for (auto id : ids) filter->add_job_ids(id);
+  bool all = false;
+  if (Status st = ParseStates(parsed->Value("states"), filter, &all); !st.ok()) {
+    return Report("squeue", st);
+  }
+  // Slurm shows a job named with -j whatever its state.
+  req.set_include_finished(all || !ids.empty());
+
+  auto client = Connect();
+  if (!client.ok()) return Report("squeue", client.status());
+  v1::ListJobsResponse resp;
+  if (Status st = client->Call("POST", "/api/v1/jobs:list", &req, &resp); !st.ok()) {
+    return Report("squeue", st);
+  }
+  auto jobs = ToJobs(resp.jobs());
+  compat::slurm::SortForSqueue(&jobs);
+  std::string format = parsed->Value("format");
+  if (format.empty() && parsed->Has("long")) {
+    format = std::string(compat::slurm::SqueueLongFormat());
+    if (!parsed->Has("noheader")) {
+      time_t now = resp.now();
+      char line[64];
+      tm t{};
+      localtime_r(&now, &t);
+      strftime(line, sizeof line, "%a %b %e %H:%M:%S %Y", &t);
+      printf("%s\n", line);
+    }
+  }
+  auto out = compat::slurm::FormatSqueue(jobs, format, !parsed->Has("noheader"), resp.now());
+  if (!out.ok()) return Report("squeue", out.status());
+  fwrite(out->data(), 1, out->size(), stdout);
+  return 0;
+}
+
+int Sinfo(const Args& args) {
+  auto parsed = ParseOptions("sinfo", args,
+                             {{"Node", 'N', false},
+                              {"noheader", 'h', false},
+                              {"partition", 'p', true},
+                              {"help", 0, false}});
+  if (!parsed.ok()) return Report("sinfo", parsed.status());
+  if (parsed->Has("help")) {
+    printf("Usage: sinfo [-N] [-h] [-p partitions]\n");
+    return 0;
+  }
+  auto client = Connect();
+  if (!client.ok()) return Report("sinfo", client.status());
+  v1::ListPartitionsResponse parts;
+  v1::ListNodesResponse nodes;
+  if (Status st = client->Call("GET", "/api/v1/partitions", nullptr, &parts); !st.ok()) {
+    return Report("sinfo", st);
+  }
+  if (Status st = client->Call("GET", "/api/v1/nodes", nullptr, &nodes); !st.ok()) {
+    return Report("sinfo", st);
+  }
+  const auto wanted = CommaList(parsed->Value("partition"));
+  std::vector<m::PartitionPtr> partitions;
+  for (const auto& p : parts.partitions()) {
+    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), p.name()) == wanted.end()) {
+      continue;
+    }
+    partitions.push_back(std::make_shared<m::Partition>(rpc::FromProto(p)));
+  }
+  std::vector<m::NodePtr> node_list;
+  for (const auto& n : nodes.nodes()) {
+    node_list.push_back(std::make_shared<m::Node>(rpc::FromProto(n)));
+  }
+  const bool header = !parsed->Has("noheader");
+  std::string out = parsed->Has("Node")
+                        ? compat::slurm::FormatSinfoNodes(partitions, node_list, header)
+                        : compat::slurm::FormatSinfo(partitions, node_list, header);
+  fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+int Scancel(const Args& args) {
+  auto parsed = ParseOptions("scancel", args,
+                             {{"user", 'u', true},
+                              {"name", 'n', true},
+                              {"state", 't', true},
+                              {"partition", 'p', true},
+                              {"me", 0, false},
+                              {"help", 0, false}});
+  if (!parsed.ok()) return Report("scancel", parsed.status());
+  if (parsed->Has("help")) {
+    printf("Usage: scancel [-u user] [-n name] [-t state] [-p partition] [job_id...]\n");
+    return 0;
+  }
+  v1::CancelJobsRequest req;
+  v1::JobFilter* filter = req.mutable_filter();
+  std::vector<uint32_t> ids;
+  if (Status st = ParseJobIds(parsed->positional, &ids); !st.ok()) return Report("scancel", st);
+  for (auto id : ids) filter->add_job_ids(id);
+  for (const auto& u : CommaList(parsed->Value("user"))) filter->add_users(u);
+  if (parsed->Has("me")) filter->add_users(CurrentUser().name);
+  for (const auto& n : CommaList(parsed->Value("name"))) filter->add_names(n);
+  for (const auto& p : CommaList(parsed->Value("partition"))) filter->add_partitions(p);
+  bool all = false;
+  if (Status st = ParseStates(parsed->Value("state"), filter, &all); !st.ok()) {
+    return Report("scancel", st);
+  }
+  if (ids.empty() && filter->users_size() == 0 && filter->names_size() == 0 &&
+      filter->partitions_size() == 0 && filter->states_size() == 0) {
+    return Report("scancel", InvalidArgument("No job identification provided"));
+  }
+  req.set_requested_by(CurrentUser().name);
+  auto client = Connect();
+  if (!client.ok()) return Report("scancel", client.status());
+  v1::CancelJobsResponse resp;
+  Status st = client->Call("POST", "/api/v1/jobs:cancel", &req, &resp);
+  if (!st.ok()) {
+    // One line per job the controller could not cancel, as Slurm prints them.
+    for (const auto& line : str::Split(st.message(), '\n')) {
+      fprintf(stderr, "scancel: error: %s\n", line.c_str());
+    }
+    return ExitCode(st.code());
+  }
+  return 0;
+}
+
+int Scontrol(const Args& args) {
+  bool one_liner = false;
+  Args words;
+  for (const auto& a : args) {
+    if (a == "-o" || a == "--oneliner") one_liner = true;
+    else words.push_back(a);
+  }
+  if (words.empty() || words[0] == "-h" || words[0] == "--help") {
+    printf("Usage: scontrol [-o] show job|node|partition [NAME]\n"
+           "       scontrol hold|release JOBID...\n");
+    return words.empty() ? 1 : 0;
+  }
+  auto client = Connect();
+  if (!client.ok()) return Report("scontrol", client.status());
+  const std::string verb = str::ToLower(words[0]);
+  if (verb == "hold" || verb == "release") {
+    std::vector<uint32_t> ids;
+    if (Status st = ParseJobIds(Args(words.begin() + 1, words.end()), &ids); !st.ok()) {
+      return Report("scontrol", st);
+    }
+    if (ids.empty()) return Report("scontrol", InvalidArgument("Invalid job id specified"));
+    Status st;
+    if (verb == "hold") {
+      v1::HoldJobsRequest req;
+      v1::HoldJobsResponse resp;
+      for (auto id : ids) req.add_job_ids(id);
+      st = client->Call("POST", "/api/v1/jobs:hold", &req, &resp);
+    } else {
+      v1::ReleaseJobsRequest req;
+      v1::ReleaseJobsResponse resp;
+      for (auto id : ids) req.add_job_ids(id);
+      st = client->Call("POST", "/api/v1/jobs:release", &req, &resp);
+    }
+    return Report("scontrol", st);
+  }
+  if (verb != "show" || words.size() < 2) {
+    return Report("scontrol", InvalidArgument("invalid keyword: " + words[0]));
+  }
+  std::string entity = str::ToLower(words[1]);
+  if (entity == "jobs") entity = "job";
+  if (entity == "nodes") entity = "node";
+  if (entity == "partitions") entity = "partition";
+  const std::string name = words.size() > 2 ? words[2] : "";
+  std::string out;
+  if (entity == "job") {
+    v1::ListJobsRequest req;
+    req.set_include_finished(true);
+    if (!name.empty()) {
+      std::vector<uint32_t> ids;
+      if (Status st = ParseJobIds({name}, &ids); !st.ok()) return Report("scontrol", st);
+      for (auto id : ids) req.mutable_filter()->add_job_ids(id);
+    }
+    v1::ListJobsResponse resp;
+    if (Status st = client->Call("POST", "/api/v1/jobs:list", &req, &resp); !st.ok()) {
+      return Report("scontrol", st);
+    }
+    if (resp.jobs_size() == 0) {
+      if (!name.empty()) {
+        fprintf(stderr, "slurm_load_jobs error: Invalid job id specified\n");
+        return 1;
+      }
+      printf("No jobs in the system\n");
+      return 0;
+    }
+    for (const auto& job : ToJobs(resp.jobs())) {
+      out += compat::slurm::ShowJob(*job, one_liner, resp.now());
+    }
+  } else if (entity == "node") {
+    v1::ListNodesResponse resp;
+    if (Status st = client->Call("GET", "/api/v1/nodes", nullptr, &resp); !st.ok()) {
+      return Report("scontrol", st);
+    }
+    bool any = false;
+    for (const auto& n : resp.nodes()) {
+      if (!name.empty() && n.name() != name) continue;
+      any = true;
+      out += compat::slurm::ShowNode(rpc::FromProto(n), one_liner);
+    }
+    if (!any) {
+      fprintf(stderr, "Node %s not found\n", name.c_str());
+      return 1;
+    }
+  } else if (entity == "partition") {
+    v1::ListPartitionsResponse parts;
+    v1::ListNodesResponse nodes;
+    if (Status st = client->Call("GET", "/api/v1/partitions", nullptr, &parts); !st.ok()) {
+      return Report("scontrol", st);
+    }
+    if (Status st = client->Call("GET", "/api/v1/nodes", nullptr, &nodes); !st.ok()) {
+      return Report("scontrol", st);
+    }
+    std::vector<m::NodePtr> node_list;
+    for (const auto& n : nodes.nodes()) {
+      node_list.push_back(std::make_shared<m::Node>(rpc::FromProto(n)));
+    }
+    bool any = false;
+    for (const auto& p : parts.partitions()) {
+      if (!name.empty() && p.name() != name) continue;
+      any = true;
+      out += compat::slurm::ShowPartition(rpc::FromProto(p), node_list, one_liner);
+    }
+    if (!any) {
+      fprintf(stderr, "Partition %s not found\n", name.c_str());
+      return 1;
+    }
+  } else {
+    return Report("scontrol", InvalidArgument("invalid entity: " + words[1] +
+                                              " (use job, node or partition)"));
+  }
+  fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,667 @@
+#include "core/cluster/cluster_state.h"
+
+#include <algorithm>
+#include <csignal>
+
+namespace sluice::core::cluster {
+
+using model::Job;
+using model::JobPtr;
+using model::JobState;
+using model::Node;
+using model::NodeAllocation;
+using model::Partition;
+using model::Reason;
+
+namespace {
+// priority/basic: the first job gets Slurm's 4294901759 and each later one one less.
+constexpr uint32_t kBasePriority = 0xFFFF0000u;
+
+uint32_t BasicPriority(JobId id) { return id < kBasePriority ? kBasePriority - id : 1; }
+
+template <typename T>
+bool Contains(const std::vector<T>& v, const T& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+}  // namespace
+
+bool JobFilter::Matches(const Job& job) const {
+  if (!ids.empty() && !Contains(ids, job.id)) return false;
+  if (!users.empty() && !Contains(users, job.spec->user)) return false;
+  if (!names.empty() && !Contains(names, job.spec->name)) return false;
+  if (!states.empty() && !Contains(states, job.state)) return false;
+  if (!partitions.empty() && !Contains(partitions, job.partition)) return false;
+  return true;
+}
+
+model::JobPtr ClusterView::FindJob(JobId id) const {
+  auto it = std::lower_bound(jobs.begin(), jobs.end(), id,
+                             [](const JobPtr& j, JobId v) { return j->id < v; });
+  return it != jobs.end() && (*it)->id == id ? *it : nullptr;
+}
+
+model::NodePtr ClusterView::FindNode(const std::string& name) const {
+  for (const auto& n : nodes) {
+    if (n->name == name) return n;
+  }
+  return nullptr;
+}
+
+model::PartitionPtr ClusterView::FindPartition(const std::string& name) const {
+  for (const auto& p : partitions) {
+    if (p->name == name) return p;
+  }
+  return nullptr;
+}
+
+// A job's request in allocation terms.
+struct ClusterState::Shape {
+  uint32_t tasks = 1;
+  uint32_t nodes = 0;  // 0: as few as fit
+  uint32_t cpus_per_task = 1;
+  uint64_t mem_per_node_mb = 0;  // used when set
+  uint64_t mem_per_cpu_mb = 0;   // else this times the CPUs on each node
+};
+
+ClusterState::ClusterState(ClusterConfig config)
+    : config_(std::move(config)), next_job_id_(std::max<JobId>(config_.first_job_id, 1)) {
+  for (const auto& nc : config_.nodes) {
+    auto node = std::make_shared<Node>();
+    node->name = nc.name;
+    node->cpus = nc.cpus;
+    node->sockets = nc.sockets;
+    node->cores_per_socket = nc.cores_per_socket;
+    node->threads_per_core = nc.threads_per_core;
+    node->memory_mb = nc.memory_mb;
+    for (const auto& p : config_.partitions) {
+      if (Contains(p.nodes, nc.name)) node->partitions.push_back(p.name);
+    }
+    node_order_.push_back(nc.name);
+    nodes_[nc.name] = std::move(node);
+  }
+  for (const auto& p : config_.partitions) partitions_.push_back(std::make_shared<Partition>(p));
+}
+
+void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_nodes,
+                           JobId next_job_id, UnixTime now) {
+  for (auto& n : dynamic_nodes) {
+    if (nodes_.count(n.name) > 0) continue;
+    n.alloc_cpus = 0;
+    n.alloc_memory_mb = 0;
+    node_order_.push_back(n.name);
+    for (auto& p : partitions_) {
+      if (p->nodes_expr == "ALL" && !Contains(p->nodes, n.name)) {
+        auto copy = std::make_shared<Partition>(*p);
+        copy->nodes.push_back(n.name);
+        p = copy;
+      }
+    }
+    nodes_[n.name] = std::make_shared<Node>(std::move(n));
+  }
+  for (auto& [name, node] : nodes_) {
+    auto copy = std::make_shared<Node>(*node);
+    copy->responding = false;
+    copy->last_seen = now;
+    node = copy;
+  }
+  for (auto& j : jobs) {
+    const JobId id = j.id;
+    if (j.state == JobState::kPending) pending_.insert(id);
+    if (j.state == JobState::kRunning || j.state == JobState::kCompleting) {
+      Allocate(j.allocation, /*release=*/false);
+      if (!j.allocation.empty()) jobs_on_node_[j.allocation.front().node].insert(id);
+    }
+    if (model::IsFinished(j.state)) finished_.emplace_back(j.end_time, id);
+    jobs_[id] = std::make_shared<Job>(std::move(j));
+  }
+  std::sort(finished_.begin(), finished_.end());
+  next_job_id_ = std::max(next_job_id_, next_job_id);
+  dirty_nodes_.clear();
+  needs_schedule_ = true;
+}
+
+Reply ClusterState::Apply(const Command& command, UnixTime now, std::vector<Effect>* effects) {
+  struct Visitor {
+    ClusterState& s;
+    UnixTime now;
+    std::vector<Effect>* effects;
+    Reply operator()(const cmd::Submit& c) { return s.Submit(c, now); }
+    Reply operator()(const cmd::Cancel& c) { return s.Cancel(c, now, effects); }
+    Reply operator()(const cmd::Hold& c) { return s.Hold(c.ids, true); }
+    Reply operator()(const cmd::Release& c) { return s.Hold(c.ids, false); }
+    Reply operator()(const cmd::RegisterNode& c) { return s.RegisterNode(c, now, effects); }
+    Reply operator()(const cmd::NodeConnected& c) {
+      s.SetResponding(c.node, true, now);
+      return {};
+    }
+    Reply operator()(const cmd::NodeDisconnected& c) {
+      s.SetResponding(c.node, false, now);
+      return {};
+    }
+    Reply operator()(const cmd::NodeHeartbeat& c) {
+      if (s.nodes_.count(c.node) > 0 && !s.nodes_[c.node]->responding) {
+        s.SetResponding(c.node, true, now);
+      }
+      return {};
+    }
+    Reply operator()(const cmd::JobEnded& c) {
+      s.JobEnded(c.node, c.end, now, effects);
+      return {};
+    }
+    Reply operator()(const cmd::Tick&) {
+      s.Tick(now);
+      return {};
+    }
+  };
+  return std::visit(Visitor{*this, now, effects}, command);
+}
+
+const Partition* ClusterState::FindPartition(const std::string& name) const {
+  for (const auto& p : partitions_) {
+    if (name.empty() ? p->is_default : p->name == name) return p.get();
+  }
+  return nullptr;
+}
+
+ClusterState::Shape ClusterState::ShapeOf(const model::JobSpec& spec,
+                                          const Partition& partition) const {
+  Shape s;
+  s.nodes = spec.num_nodes;
+  s.tasks = spec.num_tasks > 0 ? spec.num_tasks : std::max<uint32_t>(spec.num_nodes, 1);
+  s.cpus_per_task = std::max<uint32_t>(spec.cpus_per_task, 1);
+  s.mem_per_node_mb = spec.mem_per_node_mb;
+  s.mem_per_cpu_mb = spec.mem_per_cpu_mb;
+  if (s.mem_per_node_mb == 0 && s.mem_per_cpu_mb == 0) {
+    s.mem_per_cpu_mb = partition.def_mem_per_cpu_mb > 0 ? partition.def_mem_per_cpu_mb
+                                                         : config_.def_mem_per_cpu_mb;
+  }
+  return s;
+}
+
+bool ClusterState::Fit(const Shape& shape, const Partition& partition, bool empty,
+                       std::vector<NodeAllocation>* out) const {
+  struct Candidate {
+    const Node* node;
+    uint32_t tasks;  // how many of the job's tasks this node can take
+    uint64_t mem_per_cpu;
+  };
+  std::vector<Candidate> candidates;
+  for (const auto& name : partition.nodes) {
+    auto it = nodes_.find(name);
+    if (it == nodes_.end()) continue;
+    const Node& n = *it->second;
+    if (!empty && !n.Usable()) continue;
+    const uint32_t cpus = empty ? n.cpus : n.FreeCpus();
+    const uint64_t mem = empty ? n.memory_mb : n.FreeMemoryMb();
+    uint32_t tasks = cpus / shape.cpus_per_task;
+    // Without any memory default, a job is charged the node's memory per CPU, as a fair share.
+    uint64_t mem_per_cpu = shape.mem_per_cpu_mb;
+    if (shape.mem_per_node_mb == 0 && mem_per_cpu == 0) {
+      mem_per_cpu = n.cpus > 0 ? n.memory_mb / n.cpus : 0;
+    }
+    if (shape.mem_per_node_mb > 0) {
+      if (mem < shape.mem_per_node_mb) tasks = 0;
+    } else if (mem_per_cpu > 0) {
+      tasks = std::min<uint64_t>(tasks, mem / (mem_per_cpu * shape.cpus_per_task));
+    }
+    if (tasks > 0) candidates.push_back({&n, tasks, mem_per_cpu});
+  }
+  std::vector<std::pair<const Candidate*, uint32_t>> chosen;  // candidate, tasks placed
+  if (shape.nodes > 0) {
+    if (candidates.size() < shape.nodes || shape.tasks < shape.nodes) return false;
+    // The nodes with the most room, so the tasks fit; each gets one task, then fill in order.
+    std::vector<const Candidate*> by_room;
+    for (const auto& c : candidates) by_room.push_back(&c);
+    std::stable_sort(by_room.begin(), by_room.end(),
+                     [](const Candidate* a, const Candidate* b) { return a->tasks > b->tasks; });
+    by_room.resize(shape.nodes);
+    std::stable_sort(by_room.begin(), by_room.end(), [&](const Candidate* a, const Candidate* b) {
+      return a - candidates.data() < b - candidates.data();
+    });
+    uint32_t left = shape.tasks - shape.nodes;
+    for (const Candidate* c : by_room) {
+      uint32_t extra = std::min(left, c->tasks - 1);
+      left -= extra;
+      chosen.emplace_back(c, 1 + extra);
+    }
+    if (left > 0) return false;
+  } else {
+    // As few nodes as possible: one node that holds every task, else fill nodes in order.
+    for (const auto& c : candidates) {
+      if (c.tasks >= shape.tasks) {
+        chosen.emplace_back(&c, shape.tasks);
+        break;
+      }
+    }
+    if (chosen.empty()) {
+      uint32_t left = shape.tasks;
+      for (const auto& c : candidates) {
+        if (left == 0) break;
+        uint32_t take = std::min(left, c.tasks);
+        chosen.emplace_back(&c, take);
+        left -= take;
+      }
+      if (left > 0) return false;
+    }
+  }
+  if (out != nullptr) {
+    out->clear();
+    for (const auto& [c, tasks] : chosen) {
+      NodeAllocation a;
+      a.node = c->node->name;
+      a.cpus = tasks * shape.cpus_per_task;
+      a.memory_mb = shape.mem_per_node_mb > 0 ? shape.mem_per_node_mb : a.cpus * c->mem_per_cpu;
+      out->push_back(std::move(a));
+    }
+  }
+  return true;
+}
+
+Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
+  const model::JobSpec& spec = c.spec;
+  const Partition* partition = FindPartition(spec.partition);
+  if (partition == nullptr) {
+    if (spec.partition.empty()) {
+      return {InvalidArgument("No partition specified or system default partition")};
+    }
+    return {InvalidArgument("Invalid partition name specified: " + spec.partition)};
+  }
+  if (spec.num_nodes > 0 && spec.num_tasks > 0 && spec.num_tasks < spec.num_nodes) {
+    return {InvalidArgument("Requested node configuration is not available: " +
+                            std::to_string(spec.num_nodes) + " nodes for only " +
+                            std::to_string(spec.num_tasks) + " tasks")};
+  }
+  if (spec.mem_per_node_mb > 0 && spec.mem_per_cpu_mb > 0) {
+    return {InvalidArgument("--mem and --mem-per-cpu are mutually exclusive")};
+  }
+  Seconds limit = partition->default_time.value_or(partition->max_time);
+  if (spec.time_limit) {
+    if (*spec.time_limit <= 0) return {InvalidArgument("Requested time limit is invalid")};
+    limit = *spec.time_limit;
+  }
+  if (limit > partition->max_time) {
+    return {InvalidArgument(
+        "Requested time limit is invalid (missing or exceeds some limit): exceeds MaxTime of "
+        "partition " + partition->name)};
+  }
+  const Shape shape = ShapeOf(spec, *partition);
+  if (!Fit(shape, *partition, /*empty=*/true, nullptr)) {
+    uint32_t max_cpus = 0;
+    uint64_t max_mem = 0;
+    for (const auto& name : partition->nodes) {
+      auto it = nodes_.find(name);
+      if (it == nodes_.end()) continue;
+      max_cpus = std::max(max_cpus, it->second->cpus);
+      max_mem = std::max(max_mem, it->second->memory_mb);
+    }
+    return {InvalidArgument(
+        "Requested node configuration is not available: " + std::to_string(shape.tasks) +
+        " tasks x " + std::to_string(shape.cpus_per_task) + " CPUs" +
+        (shape.nodes > 0 ? " on " + std::to_string(shape.nodes) + " nodes" : "") +
+        " do not fit partition " + partition->name + " (" +
+        std::to_string(partition->nodes.size()) + " nodes, at most " + std::to_string(max_cpus) +
+        " CPUs and " + std::to_string(max_mem) + " MB each)")};
+  }
+  auto job = std::make_shared<Job>();
+  job->id = next_job_id_++;
+  job->spec = std::make_shared<model::JobSpec>(spec);
+  job->partition = partition->name;
+  job->time_limit = limit;
+  job->submit_time = now;
+  job->held = spec.hold;
+  job->priority = spec.hold ? 0 : BasicPriority(job->id);
+  job->reason = spec.hold ? Reason::kJobHeldUser : Reason::kNone;
+  const JobId id = job->id;
+  jobs_[id] = std::move(job);
+  pending_.insert(id);
+  dirty_jobs_.insert(id);
+  needs_schedule_ = true;
+  Reply r;
+  r.job_ids.push_back(id);
+  return r;
+}
+
+Reply ClusterState::Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effect>* effects) {
+  Reply r;
+  std::vector<JobId> targets;
+  if (!c.filter.ids.empty()) {
+    for (JobId id : c.filter.ids) {
+      auto it = jobs_.find(id);
+      if (it == jobs_.end()) {
+        r.missing.push_back(id);
+        r.errors.push_back("Kill job error on job id " + std::to_string(id) +
+                           ": Invalid job id specified");
+      } else if (c.filter.Matches(*it->second)) {
+        if (model::IsFinished(it->second->state)) {
+          r.errors.push_back("Kill job error on job id " + std::to_string(id) +
+                             ": Job/step already completing or completed");
+        } else {
+          targets.push_back(id);
+        }
+      }
+    }
+  } else {
+    for (const auto& [id, job] : jobs_) {
+      if (!model::IsFinished(job->state) && c.filter.Matches(*job)) targets.push_back(id);
+    }
+  }
+  for (JobId id : targets) {
+    const Job& current = *jobs_[id];
+    if (!c.requested_by.empty() && c.requested_by != "root" &&
+        c.requested_by != current.spec->user) {
+      r.errors.push_back("Kill job error on job id " + std::to_string(id) +
+                         ": Access/permission denied");
+      continue;
+    }
+    if (current.state == JobState::kCompleting) continue;
+    Job& job = MutableJob(id);
+    if (job.state == JobState::kPending) {
+      pending_.erase(id);
+      FinishJob(job, JobState::kCancelled, now);
+    } else if (job.state == JobState::kRunning) {
+      job.state = JobState::kCompleting;
+      job.final_state = JobState::kCancelled;
+      effects->push_back(effect::SignalJob{id, job.allocation.front().node, SIGKILL, true});
+    }
+    r.job_ids.push_back(id);
+  }
+  if (!r.missing.empty() && r.job_ids.empty() && targets.empty()) {
+    r.status = NotFound("Invalid job id specified");
+  }
+  return r;
+}
+
+Reply ClusterState::Hold(const std::vector<JobId>& ids, bool hold) {
+  Reply r;
+  for (JobId id : ids) {
+    auto it = jobs_.find(id);
+    if (it == jobs_.end()) {
+      r.missing.push_back(id);
+      r.errors.push_back("Invalid job id specified: " + std::to_string(id));
+      continue;
+    }
+    if (it->second->state != JobState::kPending) {
+      r.errors.push_back("Job " + std::to_string(id) + " is no longer pending execution");
+      continue;
+    }
+    if (it->second->held == hold) {
+      r.job_ids.push_back(id);
+      continue;
+    }
+    Job& job = MutableJob(id);
+    job.held = hold;
+    job.priority = hold ? 0 : BasicPriority(id);
+    job.reason = hold ? Reason::kJobHeldUser : Reason::kNone;
+    r.job_ids.push_back(id);
+    needs_schedule_ = true;
+  }
+  if (r.job_ids.empty() && !r.errors.empty()) r.status = InvalidArgument(r.errors.front());
+  return r;
+}
+
+Reply ClusterState::RegisterNode(const cmd::RegisterNode& c, UnixTime now,
+                                 std::vector<Effect>* effects) {
+  const NodeInventory& inv = c.inventory;
+  if (inv.name.empty()) return {InvalidArgument("node registration without a node name")};
+  if (nodes_.count(inv.name) == 0) {
+    // A node the configuration does not name joins the partitions defined as Nodes=ALL.
+    if (inv.cpus == 0 || inv.memory_mb == 0) {
+      return {InvalidArgument("node " + inv.name + " reported no CPUs or memory")};
+    }
+    auto node = std::make_shared<Node>();
+    node->name = inv.name;
+    node->cpus = inv.cpus;
+    node->sockets = inv.sockets;
+    node->cores_per_socket = inv.cores_per_socket;
+    node->threads_per_core = inv.threads_per_core;
+    node->memory_mb = inv.memory_mb;
+    for (auto& p : partitions_) {
+      if (p->nodes_expr == "ALL") {
+        auto copy = std::make_shared<Partition>(*p);
+        copy->nodes.push_back(inv.name);
+        p = copy;
+        node->partitions.push_back(p->name);
+      }
+    }
+    nodes_[inv.name] = std::move(node);
+    node_order_.push_back(inv.name);
+  }
+  Node& node = MutableNode(inv.name);
+  node.last_seen = now;
+  node.boot_time = inv.boot_time;
+  node.agent_start_time = inv.agent_start_time;
+  node.arch = inv.arch;
+  node.os = inv.os;
+  node.address = inv.address;
+  node.down = false;
+  node.reason.clear();
+  needs_schedule_ = true;
+
+  // Reconcile what the node runs with what the state says runs there.
+  std::set<JobId> reported_running(c.running.begin(), c.running.end());
+  std::set<JobId> reported_finished;
+  for (const JobEnd& end : c.finished) {
+    reported_finished.insert(end.id);
+    JobEnded(inv.name, end, now, effects);
+  }
+  std::vector<JobId> expected(jobs_on_node_[inv.name].begin(), jobs_on_node_[inv.name].end());
+  for (JobId id : expected) {
+    if (reported_running.count(id) > 0 || reported_finished.count(id) > 0) continue;
+    // The launch never reached the node (lost in a controller crash): it never ran, so it may
+    // run again without running twice.
+    Job& job = MutableJob(id);
+    if (job.state == JobState::kCompleting) {
+      FinishJob(job, job.final_state, now);
+    } else {
+      Requeue(job);
+    }
+  }
+  for (JobId id : reported_running) {
+    auto it = jobs_.find(id);
+    const bool ours = it != jobs_.end() &&
+                      (it->second->state == JobState::kRunning ||
+                       it->second->state == JobState::kCompleting) &&
+                      !it->second->allocation.empty() &&
+                      it->second->allocation.front().node == inv.name;
+    if (!ours) {
+      effects->push_back(effect::SignalJob{id, inv.name, SIGKILL, true});
+    } else if (it->second->state == JobState::kCompleting) {
+      effects->push_back(effect::SignalJob{id, inv.name, SIGKILL, true});
+    }
+  }
+  Reply r;
+  r.node_cpus = nodes_[inv.name]->cpus;
+  r.node_memory_mb = nodes_[inv.name]->memory_mb;
+  return r;
+}
+
+void ClusterState::SetResponding(const std::string& name, bool responding, UnixTime now) {
+  if (nodes_.count(name) == 0) return;
+  Node& node = MutableNode(name);
+  node.responding = responding;
+  node.last_seen = now;
+  if (responding) {
+    node.down = false;
+    node.reason.clear();
+    needs_schedule_ = true;
+  }
+}
+
+void ClusterState::JobEnded(const std::string& node, const JobEnd& end, UnixTime now,
+                            std::vector<Effect>* effects) {
+  auto it = jobs_.find(end.id);
+  const bool active = it != jobs_.end() &&
+                      (it->second->state == JobState::kRunning ||
+                       it->second->state == JobState::kCompleting) &&
+                      !it->second->allocation.empty() &&
+                      it->second->allocation.front().node == node;
+  if (active) {
+    Job& job = MutableJob(end.id);
+    JobState state = JobState::kCompleted;
+    if (job.state == JobState::kCompleting) {
+      state = job.final_state;
+    } else if (end.cancelled) {
+      state = JobState::kCancelled;
+    } else if (end.timed_out) {
+      state = JobState::kTimeout;
+    } else if (!end.error.empty() || end.exit_code != 0 || end.term_signal != 0) {
+      state = JobState::kFailed;
+    }
+    job.exit_code = end.exit_code;
+    job.term_signal = end.term_signal;
+    if (end.start_time > 0 && end.start_time >= job.start_time) job.start_time = end.start_time;
+    FinishJob(job, state, end.end_time > 0 ? std::max(end.end_time, job.start_time) : now);
+  }
+  // Known or not, the node may now forget it; the ack goes out after the journal commit.
+  effects->push_back(effect::AckJobEnd{end.id, node});
+}
+
+void ClusterState::FinishJob(Job& job, JobState state, UnixTime now) {
+  if (job.state == JobState::kRunning || job.state == JobState::kCompleting) {
+    Allocate(job.allocation, /*release=*/true);
+    if (!job.allocation.empty()) jobs_on_node_[job.allocation.front().node].erase(job.id);
+    needs_schedule_ = true;
+  }
+  job.state = state;
+  job.reason = Reason::kNone;
+  job.end_time = now;
+  finished_.emplace_back(now, job.id);
+}
+
+void ClusterState::Requeue(Job& job) {
+  Allocate(job.allocation, /*release=*/true);
+  if (!job.allocation.empty()) jobs_on_node_[job.allocation.front().node].erase(job.id);
+  job.allocation.clear();
+  job.state = JobState::kPending;
+  job.reason = Reason::kNone;
+  job.start_time = 0;
+  job.restarts++;
+  pending_.insert(job.id);
+  needs_schedule_ = true;
+}
+
+void ClusterState::Allocate(const std::vector<NodeAllocation>& alloc, bool release) {
+  for (const auto& a : alloc) {
+    if (nodes_.count(a.node) == 0) continue;
+    Node& n = MutableNode(a.node);
+    if (release) {
+      n.alloc_cpus -= std::min(n.alloc_cpus, a.cpus);
+      n.alloc_memory_mb -= std::min(n.alloc_memory_mb, a.memory_mb);
+    } else {
+      n.alloc_cpus += a.cpus;
+      n.alloc_memory_mb += a.memory_mb;
+    }
+  }
+}
+
+void ClusterState::Tick(UnixTime now) {
+  while (!finished_.empty() && finished_.front().first + config_.min_job_age <= now) {
+    const JobId id = finished_.front().second;
+    finished_.pop_front();
+    auto it = jobs_.find(id);
+    if (it != jobs_.end() && model::IsFinished(it->second->state)) {
+      jobs_.erase(it);
+      dirty_jobs_.erase(id);
+      purged_.insert(id);
+    }
+  }
+  for (const auto& name : node_order_) {
+    const Node& n = *nodes_[name];
+    if (n.responding || n.down || n.last_seen + config_.node_timeout > now) continue;
+    Node& node = MutableNode(name);
+    node.down = true;
+    node.reason = "Not responding";
+    std::vector<JobId> lost(jobs_on_node_[name].begin(), jobs_on_node_[name].end());
+    for (JobId id : lost) FinishJob(MutableJob(id), JobState::kNodeFail, now);
+  }
+}
+
+void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
+  needs_schedule_ = false;
+  bool blocked = false;
+  std::vector<JobId> started;
+  for (JobId id : pending_) {
+    const Job& job = *jobs_[id];
+    Reason reason = Reason::kNone;
+    const Partition* partition = FindPartition(job.partition);
+    std::vector<NodeAllocation> alloc;
+    if (job.held) {
+      reason = Reason::kJobHeldUser;
+    } else if (partition == nullptr || !partition->up) {
+      reason = Reason::kPartitionDown;
+    } else if (job.time_limit > partition->max_time) {
+      reason = Reason::kPartitionTimeLimit;
+    } else if (blocked) {
+      reason = Reason::kPriority;
+    } else if (!Fit(ShapeOf(*job.spec, *partition), *partition, /*empty=*/false, &alloc)) {
+      // FIFO: nothing behind the first job that does not fit may start.
+      reason = Reason::kResources;
+      blocked = true;
+    } else {
+      Job& j = MutableJob(id);
+      j.state = JobState::kRunning;
+      j.reason = Reason::kNone;
+      j.start_time = now;
+      j.end_time = 0;
+      j.allocation = std::move(alloc);
+      Allocate(j.allocation, /*release=*/false);
+      jobs_on_node_[j.allocation.front().node].insert(id);
+      started.push_back(id);
+      effects->push_back(effect::LaunchJob{jobs_[id], j.allocation.front().node});
+      continue;
+    }
+    if (job.reason != reason) MutableJob(id).reason = reason;
+  }
+  for (JobId id : started) pending_.erase(id);
+  // The launch effects must carry the final records (MutableJob may have copied them).
+  for (auto& e : *effects) {
+    if (auto* launch = std::get_if<effect::LaunchJob>(&e)) launch->job = jobs_[launch->job->id];
+  }
+}
+
+Changes ClusterState::TakeChanges() {
+  Changes c;
+  for (JobId id : dirty_jobs_) {
+    auto it = jobs_.find(id);
+    if (it != jobs_.end()) c.jobs.push_back(it->second);
+  }
+  c.purged_jobs.assign(purged_.begin(), purged_.end());
+  for (const auto& name : dirty_nodes_) c.nodes.push_back(nodes_[name]);
+  dirty_jobs_.clear();
+  purged_.clear();
+  dirty_nodes_.clear();
+  return c;
+}
+
+std::shared_ptr<const ClusterView> ClusterState::MakeView(UnixTime now) const {
+  auto view = std::make_shared<ClusterView>();
+  view->now = now;
+  view->jobs.reserve(jobs_.size());
+  for (const auto& [id, job] : jobs_) view->jobs.push_back(job);
+  for (const auto& name : node_order_) view->nodes.push_back(nodes_.at(name));
+  view->partitions = partitions_;
+  return view;
+}
+
+Job& ClusterState::MutableJob(JobId id) {
+  JobPtr& slot = jobs_[id];
+  dirty_jobs_.insert(id);
+  // Only this thread creates references; a count of one means no view can see the record.
+  if (slot.use_count() == 1) return const_cast<Job&>(*slot);
+  auto copy = std::make_shared<Job>(*slot);
+  Job& ref = *copy;
+  slot = std::move(copy);
+  return ref;
+}
+
+Node& ClusterState::MutableNode(const std::string& name) {
+  model::NodePtr& slot = nodes_[name];
+  dirty_nodes_.insert(name);
+  if (slot.use_count() == 1) return const_cast<Node&>(*slot);
+  auto copy = std::make_shared<Node>(*slot);
+  Node& ref = *copy;
+  slot = std::move(copy);
+  return ref;
+}
+
+}  // namespace sluice::core::cluster

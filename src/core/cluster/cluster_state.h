@@ -1,0 +1,103 @@
+// ClusterState: the one state machine. Commands in, effects out, explicit `now`, no I/O.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/cluster/commands.h"
+#include "core/cluster/config.h"
+#include "core/model/job.h"
+#include "core/model/node.h"
+
+namespace sluice::core::cluster {
+
+// An immutable snapshot for queries. Records are shared with the state, not copied.
+struct ClusterView {
+  UnixTime now = 0;
+  std::vector<model::JobPtr> jobs;  // by id
+  std::vector<model::NodePtr> nodes;  // in configuration order
+  std::vector<model::PartitionPtr> partitions;
+
+  model::JobPtr FindJob(JobId id) const;
+  model::NodePtr FindNode(const std::string& name) const;
+  model::PartitionPtr FindPartition(const std::string& name) const;
+};
+
+// What changed since the last TakeChanges(), for the journal.
+struct Changes {
+  std::vector<model::JobPtr> jobs;
+  std::vector<JobId> purged_jobs;
+  std::vector<model::NodePtr> nodes;
+  bool empty() const { return jobs.empty() && purged_jobs.empty() && nodes.empty(); }
+};
+
+class ClusterState {
+ public:
+  explicit ClusterState(ClusterConfig config);
+
+  // Loads what the journal kept (a restart). Call once, before any Apply. Nodes come back as
+  // not responding, with `now` as their last contact, so they get a full timeout to reconnect.
+  void Restore(std::vector<model::Job> jobs, std::vector<model::Node> dynamic_nodes,
+               JobId next_job_id, UnixTime now);
+
+  // Applies one command at `now`; appends what the driver must do to `effects`.
+  Reply Apply(const Command& command, UnixTime now, std::vector<Effect>* effects);
+
+  // True when a command since the last Schedule() may let a job start.
+  bool NeedsSchedule() const { return needs_schedule_; }
+
+  // One FIFO pass: starts the jobs that fit in priority order, stops at the first that does not,
+  // and gives every pending job its reason.
+  void Schedule(UnixTime now, std::vector<Effect>* effects);
+
+  Changes TakeChanges();
+  std::shared_ptr<const ClusterView> MakeView(UnixTime now) const;
+
+  JobId next_job_id() const { return next_job_id_; }
+  const ClusterConfig& config() const { return config_; }
+
+ private:
+  struct Shape;  // a job's request, resolved against a partition's defaults
+
+  Reply Submit(const cmd::Submit& c, UnixTime now);
+  Reply Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effect>* effects);
+  Reply Hold(const std::vector<JobId>& ids, bool hold);
+  Reply RegisterNode(const cmd::RegisterNode& c, UnixTime now, std::vector<Effect>* effects);
+  void JobEnded(const std::string& node, const JobEnd& end, UnixTime now,
+                std::vector<Effect>* effects);
+  void Tick(UnixTime now);
+  void SetResponding(const std::string& node, bool responding, UnixTime now);
+
+  const model::Partition* FindPartition(const std::string& name) const;
+  Shape ShapeOf(const model::JobSpec& spec, const model::Partition& partition) const;
+  // Chooses nodes for the job from free resources (or, with `empty`, as if all were idle).
+  bool Fit(const Shape& shape, const model::Partition& partition, bool empty,
+           std::vector<model::NodeAllocation>* out) const;
+  void Allocate(const std::vector<model::NodeAllocation>& alloc, bool release);
+  void FinishJob(model::Job& job, model::JobState state, UnixTime now);
+  void Requeue(model::Job& job);
+
+  // Copy-on-write access: a record shared with a published view is copied before it changes.
+  model::Job& MutableJob(JobId id);
+  model::Node& MutableNode(const std::string& name);
+
+  ClusterConfig config_;
+  std::map<JobId, model::JobPtr> jobs_;
+  std::map<std::string, model::NodePtr> nodes_;
+  std::vector<std::string> node_order_;
+  std::vector<model::PartitionPtr> partitions_;
+  std::set<JobId> pending_;  // FIFO: priority/basic is submit order
+  std::map<std::string, std::set<JobId>> jobs_on_node_;  // batch host -> running jobs
+  std::deque<std::pair<UnixTime, JobId>> finished_;  // end time order, for MinJobAge
+  JobId next_job_id_;
+  bool needs_schedule_ = false;
+  std::set<JobId> dirty_jobs_;
+  std::set<JobId> purged_;
+  std::set<std::string> dirty_nodes_;
+};
+
+}  // namespace sluice::core::cluster

@@ -1,0 +1,129 @@
+// Commands into ClusterState and the effects it asks its driver to carry out.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "core/model/job.h"
+#include "core/model/node.h"
+
+namespace sluice::core::cluster {
+
+using model::JobId;
+
+// Selects jobs; every non-empty field must match.
+struct JobFilter {
+  std::vector<JobId> ids;
+  std::vector<std::string> users;
+  std::vector<std::string> names;
+  std::vector<model::JobState> states;
+  std::vector<std::string> partitions;
+
+  bool Matches(const model::Job& job) const;
+};
+
+// What an agent found on its host.
+struct NodeInventory {
+  std::string name;
+  uint32_t cpus = 0;
+  uint32_t sockets = 1;
+  uint32_t cores_per_socket = 1;
+  uint32_t threads_per_core = 1;
+  uint64_t memory_mb = 0;
+  UnixTime boot_time = 0;
+  UnixTime agent_start_time = 0;
+  std::string arch;
+  std::string os;
+  std::string address;
+};
+
+// How a job ended on its node.
+struct JobEnd {
+  JobId id = 0;
+  int exit_code = 0;
+  int term_signal = 0;
+  bool timed_out = false;
+  bool cancelled = false;
+  UnixTime start_time = 0;
+  UnixTime end_time = 0;
+  std::string error;
+};
+
+namespace cmd {
+struct Submit {
+  model::JobSpec spec;
+};
+struct Cancel {
+  JobFilter filter;
+  std::string requested_by;  // user name; empty: an administrator
+};
+struct Hold {
+  std::vector<JobId> ids;
+};
+struct Release {
+  std::vector<JobId> ids;
+};
+// An agent (re)registers: its inventory and every job it still knows about.
+struct RegisterNode {
+  NodeInventory inventory;
+  std::vector<JobId> running;
+  std::vector<JobEnd> finished;
+};
+struct NodeConnected {
+  std::string node;
+};
+struct NodeDisconnected {
+  std::string node;
+};
+struct NodeHeartbeat {
+  std::string node;
+};
+struct JobEnded {
+  std::string node;
+  JobEnd end;
+};
+// Periodic housekeeping: node timeouts, purging old finished jobs.
+struct Tick {};
+}  // namespace cmd
+
+using Command = std::variant<cmd::Submit, cmd::Cancel, cmd::Hold, cmd::Release, cmd::RegisterNode,
+                             cmd::NodeConnected, cmd::NodeDisconnected, cmd::NodeHeartbeat,
+                             cmd::JobEnded, cmd::Tick>;
+
+// The answer to one command.
+struct Reply {
+  Status status;
+  std::vector<JobId> job_ids;  // submitted, cancelled, held or released
+  std::vector<JobId> missing;  // ids the command named that are unknown or not eligible
+  std::vector<std::string> errors;  // per-id problems, one line each ("Job 7 is not pending")
+  uint32_t node_cpus = 0;      // RegisterNode: what the controller schedules on the node
+  uint64_t node_memory_mb = 0;
+};
+
+namespace effect {
+// Start the job's batch script on `node` (its first allocated node).
+struct LaunchJob {
+  model::JobPtr job;
+  std::string node;
+};
+// Signal a job on a node; cancel: TERM, KILL after KillWait, end as CANCELLED.
+struct SignalJob {
+  JobId id = 0;
+  std::string node;
+  int signal = 0;
+  bool cancel = false;
+};
+// The job's end is recorded; the node may forget it.
+struct AckJobEnd {
+  JobId id = 0;
+  std::string node;
+};
+}  // namespace effect
+
+using Effect = std::variant<effect::LaunchJob, effect::SignalJob, effect::AckJobEnd>;
+
+}  // namespace sluice::core::cluster

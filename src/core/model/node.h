@@ -1,0 +1,60 @@
+// Node and Partition: the machines and how they are grouped. Plain values, no I/O.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/time.h"
+
+namespace sluice::core::model {
+
+// The base state Slurm shows; "responding" is kept apart (Slurm's '*' suffix).
+enum class NodeState : uint8_t { kUnknown, kIdle, kMixed, kAllocated, kDown };
+std::string_view NodeStateName(NodeState s);       // "IDLE"
+std::string_view NodeStateShortLower(NodeState s);  // sinfo's "idle", "mix", "alloc", "down", "unk"
+
+struct Node {
+  std::string name;
+  uint32_t cpus = 0;
+  uint32_t sockets = 1;
+  uint32_t cores_per_socket = 1;
+  uint32_t threads_per_core = 1;
+  uint64_t memory_mb = 0;
+  uint32_t alloc_cpus = 0;
+  uint64_t alloc_memory_mb = 0;
+  bool responding = false;  // the agent is connected
+  bool down = false;        // declared DOWN (did not come back within the node timeout)
+  std::string reason;       // why it is down
+  UnixTime last_seen = 0;   // the agent's last registration or message
+  UnixTime boot_time = 0;
+  UnixTime agent_start_time = 0;
+  std::string arch;
+  std::string os;
+  std::string address;  // where the agent runs (host name)
+  std::vector<std::string> partitions;
+
+  NodeState State() const;
+  uint32_t FreeCpus() const { return cpus - alloc_cpus; }
+  uint64_t FreeMemoryMb() const { return memory_mb - alloc_memory_mb; }
+  bool Usable() const { return responding && !down; }
+};
+
+struct Partition {
+  std::string name;
+  std::vector<std::string> nodes;  // expanded node names
+  std::string nodes_expr;          // as configured (hostlist or ALL)
+  bool is_default = false;
+  bool up = true;
+  Seconds max_time = kUnlimited;
+  std::optional<Seconds> default_time;  // nullopt: MaxTime applies (Slurm's NONE)
+  uint64_t def_mem_per_cpu_mb = 0;     // 0: unset, cluster default applies
+};
+
+using NodePtr = std::shared_ptr<const Node>;            // shared: views hold the same node
+using PartitionPtr = std::shared_ptr<const Partition>;  // shared: views hold the same partition
+
+}  // namespace sluice::core::model

@@ -1,0 +1,158 @@
+#include "ctld/api.h"
+
+#include <map>
+#include <sstream>
+
+#include "rpc/convert.h"
+
+namespace sluice::ctld {
+
+namespace cl = core::cluster;
+namespace m = core::model;
+
+namespace {
+// A reply with per-id problems but some success still succeeds; the problems travel as the
+// message only when nothing succeeded.
+Status ReplyStatus(const cl::Reply& r) {
+  if (!r.status.ok()) return r.status;
+  if (r.job_ids.empty() && !r.errors.empty()) return InvalidArgument(r.errors.front());
+  return Status::Ok();
+}
+}  // namespace
+
+Status Api::Submit(const v1::SubmitJobRequest& req, v1::SubmitJobResponse* resp) {
+  const v1::JobSpec& spec = req.spec();
+  if (spec.script().empty()) return InvalidArgument("the job has no batch script");
+  if (spec.work_dir().empty() || spec.work_dir().front() != '/') {
+    return InvalidArgument("the job's working directory must be an absolute path");
+  }
+  if (spec.user().empty()) return InvalidArgument("the job names no user");
+  cl::Reply r = controller_->Post(cl::cmd::Submit{rpc::FromProto(spec)});
+  SLUICE_RETURN_IF_ERROR(r.status);
+  resp->set_job_id(r.job_ids.front());
+  return Status::Ok();
+}
+
+Status Api::Cancel(const v1::CancelJobsRequest& req, v1::CancelJobsResponse* resp) {
+  cl::Reply r = controller_->Post(cl::cmd::Cancel{rpc::FromProto(req.filter()), req.requested_by()});
+  for (auto id : r.job_ids) resp->add_job_ids(id);
+  if (!r.errors.empty() && r.status.ok() && !r.job_ids.empty()) return Status::Ok();
+  if (!r.errors.empty()) {
+    std::string all;
+    for (const auto& e : r.errors) all += (all.empty() ? "" : "\n") + e;
+    return Status(r.status.ok() ? Code::kInvalidArgument : r.status.code(), all);
+  }
+  return r.status;
+}
+
+Status Api::Hold(const v1::HoldJobsRequest& req, v1::HoldJobsResponse* resp) {
+  cl::Reply r = controller_->Post(
+      cl::cmd::Hold{std::vector<m::JobId>(req.job_ids().begin(), req.job_ids().end())});
+  for (auto id : r.job_ids) resp->add_job_ids(id);
+  return ReplyStatus(r);
+}
+
+Status Api::Release(const v1::ReleaseJobsRequest& req, v1::ReleaseJobsResponse* resp) {
+  cl::Reply r = controller_->Post(
+      cl::cmd::Release{std::vector<m::JobId>(req.job_ids().begin(), req.job_ids().end())});
+  for (auto id : r.job_ids) resp->add_job_ids(id);
+  return ReplyStatus(r);
+}
+
+Status Api::ListJobs(const v1::ListJobsRequest& req, v1::ListJobsResponse* resp) {
+  auto view = controller_->View();
+  cl::JobFilter filter = rpc::FromProto(req.filter());
+  const bool only_active = filter.states.empty() && !req.include_finished();
+  resp->set_now(view->now);
+  for (const auto& job : view->jobs) {
+    if (only_active && m::IsFinished(job->state)) continue;
+    if (!filter.Matches(*job)) continue;
+    v1::Job* pb = resp->add_jobs();
+    rpc::ToProto(*job, pb);
+    if (!req.full()) {
+      pb->mutable_spec()->clear_script();
+      pb->mutable_spec()->clear_environment();
+    }
+  }
+  return Status::Ok();
+}
+
+Status Api::GetJob(const v1::GetJobRequest& req, v1::GetJobResponse* resp) {
+  auto view = controller_->View();
+  m::JobPtr job = view->FindJob(req.job_id());
+  if (!job) return NotFound("Invalid job id specified");
+  rpc::ToProto(*job, resp->mutable_job());
+  resp->set_now(view->now);
+  return Status::Ok();
+}
+
+Status Api::RegisterNode(const v1::RegisterNodeRequest& req, v1::RegisterNodeResponse* resp) {
+  cl::cmd::RegisterNode c;
+  c.inventory = rpc::FromProto(req.inventory());
+  c.running.assign(req.running_job_ids().begin(), req.running_job_ids().end());
+  for (const auto& f : req.finished()) c.finished.push_back(rpc::FromProto(f));
+  cl::Reply r = controller_->Post(std::move(c));
+  SLUICE_RETURN_IF_ERROR(r.status);
+  resp->set_cpus(r.node_cpus);
+  resp->set_memory_mb(r.node_memory_mb);
+  resp->set_kill_wait_s(controller_->kill_wait());
+  return Status::Ok();
+}
+
+Status Api::ListNodes(const v1::ListNodesRequest& req, v1::ListNodesResponse* resp) {
+  auto view = controller_->View();
+  resp->set_now(view->now);
+  for (const auto& node : view->nodes) {
+    if (req.names_size() > 0 &&
+        std::find(req.names().begin(), req.names().end(), node->name) == req.names().end()) {
+      continue;
+    }
+    rpc::ToProto(*node, resp->add_nodes());
+  }
+  return Status::Ok();
+}
+
+Status Api::GetNode(const v1::GetNodeRequest& req, v1::GetNodeResponse* resp) {
+  auto node = controller_->View()->FindNode(req.name());
+  if (!node) return NotFound("Node " + req.name() + " not found");
+  rpc::ToProto(*node, resp->mutable_node());
+  return Status::Ok();
+}
+
+Status Api::ListPartitions(const v1::ListPartitionsRequest&, v1::ListPartitionsResponse* resp) {
+  for (const auto& p : controller_->View()->partitions) rpc::ToProto(*p, resp->add_partitions());
+  return Status::Ok();
+}
+
+Status Api::GetPartition(const v1::GetPartitionRequest& req, v1::GetPartitionResponse* resp) {
+  auto p = controller_->View()->FindPartition(req.name());
+  if (!p) return NotFound("Partition " + req.name() + " not found");
+  rpc::ToProto(*p, resp->mutable_partition());
+  return Status::Ok();
+}
+
+std::string Api::Metrics() {
+  auto view = controller_->View();
+  std::map<std::string, int> by_state;
+  for (const auto& j : view->jobs) by_state[std::string(m::JobStateName(j->state))]++;
+  std::ostringstream os;
+  os << "# HELP sluice_jobs Jobs the controller holds, by state.\n# TYPE sluice_jobs gauge\n";
+  for (const auto& [state, n] : by_state) os << "sluice_jobs{state=\"" << state << "\"} " << n << "\n";
+  int responding = 0;
+  uint64_t cpus = 0, alloc = 0;
+  for (const auto& n : view->nodes) {
+    responding += n->responding ? 1 : 0;
+    cpus += n->cpus;
+    alloc += n->alloc_cpus;
+  }
+  os << "# HELP sluice_nodes Nodes known to the controller.\n# TYPE sluice_nodes gauge\n"
+     << "sluice_nodes " << view->nodes.size() << "\n"
+     << "# HELP sluice_nodes_responding Nodes whose agent is connected.\n"
+     << "# TYPE sluice_nodes_responding gauge\nsluice_nodes_responding " << responding << "\n"
+     << "# HELP sluice_cpus CPUs in the cluster.\n# TYPE sluice_cpus gauge\nsluice_cpus " << cpus
+     << "\n# HELP sluice_cpus_allocated CPUs allocated to jobs.\n"
+     << "# TYPE sluice_cpus_allocated gauge\nsluice_cpus_allocated " << alloc << "\n";
+  return os.str();
+}
+
+}  // namespace sluice::ctld

@@ -1,0 +1,39 @@
+// The API's operations on its protobuf messages, shared by the gRPC services and REST routes.
+#pragma once
+
+#include "common/status.h"
+#include "ctld/controller.h"
+#include "sluice/v1/jobs.pb.h"
+#include "sluice/v1/nodes.pb.h"
+#include "sluice/v1/partitions.pb.h"
+
+namespace sluice::ctld {
+
+class Api {
+ public:
+  explicit Api(Controller* controller) : controller_(controller) {}
+
+  Status Submit(const v1::SubmitJobRequest& req, v1::SubmitJobResponse* resp);
+  Status Cancel(const v1::CancelJobsRequest& req, v1::CancelJobsResponse* resp);
+  Status Hold(const v1::HoldJobsRequest& req, v1::HoldJobsResponse* resp);
+  Status Release(const v1::ReleaseJobsRequest& req, v1::ReleaseJobsResponse* resp);
+  Status ListJobs(const v1::ListJobsRequest& req, v1::ListJobsResponse* resp);
+  Status GetJob(const v1::GetJobRequest& req, v1::GetJobResponse* resp);
+
+  Status RegisterNode(const v1::RegisterNodeRequest& req, v1::RegisterNodeResponse* resp);
+  Status ListNodes(const v1::ListNodesRequest& req, v1::ListNodesResponse* resp);
+  Status GetNode(const v1::GetNodeRequest& req, v1::GetNodeResponse* resp);
+
+  Status ListPartitions(const v1::ListPartitionsRequest& req, v1::ListPartitionsResponse* resp);
+  Status GetPartition(const v1::GetPartitionRequest& req, v1::GetPartitionResponse* resp);
+
+  // Prometheus text exposition of the current view.
+  std::string Metrics();
+
+  Controller* controller() { return controller_; }
+
+ private:
+  Controller* controller_;
+};
+
+}  // namespace sluice::ctld

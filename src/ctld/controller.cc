@@ -1,0 +1,220 @@
+#include "ctld/controller.h"
+
+#include <chrono>
+#include <cstdlib>
+
+#include "common/log.h"
+#include "compat/slurm/job_env.h"
+#include "rpc/convert.h"
+
+namespace sluice::ctld {
+
+namespace cl = core::cluster;
+
+void NodeChannel::Push(v1::ControllerMessage msg) {
+  {
+    std::lock_guard lock(mu_);
+    outbox_.push_back(std::move(msg));
+  }
+  cv_.notify_all();
+}
+
+void NodeChannel::Clear() {
+  std::lock_guard lock(mu_);
+  outbox_.clear();
+}
+
+bool NodeChannel::Pop(uint64_t generation, v1::ControllerMessage* out) {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return generation_ != generation || !attached_ || !outbox_.empty(); });
+  if (generation_ != generation || !attached_) return false;
+  *out = std::move(outbox_.front());
+  outbox_.pop_front();
+  return true;
+}
+
+uint64_t NodeChannel::Attach() {
+  std::lock_guard lock(mu_);
+  ++generation_;
+  attached_ = true;
+  cv_.notify_all();
+  return generation_;
+}
+
+void NodeChannel::Detach(uint64_t generation) {
+  std::lock_guard lock(mu_);
+  if (generation_ == generation) attached_ = false;
+  cv_.notify_all();
+}
+
+bool NodeChannel::IsCurrent(uint64_t generation) {
+  std::lock_guard lock(mu_);
+  return generation_ == generation && attached_;
+}
+
+Controller::Controller(cl::ClusterConfig config, std::unique_ptr<store::Journal> journal)
+    : state_(std::move(config)), journal_(std::move(journal)) {}
+
+Result<std::unique_ptr<Controller>> Controller::Create(cl::ClusterConfig config,
+                                                       std::unique_ptr<store::Journal> journal) {
+  SLUICE_ASSIGN_OR_RETURN(store::JournalContents contents, journal->Load());
+  std::unique_ptr<Controller> c(new Controller(std::move(config), std::move(journal)));
+  std::vector<core::model::Job> jobs;
+  for (const auto& bytes : contents.jobs) {
+    v1::Job pb;
+    if (!pb.ParseFromString(bytes)) return Internal("journal: a job record is corrupt");
+    jobs.push_back(rpc::FromProto(pb));
+  }
+  std::vector<core::model::Node> nodes;
+  for (const auto& bytes : contents.nodes) {
+    v1::Node pb;
+    if (!pb.ParseFromString(bytes)) return Internal("journal: a node record is corrupt");
+    nodes.push_back(rpc::FromProto(pb));
+  }
+  const size_t restored = jobs.size();
+  const UnixTime now = WallClockNow();
+  c->state_.Restore(std::move(jobs), std::move(nodes), contents.next_job_id, now);
+  c->view_ = c->state_.MakeView(now);
+  SLOG_INFO("ctld").Msg("state restored").Kv("jobs", restored).Kv("next_job_id",
+                                                                  c->state_.next_job_id());
+  return c;
+}
+
+Controller::~Controller() { Stop(); }
+
+void Controller::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void Controller::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+cl::Reply Controller::Post(cl::Command command) {
+  std::promise<cl::Reply> promise;
+  auto future = promise.get_future();
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return {Unavailable("the controller is shutting down")};
+    queue_.push_back({std::move(command), &promise});
+  }
+  cv_.notify_one();
+  return future.get();
+}
+
+void Controller::PostAsync(cl::Command command) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    queue_.push_back({std::move(command), nullptr});
+  }
+  cv_.notify_one();
+}
+
+std::shared_ptr<const cl::ClusterView> Controller::View() const {
+  std::lock_guard lock(view_mu_);
+  return view_;
+}
+
+std::shared_ptr<NodeChannel> Controller::Channel(const std::string& node) {
+  std::lock_guard lock(channels_mu_);
+  auto& ch = channels_[node];
+  if (!ch) ch = std::make_shared<NodeChannel>();
+  return ch;
+}
+
+void Controller::Loop() {
+  using Clock = std::chrono::steady_clock;
+  auto next_tick = Clock::now();
+  while (true) {
+    std::vector<Item> items;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_until(lock, next_tick, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_ && queue_.empty()) break;
+      items.swap(queue_);
+    }
+    const bool tick = Clock::now() >= next_tick;
+    if (tick) next_tick = Clock::now() + std::chrono::seconds(1);
+    RunBatch(items, tick);
+  }
+}
+
+void Controller::RunBatch(std::vector<Item>& items, bool tick) {
+  const UnixTime now = WallClockNow();
+  std::vector<cl::Effect> effects;
+  std::vector<cl::Reply> replies;
+  replies.reserve(items.size());
+  for (auto& item : items) {
+    if (auto* reg = std::get_if<cl::cmd::RegisterNode>(&item.command)) {
+      // Registration reconciles everything the node runs; stale queued messages would only
+      // repeat or contradict it.
+      Channel(reg->inventory.name)->Clear();
+    }
+    replies.push_back(state_.Apply(item.command, now, &effects));
+  }
+  if (tick) (void)state_.Apply(cl::cmd::Tick{}, now, &effects);
+  if (state_.NeedsSchedule()) state_.Schedule(now, &effects);
+
+  cl::Changes changes = state_.TakeChanges();
+  store::JournalBatch batch;
+  for (const auto& job : changes.jobs) {
+    v1::Job pb;
+    rpc::ToProto(*job, &pb);
+    batch.job_upserts.emplace_back(job->id, pb.SerializeAsString());
+  }
+  batch.job_deletes = std::move(changes.purged_jobs);
+  for (const auto& node : changes.nodes) {
+    v1::Node pb;
+    rpc::ToProto(*node, &pb);
+    batch.node_upserts.emplace_back(node->name, pb.SerializeAsString());
+  }
+  if (!batch.job_upserts.empty()) batch.next_job_id = state_.next_job_id();
+  if (Status st = journal_->Commit(batch); !st.ok()) {
+    // The state moved on in memory but not on disk: acknowledging would risk losing work, so
+    // stop here and let the restart recover from the journal.
+    SLOG_ERROR("ctld").Msg("journal commit failed, exiting").Kv("error", st.message());
+    std::abort();
+  }
+  if (!changes.empty() || tick) {
+    auto view = state_.MakeView(now);
+    std::lock_guard lock(view_mu_);
+    view_ = std::move(view);
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].reply != nullptr) items[i].reply->set_value(std::move(replies[i]));
+  }
+  Dispatch(effects);
+}
+
+void Controller::Dispatch(const std::vector<cl::Effect>& effects) {
+  for (const auto& e : effects) {
+    v1::ControllerMessage msg;
+    std::string node;
+    if (const auto* launch = std::get_if<cl::effect::LaunchJob>(&e)) {
+      node = launch->node;
+      auto* l = msg.mutable_launch();
+      rpc::ToProto(*launch->job, l->mutable_job());
+      for (auto& kv : compat::slurm::BuildJobEnvironment(*launch->job, node)) {
+        l->add_environment(std::move(kv));
+      }
+      l->set_kill_wait_s(state_.config().kill_wait);
+    } else if (const auto* sig = std::get_if<cl::effect::SignalJob>(&e)) {
+      node = sig->node;
+      auto* s = msg.mutable_signal();
+      s->set_job_id(sig->id);
+      s->set_signal(sig->signal);
+      s->set_cancel(sig->cancel);
+    } else if (const auto* ack = std::get_if<cl::effect::AckJobEnd>(&e)) {
+      node = ack->node;
+      msg.set_ack_job_end(ack->id);
+    }
+    Channel(node)->Push(std::move(msg));
+  }
+}
+
+}  // namespace sluice::ctld

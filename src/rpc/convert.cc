@@ -1,0 +1,259 @@
+#include "rpc/convert.h"
+
+namespace sluice::rpc {
+
+namespace m = core::model;
+namespace c = core::cluster;
+
+namespace {
+// kUnlimited travels as -1 so JSON readers see a plain number.
+int64_t LimitToProto(Seconds s) { return s == kUnlimited ? -1 : s; }
+Seconds LimitFromProto(int64_t s) { return s < 0 ? kUnlimited : s; }
+}  // namespace
+
+v1::JobState ToProto(m::JobState s) {
+  return static_cast<v1::JobState>(static_cast<int>(s) + 1);
+}
+
+m::JobState FromProto(v1::JobState s) {
+  if (s <= v1::JOB_STATE_UNSPECIFIED || s > v1::JOB_STATE_NODE_FAIL) return m::JobState::kPending;
+  return static_cast<m::JobState>(static_cast<int>(s) - 1);
+}
+
+void ToProto(const m::JobSpec& in, v1::JobSpec* out) {
+  out->set_name(in.name);
+  out->set_user(in.user);
+  out->set_uid(in.uid);
+  out->set_gid(in.gid);
+  out->set_group(in.group);
+  out->set_partition(in.partition);
+  out->set_num_nodes(in.num_nodes);
+  out->set_num_tasks(in.num_tasks);
+  out->set_cpus_per_task(in.cpus_per_task);
+  out->set_mem_per_node_mb(in.mem_per_node_mb);
+  out->set_mem_per_cpu_mb(in.mem_per_cpu_mb);
+  if (in.time_limit) out->set_time_limit_s(LimitToProto(*in.time_limit));
+  out->set_work_dir(in.work_dir);
+  out->set_stdout_path(in.stdout_path);
+  out->set_stderr_path(in.stderr_path);
+  out->set_script(in.script);
+  out->set_command(in.command);
+  for (const auto& a : in.argv) out->add_argv(a);
+  for (const auto& e : in.environment) out->add_environment(e);
+  out->set_submit_host(in.submit_host);
+  out->set_hold(in.hold);
+}
+
+m::JobSpec FromProto(const v1::JobSpec& in) {
+  m::JobSpec out;
+  out.name = in.name();
+  out.user = in.user();
+  out.uid = in.uid();
+  out.gid = in.gid();
+  out.group = in.group();
+  out.partition = in.partition();
+  out.num_nodes = in.num_nodes();
+  out.num_tasks = in.num_tasks();
+  out.cpus_per_task = in.cpus_per_task() > 0 ? in.cpus_per_task() : 1;
+  out.mem_per_node_mb = in.mem_per_node_mb();
+  out.mem_per_cpu_mb = in.mem_per_cpu_mb();
+  if (in.has_time_limit_s()) out.time_limit = LimitFromProto(in.time_limit_s());
+  out.work_dir = in.work_dir();
+  out.stdout_path = in.stdout_path();
+  out.stderr_path = in.stderr_path();
+  out.script = in.script();
+  out.command = in.command();
+  out.argv.assign(in.argv().begin(), in.argv().end());
+  out.environment.assign(in.environment().begin(), in.environment().end());
+  out.submit_host = in.submit_host();
+  out.hold = in.hold();
+  return out;
+}
+
+void ToProto(const m::Job& in, v1::Job* out) {
+  out->set_job_id(in.id);
+  if (in.spec) ToProto(*in.spec, out->mutable_spec());
+  out->set_state(ToProto(in.state));
+  out->set_reason(std::string(m::ReasonName(in.reason)));
+  out->set_held(in.held);
+  out->set_priority(in.priority);
+  out->set_partition(in.partition);
+  out->set_time_limit_s(LimitToProto(in.time_limit));
+  out->set_submit_time(in.submit_time);
+  out->set_start_time(in.start_time);
+  out->set_end_time(in.end_time);
+  for (const auto& a : in.allocation) {
+    auto* pa = out->add_allocation();
+    pa->set_node(a.node);
+    pa->set_cpus(a.cpus);
+    pa->set_memory_mb(a.memory_mb);
+  }
+  out->set_exit_code(in.exit_code);
+  out->set_term_signal(in.term_signal);
+  out->set_restarts(in.restarts);
+  out->set_final_state(ToProto(in.final_state));
+}
+
+m::Job FromProto(const v1::Job& in) {
+  m::Job out;
+  out.id = in.job_id();
+  out.spec = std::make_shared<m::JobSpec>(FromProto(in.spec()));
+  out.state = FromProto(in.state());
+  out.reason = m::ParseReason(in.reason()).value_or(m::Reason::kNone);
+  out.held = in.held();
+  out.priority = in.priority();
+  out.partition = in.partition();
+  out.time_limit = LimitFromProto(in.time_limit_s());
+  out.submit_time = in.submit_time();
+  out.start_time = in.start_time();
+  out.end_time = in.end_time();
+  for (const auto& a : in.allocation()) out.allocation.push_back({a.node(), a.cpus(), a.memory_mb()});
+  out.exit_code = in.exit_code();
+  out.term_signal = in.term_signal();
+  out.restarts = in.restarts();
+  out.final_state = FromProto(in.final_state());
+  return out;
+}
+
+void ToProto(const m::Node& in, v1::Node* out) {
+  out->set_name(in.name);
+  out->set_cpus(in.cpus);
+  out->set_sockets(in.sockets);
+  out->set_cores_per_socket(in.cores_per_socket);
+  out->set_threads_per_core(in.threads_per_core);
+  out->set_memory_mb(in.memory_mb);
+  out->set_alloc_cpus(in.alloc_cpus);
+  out->set_alloc_memory_mb(in.alloc_memory_mb);
+  out->set_state(static_cast<v1::NodeState>(static_cast<int>(in.State()) + 1));
+  out->set_responding(in.responding);
+  out->set_down(in.down);
+  out->set_reason(in.reason);
+  out->set_last_seen(in.last_seen);
+  out->set_boot_time(in.boot_time);
+  out->set_agent_start_time(in.agent_start_time);
+  out->set_arch(in.arch);
+  out->set_os(in.os);
+  out->set_address(in.address);
+  for (const auto& p : in.partitions) out->add_partitions(p);
+}
+
+m::Node FromProto(const v1::Node& in) {
+  m::Node out;
+  out.name = in.name();
+  out.cpus = in.cpus();
+  out.sockets = in.sockets();
+  out.cores_per_socket = in.cores_per_socket();
+  out.threads_per_core = in.threads_per_core();
+  out.memory_mb = in.memory_mb();
+  out.alloc_cpus = in.alloc_cpus();
+  out.alloc_memory_mb = in.alloc_memory_mb();
+  out.responding = in.responding();
+  out.down = in.down();
+  out.reason = in.reason();
+  out.last_seen = in.last_seen();
+  out.boot_time = in.boot_time();
+  out.agent_start_time = in.agent_start_time();
+  out.arch = in.arch();
+  out.os = in.os();
+  out.address = in.address();
+  out.partitions.assign(in.partitions().begin(), in.partitions().end());
+  return out;
+}
+
+void ToProto(const m::Partition& in, v1::Partition* out) {
+  out->set_name(in.name);
+  for (const auto& n : in.nodes) out->add_nodes(n);
+  out->set_nodes_expr(in.nodes_expr);
+  out->set_is_default(in.is_default);
+  out->set_up(in.up);
+  out->set_max_time_s(LimitToProto(in.max_time));
+  if (in.default_time) out->set_default_time_s(LimitToProto(*in.default_time));
+  out->set_def_mem_per_cpu_mb(in.def_mem_per_cpu_mb);
+}
+
+m::Partition FromProto(const v1::Partition& in) {
+  m::Partition out;
+  out.name = in.name();
+  out.nodes.assign(in.nodes().begin(), in.nodes().end());
+  out.nodes_expr = in.nodes_expr();
+  out.is_default = in.is_default();
+  out.up = in.up();
+  out.max_time = LimitFromProto(in.max_time_s());
+  if (in.has_default_time_s()) out.default_time = LimitFromProto(in.default_time_s());
+  out.def_mem_per_cpu_mb = in.def_mem_per_cpu_mb();
+  return out;
+}
+
+void ToProto(const c::JobFilter& in, v1::JobFilter* out) {
+  for (auto id : in.ids) out->add_job_ids(id);
+  for (const auto& u : in.users) out->add_users(u);
+  for (const auto& n : in.names) out->add_names(n);
+  for (auto s : in.states) out->add_states(ToProto(s));
+  for (const auto& p : in.partitions) out->add_partitions(p);
+}
+
+c::JobFilter FromProto(const v1::JobFilter& in) {
+  c::JobFilter out;
+  out.ids.assign(in.job_ids().begin(), in.job_ids().end());
+  out.users.assign(in.users().begin(), in.users().end());
+  out.names.assign(in.names().begin(), in.names().end());
+  for (int s : in.states()) out.states.push_back(FromProto(static_cast<v1::JobState>(s)));
+  out.partitions.assign(in.partitions().begin(), in.partitions().end());
+  return out;
+}
+
+void ToProto(const c::NodeInventory& in, v1::NodeInventory* out) {
+  out->set_name(in.name);
+  out->set_cpus(in.cpus);
+  out->set_sockets(in.sockets);
+  out->set_cores_per_socket(in.cores_per_socket);
+  out->set_threads_per_core(in.threads_per_core);
+  out->set_memory_mb(in.memory_mb);
+  out->set_boot_time(in.boot_time);
+  out->set_agent_start_time(in.agent_start_time);
+  out->set_arch(in.arch);
+  out->set_os(in.os);
+  out->set_address(in.address);
+}
+
+c::NodeInventory FromProto(const v1::NodeInventory& in) {
+  c::NodeInventory out;
+  out.name = in.name();
+  out.cpus = in.cpus();
+  out.sockets = in.sockets();
+  out.cores_per_socket = in.cores_per_socket();
+  out.threads_per_core = in.threads_per_core();
+  out.memory_mb = in.memory_mb();
+  out.boot_time = in.boot_time();
+  out.agent_start_time = in.agent_start_time();
+  out.arch = in.arch();
+  out.os = in.os();
+  out.address = in.address();
+  return out;
+}
+
+void ToProto(const c::JobEnd& in, v1::JobEnd* out) {
+  out->set_job_id(in.id);
+  out->set_exit_code(in.exit_code);
+  out->set_term_signal(in.term_signal);
+  out->set_timed_out(in.timed_out);
+  out->set_cancelled(in.cancelled);
+  out->set_start_time(in.start_time);
+  out->set_end_time(in.end_time);
+  out->set_error(in.error);
+}
+
+c::JobEnd FromProto(const v1::JobEnd& in) {
+  c::JobEnd out;
+  out.id = in.job_id();
+  out.exit_code = in.exit_code();
+  out.term_signal = in.term_signal();
+  out.timed_out = in.timed_out();
+  out.cancelled = in.cancelled();
+  out.start_time = in.start_time();
+  out.end_time = in.end_time();
+  out.error = in.error();
+  return out;
+}
+
+}  // namespace sluice::rpc

@@ -1,0 +1,375 @@
+#include "core/cluster/cluster_state.h"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+namespace sluice::core::cluster {
+namespace {
+
+using model::JobState;
+using model::Reason;
+
+ClusterConfig ThreeNodes(uint32_t cpus = 4, uint64_t mem = 4000) {
+  ClusterConfig c;
+  for (int i = 1; i <= 3; ++i) c.nodes.push_back({"n" + std::to_string(i), cpus, 1, cpus, 1, mem});
+  model::Partition p;
+  p.name = "debug";
+  p.nodes = {"n1", "n2", "n3"};
+  p.nodes_expr = "n[1-3]";
+  p.is_default = true;
+  p.max_time = 3600;
+  c.partitions.push_back(p);
+  model::Partition small;
+  small.name = "small";
+  small.nodes = {"n1"};
+  small.max_time = 600;
+  small.default_time = 60;
+  c.partitions.push_back(small);
+  c.def_mem_per_cpu_mb = 100;
+  return c;
+}
+
+model::JobSpec Spec(uint32_t tasks = 1, uint32_t cpt = 1, uint32_t nodes = 0) {
+  model::JobSpec s;
+  s.name = "job";
+  s.user = "alice";
+  s.num_tasks = tasks;
+  s.cpus_per_task = cpt;
+  s.num_nodes = nodes;
+  s.work_dir = "/tmp";
+  s.script = "#!/bin/sh\ntrue\n";
+  return s;
+}
+
+class ClusterStateTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reset(ThreeNodes()); }
+
+  void Reset(ClusterConfig config) {
+    state_ = std::make_unique<ClusterState>(std::move(config));
+    for (const char* n : {"n1", "n2", "n3"}) Register(n);
+  }
+
+  void Register(const std::string& name, std::vector<JobId> running = {},
+                std::vector<JobEnd> finished = {}) {
+    cmd::RegisterNode r;
+    r.inventory.name = name;
+    r.inventory.cpus = 4;
+    r.inventory.memory_mb = 4000;
+    r.running = std::move(running);
+    r.finished = std::move(finished);
+    Reply reply = Apply(r);
+    ASSERT_TRUE(reply.status.ok()) << reply.status.ToString();
+    Apply(cmd::NodeConnected{name});
+  }
+
+  Reply Apply(const Command& c) { return state_->Apply(c, now_, &effects_); }
+
+  JobId Submit(model::JobSpec spec) {
+    Reply r = Apply(cmd::Submit{std::move(spec)});
+    EXPECT_TRUE(r.status.ok()) << r.status.ToString();
+    return r.job_ids.empty() ? 0 : r.job_ids.front();
+  }
+
+  void Schedule() { state_->Schedule(now_, &effects_); }
+
+  model::JobPtr Job(JobId id) { return state_->MakeView(now_)->FindJob(id); }
+  model::NodePtr Node(const std::string& n) { return state_->MakeView(now_)->FindNode(n); }
+
+  std::vector<effect::LaunchJob> TakeLaunches() {
+    std::vector<effect::LaunchJob> out;
+    for (auto& e : effects_) {
+      if (auto* l = std::get_if<effect::LaunchJob>(&e)) out.push_back(*l);
+    }
+    effects_.clear();
+    return out;
+  }
+
+  void End(JobId id, int exit_code = 0, bool timed_out = false) {
+    JobEnd end;
+    end.id = id;
+    end.exit_code = exit_code;
+    end.timed_out = timed_out;
+    Apply(cmd::JobEnded{Job(id)->allocation.front().node, end});
+  }
+
+  UnixTime now_ = 1000;
+  std::vector<Effect> effects_;
+  std::unique_ptr<ClusterState> state_;
+};
+
+TEST_F(ClusterStateTest, SubmitAssignsIdsAndPriorityInOrder) {
+  JobId a = Submit(Spec());
+  JobId b = Submit(Spec());
+  EXPECT_EQ(a, 1u);
+  EXPECT_EQ(b, 2u);
+  EXPECT_EQ(Job(a)->priority, 4294901759u);
+  EXPECT_EQ(Job(b)->priority, 4294901758u);
+  EXPECT_EQ(Job(a)->state, JobState::kPending);
+  EXPECT_EQ(Job(a)->partition, "debug");
+  EXPECT_EQ(Job(a)->time_limit, 3600);  // no DefaultTime: MaxTime applies
+}
+
+TEST_F(ClusterStateTest, FifoStartsWhatFitsAndStopsAtFirstMiss) {
+  JobId big = Submit(Spec(4, 1, 0));  // one full node
+  JobId wide = Submit(Spec(3, 4, 3));  // all three nodes, whole
+  JobId small = Submit(Spec(1));
+  Schedule();
+  auto launches = TakeLaunches();
+  ASSERT_EQ(launches.size(), 1u);
+  EXPECT_EQ(launches[0].job->id, big);
+  EXPECT_EQ(launches[0].node, "n1");
+  EXPECT_EQ(Job(big)->state, JobState::kRunning);
+  EXPECT_EQ(Job(wide)->reason, Reason::kResources);
+  // FIFO: the small job would fit but must wait behind the wide one.
+  EXPECT_EQ(Job(small)->state, JobState::kPending);
+  EXPECT_EQ(Job(small)->reason, Reason::kPriority);
+  End(big);
+  Schedule();
+  launches = TakeLaunches();
+  ASSERT_EQ(launches.size(), 1u);
+  EXPECT_EQ(launches[0].job->id, wide);
+  EXPECT_EQ(Job(wide)->allocation.size(), 3u);
+  EXPECT_EQ(Job(big)->state, JobState::kCompleted);
+}
+
+TEST_F(ClusterStateTest, AllocationCountsCoresAndMemoryPerNode) {
+  model::JobSpec s = Spec(2, 2);
+  s.mem_per_cpu_mb = 500;
+  JobId id = Submit(s);
+  Schedule();
+  ASSERT_EQ(Job(id)->allocation.size(), 1u);
+  EXPECT_EQ(Job(id)->allocation[0].cpus, 4u);
+  EXPECT_EQ(Job(id)->allocation[0].memory_mb, 2000u);
+  EXPECT_EQ(Node("n1")->alloc_cpus, 4u);
+  EXPECT_EQ(Node("n1")->alloc_memory_mb, 2000u);
+  EXPECT_EQ(Node("n1")->State(), model::NodeState::kAllocated);
+  // --mem is per node and limits sharing by memory alone.
+  model::JobSpec m = Spec(1);
+  m.mem_per_node_mb = 3500;
+  JobId big_mem = Submit(m);
+  model::JobSpec m2 = Spec(1);
+  m2.mem_per_node_mb = 3500;
+  JobId big_mem2 = Submit(m2);
+  Schedule();
+  EXPECT_EQ(Job(big_mem)->allocation[0].node, "n2");
+  EXPECT_EQ(Job(big_mem2)->allocation[0].node, "n3");
+  EXPECT_EQ(Node("n2")->State(), model::NodeState::kMixed);
+}
+
+TEST_F(ClusterStateTest, TasksSpreadOverRequestedNodes) {
+  JobId id = Submit(Spec(6, 1, 2));
+  Schedule();
+  ASSERT_EQ(Job(id)->allocation.size(), 2u);
+  EXPECT_EQ(Job(id)->allocation[0].cpus + Job(id)->allocation[1].cpus, 6u);
+  EXPECT_EQ(Job(id)->NumNodes(), 2u);
+}
+
+struct RejectCase {
+  const char* name;
+  model::JobSpec spec;
+  const char* message_part;
+};
+
+TEST_F(ClusterStateTest, ImpossibleRequestsAreRejectedAndNothingIsQueued) {
+  std::vector<RejectCase> cases;
+  cases.push_back({"too many cpus per task", Spec(1, 5), "not available"});
+  cases.push_back({"too many nodes", Spec(4, 1, 4), "not available"});
+  cases.push_back({"too many tasks", Spec(13), "not available"});
+  model::JobSpec part = Spec();
+  part.partition = "nope";
+  cases.push_back({"unknown partition", part, "Invalid partition name"});
+  model::JobSpec time = Spec();
+  time.time_limit = 7200;
+  cases.push_back({"over MaxTime", time, "time limit"});
+  model::JobSpec mem = Spec();
+  mem.mem_per_node_mb = 5000;
+  cases.push_back({"too much memory", mem, "not available"});
+  model::JobSpec nodes_over_tasks = Spec(2, 1, 3);
+  cases.push_back({"more nodes than tasks", nodes_over_tasks, "not available"});
+  for (const auto& c : cases) {
+    Reply r = Apply(cmd::Submit{c.spec});
+    EXPECT_FALSE(r.status.ok()) << c.name;
+    EXPECT_NE(r.status.message().find(c.message_part), std::string::npos)
+        << c.name << ": " << r.status.message();
+    EXPECT_EQ(r.status.message().find('\n'), std::string::npos) << c.name;
+  }
+  EXPECT_TRUE(state_->MakeView(now_)->jobs.empty());
+  EXPECT_EQ(state_->next_job_id(), 1u);
+}
+
+TEST_F(ClusterStateTest, PartitionDefaultTimeApplies) {
+  model::JobSpec s = Spec();
+  s.partition = "small";
+  JobId id = Submit(s);
+  EXPECT_EQ(Job(id)->time_limit, 60);
+}
+
+TEST_F(ClusterStateTest, HoldAndRelease) {
+  model::JobSpec s = Spec();
+  s.hold = true;
+  JobId held = Submit(s);
+  JobId other = Submit(Spec());
+  Schedule();
+  EXPECT_EQ(Job(held)->state, JobState::kPending);
+  EXPECT_EQ(Job(held)->reason, Reason::kJobHeldUser);
+  EXPECT_EQ(Job(held)->priority, 0u);
+  EXPECT_EQ(Job(other)->state, JobState::kRunning);  // a held job blocks nobody
+  Reply r = Apply(cmd::Release{{held}});
+  EXPECT_TRUE(r.status.ok());
+  Schedule();
+  EXPECT_EQ(Job(held)->state, JobState::kRunning);
+  r = Apply(cmd::Hold{{held}});
+  EXPECT_FALSE(r.status.ok());  // no longer pending
+}
+
+TEST_F(ClusterStateTest, CancelPendingAndRunning) {
+  JobId run = Submit(Spec(4));
+  JobId wait = Submit(Spec(12));
+  Schedule();
+  TakeLaunches();
+  Reply r = Apply(cmd::Cancel{JobFilter{{wait}}, "alice"});
+  EXPECT_EQ(r.job_ids, std::vector<JobId>{wait});
+  EXPECT_EQ(Job(wait)->state, JobState::kCancelled);
+  r = Apply(cmd::Cancel{JobFilter{{run}}, "alice"});
+  EXPECT_EQ(Job(run)->state, JobState::kCompleting);
+  ASSERT_EQ(effects_.size(), 1u);
+  auto* sig = std::get_if<effect::SignalJob>(&effects_[0]);
+  ASSERT_NE(sig, nullptr);
+  EXPECT_TRUE(sig->cancel);
+  EXPECT_EQ(sig->node, "n1");
+  effects_.clear();
+  // The node reports the end; the job ends CANCELLED whatever its exit code.
+  End(run, 143);
+  EXPECT_EQ(Job(run)->state, JobState::kCancelled);
+  EXPECT_EQ(Node("n1")->alloc_cpus, 0u);
+  // Unknown ids and other users' jobs are refused.
+  r = Apply(cmd::Cancel{JobFilter{{99}}, "alice"});
+  EXPECT_FALSE(r.status.ok());
+  JobId mine = Submit(Spec());
+  r = Apply(cmd::Cancel{JobFilter{{mine}}, "bob"});
+  EXPECT_TRUE(r.job_ids.empty());
+  EXPECT_EQ(Job(mine)->state, JobState::kPending);
+}
+
+TEST_F(ClusterStateTest, CancelByFilter) {
+  model::JobSpec a = Spec();
+  a.name = "keep";
+  model::JobSpec b = Spec();
+  b.name = "drop";
+  JobId keep = Submit(a);
+  JobId drop = Submit(b);
+  JobFilter f;
+  f.names = {"drop"};
+  f.states = {JobState::kPending};
+  Apply(cmd::Cancel{f, ""});
+  EXPECT_EQ(Job(keep)->state, JobState::kPending);
+  EXPECT_EQ(Job(drop)->state, JobState::kCancelled);
+}
+
+TEST_F(ClusterStateTest, EndStates) {
+  JobId ok = Submit(Spec());
+  JobId bad = Submit(Spec());
+  JobId slow = Submit(Spec());
+  Schedule();
+  End(ok, 0);
+  End(bad, 3);
+  End(slow, 0, /*timed_out=*/true);
+  EXPECT_EQ(Job(ok)->state, JobState::kCompleted);
+  EXPECT_EQ(Job(bad)->state, JobState::kFailed);
+  EXPECT_EQ(Job(bad)->exit_code, 3);
+  EXPECT_EQ(Job(slow)->state, JobState::kTimeout);
+}
+
+TEST_F(ClusterStateTest, FinishedJobsArePurgedAfterMinJobAge) {
+  JobId id = Submit(Spec());
+  Schedule();
+  End(id);
+  state_->TakeChanges();
+  now_ += 299;
+  Apply(cmd::Tick{});
+  EXPECT_NE(Job(id), nullptr);
+  now_ += 1;
+  Apply(cmd::Tick{});
+  EXPECT_EQ(Job(id), nullptr);
+  EXPECT_EQ(state_->TakeChanges().purged_jobs, std::vector<JobId>{id});
+}
+
+TEST_F(ClusterStateTest, ReRegistrationReconcilesJobs) {
+  JobId reported = Submit(Spec());
+  JobId lost = Submit(Spec());
+  JobId finished = Submit(Spec());
+  Schedule();
+  for (JobId id : {reported, lost, finished}) EXPECT_EQ(Job(id)->allocation[0].node, "n1");
+  effects_.clear();
+  JobEnd end;
+  end.id = finished;
+  end.exit_code = 0;
+  // n1 comes back knowing one running job and one finished one; the third never reached it.
+  Register("n1", {reported}, {end});
+  EXPECT_EQ(Job(reported)->state, JobState::kRunning);
+  EXPECT_EQ(Job(finished)->state, JobState::kCompleted);
+  EXPECT_EQ(Job(lost)->state, JobState::kPending);
+  EXPECT_EQ(Job(lost)->restarts, 1u);
+  bool acked = false;
+  for (auto& e : effects_) {
+    if (auto* a = std::get_if<effect::AckJobEnd>(&e)) acked = acked || a->id == finished;
+  }
+  EXPECT_TRUE(acked);
+  // An agent reporting a job the controller does not run there is told to kill it.
+  effects_.clear();
+  Register("n2", {reported});
+  bool killed = false;
+  for (auto& e : effects_) {
+    if (auto* s = std::get_if<effect::SignalJob>(&e)) killed = s->id == reported && s->cancel;
+  }
+  EXPECT_TRUE(killed);
+}
+
+TEST_F(ClusterStateTest, SilentNodeGoesDownAndItsJobsFail) {
+  JobId id = Submit(Spec());
+  Schedule();
+  Apply(cmd::NodeDisconnected{"n1"});
+  now_ += 299;
+  Apply(cmd::Tick{});
+  EXPECT_FALSE(Node("n1")->down);
+  now_ += 2;
+  Apply(cmd::Tick{});
+  EXPECT_TRUE(Node("n1")->down);
+  EXPECT_EQ(Job(id)->state, JobState::kNodeFail);
+  EXPECT_EQ(Node("n1")->alloc_cpus, 0u);
+  // A job submitted now does not go to the down node.
+  JobId next = Submit(Spec());
+  Schedule();
+  EXPECT_EQ(Job(next)->allocation[0].node, "n2");
+}
+
+TEST_F(ClusterStateTest, RestoreRebuildsAllocationsAndQueue) {
+  JobId running = Submit(Spec(2));
+  JobId pending = Submit(Spec(12));
+  Schedule();
+  auto view = state_->MakeView(now_);
+  std::vector<model::Job> jobs;
+  for (const auto& j : view->jobs) jobs.push_back(*j);
+  ClusterState restored(ThreeNodes());
+  restored.Restore(jobs, {}, state_->next_job_id(), now_);
+  auto v2 = restored.MakeView(now_);
+  EXPECT_EQ(v2->FindNode("n1")->alloc_cpus, 2u);
+  EXPECT_FALSE(v2->FindNode("n1")->responding);
+  EXPECT_EQ(v2->FindJob(pending)->state, JobState::kPending);
+  EXPECT_EQ(v2->FindJob(running)->state, JobState::kRunning);
+  Reply r = restored.Apply(cmd::Submit{Spec()}, now_, &effects_);
+  EXPECT_EQ(r.job_ids.front(), 3u);
+}
+
+TEST_F(ClusterStateTest, ViewsAreImmutableSnapshots) {
+  JobId id = Submit(Spec());
+  auto before = state_->MakeView(now_);
+  Schedule();
+  EXPECT_EQ(before->FindJob(id)->state, JobState::kPending);
+  EXPECT_EQ(state_->MakeView(now_)->FindJob(id)->state, JobState::kRunning);
+}
+
+}  // namespace
+}  // namespace sluice::core::cluster
