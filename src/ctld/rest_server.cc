@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include "common/strings.h"
+#include "rpc/convert.h"
 #include "rpc/rest_client.h"
 #include "sluice/v1/status.pb.h"
 

@@ -1,8 +1,8 @@
 #include "rpc/rest_client.h"
 
 #include <google/protobuf/util/json_util.h>
-#include <httplib.h>
 
+#include "rpc/http_client.h"
 #include "sluice/v1/status.pb.h"
 
 namespace sluice::rpc {
@@ -11,18 +11,15 @@ namespace pbu = google::protobuf::util;
 
 struct RestClient::Impl {
   Endpoint endpoint;
-  std::unique_ptr<httplib::Client> client;
 };
 
 RestClient::RestClient(Endpoint endpoint) : impl_(std::make_unique<Impl>()) {
   impl_->endpoint = std::move(endpoint);
-  impl_->client = std::make_unique<httplib::Client>("http://" + impl_->endpoint.rest);
-  impl_->client->set_connection_timeout(5, 0);
-  impl_->client->set_read_timeout(60, 0);
-  impl_->client->set_write_timeout(60, 0);
 }
 
 RestClient::~RestClient() = default;
+RestClient::RestClient(RestClient&&) noexcept = default;
+RestClient& RestClient::operator=(RestClient&&) noexcept = default;
 
 Code CodeFromHttp(int s) {
   switch (s) {
@@ -55,7 +52,8 @@ int HttpFromCode(Code c) {
 Status RestClient::Call(const std::string& method, const std::string& path,
                         const google::protobuf::Message* request,
                         google::protobuf::Message* response) {
-  httplib::Headers headers = {{"Authorization", "Bearer " + impl_->endpoint.token}};
+  const std::vector<std::pair<std::string, std::string>> headers = {
+      {"Authorization", "Bearer " + impl_->endpoint.token}};
   std::string body;
   if (request != nullptr) {
     pbu::JsonPrintOptions opts;
@@ -64,12 +62,10 @@ Status RestClient::Call(const std::string& method, const std::string& path,
       return Internal("cannot encode the request");
     }
   }
-  httplib::Result res = method == "GET"
-                            ? impl_->client->Get(path, headers)
-                            : impl_->client->Post(path, headers, body, "application/json");
-  if (!res) {
-    return Unavailable("cannot reach the controller at " + impl_->endpoint.rest + " (" +
-                       httplib::to_string(res.error()) + "); is the cluster up? (`sluice status`)");
+  auto res = HttpCall(impl_->endpoint.rest, method, path, headers, body, 60000);
+  if (!res.ok()) {
+    return Unavailable("cannot reach the controller at " + impl_->endpoint.rest +
+                       "; is the cluster up? (`sluice status`): " + res.status().message());
   }
   pbu::JsonParseOptions popts;
   popts.ignore_unknown_fields = true;

@@ -15,6 +15,8 @@ class RestClient {
  public:
   explicit RestClient(Endpoint endpoint);
   ~RestClient();
+  RestClient(RestClient&&) noexcept;
+  RestClient& operator=(RestClient&&) noexcept;
 
   // Sends `request` (nullptr: no body) to `path` and parses the reply into `response`.
   // A failed call returns the controller's error (its code and one-line message).

@@ -1,0 +1,187 @@
+// End to end: real sluiced and sluice-noded processes, real scripts, real files.
+#include <gtest/gtest.h>
+
+#include "cluster_fixture.h"
+
+namespace sluice::testing {
+namespace {
+
+class JobsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    cluster_ = new LocalCluster(3, 4);
+    ASSERT_EQ(cluster_->up().exit_code, 0) << cluster_->up().err << cluster_->up().out;
+  }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+  static LocalCluster* cluster_;
+  const LocalCluster& c() { return *cluster_; }
+};
+LocalCluster* JobsTest::cluster_ = nullptr;
+
+TEST_F(JobsTest, UpPrintsHowToUseIt) {
+  EXPECT_NE(c().up().out.find("export PATH="), std::string::npos) << c().up().out;
+  auto r = c().Run("sluice status");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("node n3: responding"), std::string::npos) << r.out;
+  // The state directory is private.
+  EXPECT_EQ(fs::status(c().state()).permissions() & (fs::perms::group_all | fs::perms::others_all),
+            fs::perms::none);
+}
+
+TEST_F(JobsTest, BatchScriptSeesSlurmEnvironmentAndWritesOutput) {
+  const std::string script =
+      "#!/bin/bash\n"
+      "#SBATCH -J envjob\n"
+      "#SBATCH -n 2 -c 1\n"
+      "#SBATCH --output=env-%j-%x.out\n"
+      "echo \"id=$SLURM_JOB_ID name=$SLURM_JOB_NAME nodes=$SLURM_JOB_NODELIST nn=$SLURM_NNODES\"\n"
+      "echo \"ntasks=$SLURM_NTASKS cpus=$SLURM_CPUS_ON_NODE part=$SLURM_JOB_PARTITION\"\n"
+      "echo \"submit=$SLURM_SUBMIT_DIR node=$SLURMD_NODENAME sluice=$SLUICE_JOB_ID\"\n"
+      "echo \"cwd=$(pwd) args=$1,$2 mine=$MY_VAR\"\n"
+      "echo oops >&2\n";
+  {
+    std::ofstream f(c().work() + "/env.sh");
+    f << script;
+  }
+  auto r = c().Run("MY_VAR=carried sbatch --parsable env.sh a1 a2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int id = atoi(r.out.c_str());
+  ASSERT_GT(id, 0);
+  ASSERT_TRUE(c().WaitForState(id, "COMPLETED")) << c().State(id);
+  const std::string out = ReadAll(c().work() + "/env-" + std::to_string(id) + "-envjob.out");
+  const std::string sid = std::to_string(id);
+  EXPECT_NE(out.find("id=" + sid + " name=envjob nodes=n1 nn=1"), std::string::npos) << out;
+  EXPECT_NE(out.find("ntasks=2 cpus=2 part=debug"), std::string::npos) << out;
+  EXPECT_NE(out.find("submit=" + c().work() + " node=n1 sluice=" + sid), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("cwd=" + c().work() + " args=a1,a2 mine=carried"), std::string::npos) << out;
+  EXPECT_NE(out.find("oops"), std::string::npos) << "stderr goes with stdout by default";
+}
+
+TEST_F(JobsTest, DefaultOutputFileErrorFileAndChdir) {
+  fs::create_directories(c().work() + "/sub");
+  int id = c().Submit("--wrap 'echo hello; echo bad >&2'");
+  ASSERT_TRUE(c().WaitForState(id, "COMPLETED"));
+  EXPECT_EQ(ReadAll(c().work() + "/slurm-" + std::to_string(id) + ".out"), "hello\nbad\n");
+  int id2 = c().Submit("-D sub -o o.txt -e e-%u.txt --wrap 'pwd; echo bad >&2'");
+  ASSERT_TRUE(c().WaitForState(id2, "COMPLETED"));
+  EXPECT_EQ(ReadAll(c().work() + "/sub/o.txt"), c().work() + "/sub\n");
+  std::string user = getenv("USER") != nullptr ? getenv("USER") : "root";
+  EXPECT_EQ(ReadAll(c().work() + "/sub/e-" + user + ".txt"), "bad\n");
+}
+
+TEST_F(JobsTest, ExitCodeAndSignalReachTheJobRecord) {
+  int failed = c().Submit("--wrap 'exit 3'");
+  int killed = c().Submit("--wrap 'kill -USR1 $$'");
+  ASSERT_TRUE(c().WaitForState(failed, "FAILED"));
+  ASSERT_TRUE(c().WaitForState(killed, "FAILED"));
+  auto r = c().Run("scontrol show job " + std::to_string(failed));
+  EXPECT_NE(r.out.find("ExitCode=3:0"), std::string::npos) << r.out;
+  r = c().Run("scontrol show job -o " + std::to_string(killed));
+  EXPECT_NE(r.out.find("ExitCode=0:10"), std::string::npos) << r.out;
+}
+
+TEST_F(JobsTest, TimeLimitEndsJobWithTimeout) {
+  // The job ignores SIGTERM: the agent must follow with SIGKILL after KillWait (1 s).
+  auto start = std::chrono::steady_clock::now();
+  int id = c().Submit("-t 0:02 --wrap 'trap \"\" TERM; sleep 60'");
+  ASSERT_TRUE(c().WaitForState(id, "TIMEOUT", std::chrono::seconds(20))) << c().State(id);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
+}
+
+TEST_F(JobsTest, CancelRunningAndPendingJobs) {
+  int running = c().Submit("-J victim --wrap 'sleep 60'");
+  ASSERT_TRUE(c().WaitForState(running, "RUNNING"));
+  int pending = c().Submit("--hold --wrap true");
+  auto r = c().Run("scancel " + std::to_string(running) + " " + std::to_string(pending));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(c().WaitForState(running, "CANCELLED"));
+  EXPECT_EQ(c().State(pending), "CANCELLED");
+  // By name and state.
+  int a = c().Submit("-J byname --hold --wrap true");
+  int b = c().Submit("-J other --hold --wrap true");
+  r = c().Run("scancel -n byname -t PENDING");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(c().State(a), "CANCELLED");
+  EXPECT_EQ(c().State(b), "PENDING");
+  r = c().Run("scancel -u $(id -un) -t pd");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(c().State(b), "CANCELLED");
+  r = c().Run("scancel 999999");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("Invalid job id specified"), std::string::npos) << r.err;
+}
+
+TEST_F(JobsTest, HoldAndRelease) {
+  int id = c().Submit("-H --wrap true");
+  auto r = c().Run("squeue -h -o '%T %r' -j " + std::to_string(id));
+  EXPECT_EQ(r.out, "PENDING JobHeldUser\n");
+  r = c().Run("scontrol release " + std::to_string(id));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(c().WaitForState(id, "COMPLETED"));
+}
+
+TEST_F(JobsTest, SqueueAndSinfoLookLikeSlurm) {
+  auto r = c().Run("squeue");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')),
+            "             JOBID PARTITION     NAME     USER ST       TIME  NODES "
+            "NODELIST(REASON)");
+  r = c().Run("sinfo");
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')),
+            "PARTITION AVAIL  TIMELIMIT  NODES  STATE NODELIST");
+  EXPECT_NE(r.out.find("debug*"), std::string::npos) << r.out;
+  r = c().Run("sinfo -N -h");
+  EXPECT_NE(r.out.find("n3"), std::string::npos) << r.out;
+  r = c().Run("scontrol show partition debug");
+  EXPECT_NE(r.out.find("PartitionName=debug"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("MaxTime=01:00:00"), std::string::npos) << r.out;
+  r = c().Run("scontrol show node n2");
+  EXPECT_NE(r.out.find("NodeName=n2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("CPUTot=4"), std::string::npos) << r.out;
+}
+
+struct BadInput {
+  const char* what;
+  const char* command;
+  const char* script;
+  const char* error_part;
+};
+
+TEST_F(JobsTest, BadInputGetsOneLineErrorAndQueuesNothing) {
+  const BadInput cases[] = {
+      {"unknown option", "sbatch --frobnicate --wrap true", "", "unrecognized option"},
+      {"malformed directive", "sbatch", "#!/bin/sh\n#SBATCH --time='1:00\ntrue\n", "#SBATCH"},
+      {"unknown directive option", "sbatch", "#!/bin/sh\n#SBATCH --bogus=1\ntrue\n", "bogus"},
+      {"not a script", "sbatch", "echo hi\n", "#!"},
+      {"too many cpus", "sbatch -c 5 --wrap true", "", "not available"},
+      {"too many nodes", "sbatch -N 4 --wrap true", "", "not available"},
+      {"unknown partition", "sbatch -p nowhere --wrap true", "", "Invalid partition"},
+      {"over MaxTime", "sbatch -p short -t 5 --wrap true", "", "time limit"},
+      {"bad time", "sbatch -t soon --wrap true", "", "time"},
+  };
+  const std::string before = c().Run("squeue -h -t all | wc -l").out;
+  for (const auto& bad : cases) {
+    auto r = c().Run(bad.command, bad.script);
+    EXPECT_EQ(r.exit_code, 1) << bad.what;
+    EXPECT_NE(r.err.find(bad.error_part), std::string::npos) << bad.what << ": " << r.err;
+    EXPECT_NE(r.err.find("error"), std::string::npos) << bad.what << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << bad.what;
+  }
+  EXPECT_EQ(c().Run("squeue -h -t all | wc -l").out, before);
+}
+
+TEST_F(JobsTest, MultiNodeJobGetsNodesAndRunsOnFirst) {
+  int id = c().Submit("-N 2 -n 5 -o mn.out --wrap 'echo $SLURM_JOB_NODELIST $SLURM_NNODES "
+                      "$SLURM_NTASKS $SLURMD_NODENAME'");
+  ASSERT_TRUE(c().WaitForState(id, "COMPLETED"));
+  std::string out = ReadAll(c().work() + "/mn.out");
+  EXPECT_NE(out.find(" 2 5 n"), std::string::npos) << out;
+  EXPECT_NE(out.find("["), std::string::npos) << "a compressed hostlist: " << out;
+}
+
+}  // namespace
+}  // namespace sluice::testing
