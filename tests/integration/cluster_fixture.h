@@ -94,8 +94,9 @@ class LocalCluster {
       std::ofstream in(in_file);
       in << stdin_text;
     }
-    std::string full = "cd '" + work_ + "' && PATH='" + BinDir() + "':$PATH SLUICE_STATE_DIR='" +
-                       state_ + "' " + cmd + " <'" + in_file + "' 2>'" + err_file + "'";
+    std::string full = "cd '" + work_ + "' && export PATH='" + BinDir() +
+                       "':$PATH SLUICE_STATE_DIR='" + state_ + "' && (" + cmd + ") <'" + in_file +
+                       "' 2>'" + err_file + "'";
     FILE* p = popen(full.c_str(), "r");
     CommandResult r;
     char buf[4096];
