@@ -1,0 +1,73 @@
+#include "store/journal.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace sluice::store {
+namespace {
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sluice-journal-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    path_ = dir_ + "/journal.db";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_, path_;
+};
+
+TEST_F(JournalTest, CommittedBatchesSurviveReopen) {
+  {
+    auto j = Journal::Open(path_);
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    JournalBatch b;
+    b.job_upserts = {{1, "one"}, {2, std::string("t\0o", 3)}};
+    b.node_upserts = {{"n1", "node-one"}};
+    b.next_job_id = 3;
+    ASSERT_TRUE((*j)->Commit(b).ok());
+    JournalBatch b2;
+    b2.job_upserts = {{1, "one-v2"}};
+    b2.job_deletes = {2};
+    ASSERT_TRUE((*j)->Commit(b2).ok());
+  }
+  auto j = Journal::Open(path_);
+  ASSERT_TRUE(j.ok());
+  auto contents = (*j)->Load();
+  ASSERT_TRUE(contents.ok());
+  EXPECT_EQ(contents->jobs, std::vector<std::string>{"one-v2"});
+  EXPECT_EQ(contents->nodes, std::vector<std::string>{"node-one"});
+  EXPECT_EQ(contents->next_job_id, 3u);
+}
+
+TEST_F(JournalTest, EmptyJournalLoadsEmpty) {
+  auto j = Journal::Open(path_);
+  ASSERT_TRUE(j.ok());
+  auto contents = (*j)->Load();
+  ASSERT_TRUE(contents.ok());
+  EXPECT_TRUE(contents->jobs.empty());
+  EXPECT_EQ(contents->next_job_id, 0u);
+}
+
+TEST_F(JournalTest, NotAJournalIsAnError) {
+  FILE* f = fopen(path_.c_str(), "w");
+  fputs("this is not a database, just text that is long enough to fill a header page......", f);
+  fclose(f);
+  auto j = Journal::Open(path_);
+  EXPECT_FALSE(j.ok());
+}
+
+TEST_F(JournalTest, UsesWriteAheadLog) {
+  auto j = Journal::Open(path_);
+  ASSERT_TRUE(j.ok());
+  JournalBatch b;
+  b.job_upserts = {{7, "x"}};
+  ASSERT_TRUE((*j)->Commit(b).ok());
+  EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
+}
+
+}  // namespace
+}  // namespace sluice::store
