@@ -104,7 +104,8 @@ Status StartDaemon(const std::vector<std::string>& argv, const std::string& pid_
 
 uint64_t HostMemoryMb() {
   return static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
-             static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) >> 20;
+             static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) >>
+         20;
 }
 
 std::string StateDirFrom(const ParsedArgs& parsed) {
@@ -117,11 +118,9 @@ std::string StateDirFrom(const ParsedArgs& parsed) {
 }  // namespace
 
 int Up(const Args& args) {
-  auto parsed = ParseOptions("sluice up", args,
-                             {{"nodes", 'N', true},
-                              {"cpus", 'c', true},
-                              {"memory", 'm', true},
-                              {"state-dir", 0, true}});
+  auto parsed = ParseOptions(
+      "sluice up", args,
+      {{"nodes", 'N', true}, {"cpus", 'c', true}, {"memory", 'm', true}, {"state-dir", 0, true}});
   if (!parsed.ok()) return Report("sluice up", parsed.status());
   uint64_t nodes = 4, cpus = std::max<long>(sysconf(_SC_NPROCESSORS_ONLN), 1), memory = 0;
   if (parsed->Has("nodes") && (!str::ParseUint(parsed->Value("nodes"), &nodes) || nodes == 0)) {
@@ -130,8 +129,7 @@ int Up(const Args& args) {
   if (parsed->Has("cpus") && (!str::ParseUint(parsed->Value("cpus"), &cpus) || cpus == 0)) {
     return Report("sluice up", InvalidArgument("--cpus wants a positive number"));
   }
-  if (parsed->Has("memory") &&
-      (!str::ParseUint(parsed->Value("memory"), &memory) || memory == 0)) {
+  if (parsed->Has("memory") && (!str::ParseUint(parsed->Value("memory"), &memory) || memory == 0)) {
     return Report("sluice up", InvalidArgument("--memory wants a positive number of MB"));
   }
   if (memory == 0) memory = std::max<uint64_t>(HostMemoryMb() / nodes, 1);
@@ -145,8 +143,8 @@ int Up(const Args& args) {
     const std::string conf =
         "# Written by `sluice up`; edit it and run `sluice down; sluice up` to change the "
         "cluster.\nClusterName=sluice\nKillWait=30\nMinJobAge=300\nSlurmdTimeout=300\n"
-        "NodeName=" + names + " CPUs=" + std::to_string(cpus) +
-        " RealMemory=" + std::to_string(memory) +
+        "NodeName=" +
+        names + " CPUs=" + std::to_string(cpus) + " RealMemory=" + std::to_string(memory) +
         "\nPartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP\n";
     if (Status st = rpc::WriteFileAtomic(conf_path, conf, 0600); !st.ok()) {
       return Report("sluice up", st);
@@ -158,9 +156,9 @@ int Up(const Args& args) {
   const std::string bin = BinDir();
   const std::string ctld_pid = dir + "/" + rpc::kControllerPidFile;
   if (LivePid(ctld_pid) == 0) {
-    if (Status st = StartDaemon({bin + "/sluiced", "--state-dir", dir, "--log-file",
-                                 dir + "/sluiced.log"},
-                                ctld_pid, dir + "/sluiced.log", "sluiced");
+    if (Status st =
+            StartDaemon({bin + "/sluiced", "--state-dir", dir, "--log-file", dir + "/sluiced.log"},
+                        ctld_pid, dir + "/sluiced.log", "sluiced");
         !st.ok()) {
       return Report("sluice up", st);
     }
@@ -223,8 +221,7 @@ int Down(const Args& args) {
     WaitFor(
         [&] {
           v1::ListJobsResponse jobs;
-          return client.Call("GET", "/api/v1/jobs", nullptr, &jobs).ok() &&
-                 jobs.jobs_size() == 0;
+          return client.Call("GET", "/api/v1/jobs", nullptr, &jobs).ok() && jobs.jobs_size() == 0;
         },
         std::chrono::seconds(10));
   }
@@ -237,9 +234,9 @@ int Down(const Args& args) {
     }
   }
   // Agents first, so none sees the controller vanish and tries to reconnect.
-  std::stable_sort(daemons.begin(), daemons.end(),
-                   [](const auto& a, const auto& b) { return a.first != "sluiced.pid" &&
-                                                             b.first == "sluiced.pid"; });
+  std::stable_sort(daemons.begin(), daemons.end(), [](const auto& a, const auto& b) {
+    return a.first != "sluiced.pid" && b.first == "sluiced.pid";
+  });
   for (const auto& [file, pid] : daemons) kill(pid, SIGTERM);
   for (const auto& [file, pid] : daemons) {
     if (!WaitFor([pid = pid] { return kill(pid, 0) != 0; }, std::chrono::seconds(10))) {

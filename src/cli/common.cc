@@ -12,7 +12,8 @@ namespace sluice::cli {
 
 int ExitCode(Code code) {
   switch (code) {
-    case Code::kOk: return 0;
+    case Code::kOk:
+      return 0;
     case Code::kInvalidArgument:
     case Code::kNotFound:
     case Code::kAlreadyExists:
@@ -41,10 +42,14 @@ UserInfo CurrentUser() {
   UserInfo u;
   u.uid = getuid();
   u.gid = getgid();
-  if (passwd* pw = getpwuid(u.uid); pw != nullptr) u.name = pw->pw_name;
-  else u.name = std::to_string(u.uid);
-  if (group* gr = getgrgid(u.gid); gr != nullptr) u.group = gr->gr_name;
-  else u.group = std::to_string(u.gid);
+  if (passwd* pw = getpwuid(u.uid); pw != nullptr)
+    u.name = pw->pw_name;
+  else
+    u.name = std::to_string(u.uid);
+  if (group* gr = getgrgid(u.gid); gr != nullptr)
+    u.group = gr->gr_name;
+  else
+    u.group = std::to_string(u.gid);
   return u;
 }
 
@@ -100,8 +105,7 @@ Result<ParsedArgs> ParseOptions(const char* prog, const Args& args,
                              " --help\" for more information");
     }
     if (c == ':') {
-      return InvalidArgument("option '" + std::string(argv[optind - 1]) +
-                             "' requires an argument");
+      return InvalidArgument("option '" + std::string(argv[optind - 1]) + "' requires an argument");
     }
     const Option* o = nullptr;
     if (c >= 256) {
@@ -114,7 +118,8 @@ Result<ParsedArgs> ParseOptions(const char* prog, const Args& args,
     if (o == nullptr) continue;
     out.options.emplace_back(o->long_name, o->has_value && optarg != nullptr ? optarg : "");
   }
-  for (int i = optind; i < static_cast<int>(argv.size() - 1); ++i) out.positional.push_back(argv[i]);
+  for (int i = optind; i < static_cast<int>(argv.size() - 1); ++i)
+    out.positional.push_back(argv[i]);
   return out;
 }
 

@@ -75,8 +75,9 @@ int Squeue(const Args& args) {
                               {"help", 0, false}});
   if (!parsed.ok()) return Report("squeue", parsed.status());
   if (parsed->Has("help")) {
-    printf("Usage: squeue [-u users] [-j jobs] [-t states] [-p partitions] [-n names] [-h] "
-           "[-o format] [-l]\n");
+    printf(
+        "Usage: squeue [-u users] [-j jobs] [-t states] [-p partitions] [-n names] [-h] "
+        "[-o format] [-l]\n");
     return 0;
   }
   v1::ListJobsRequest req;
@@ -213,12 +214,15 @@ int Scontrol(const Args& args) {
   bool one_liner = false;
   Args words;
   for (const auto& a : args) {
-    if (a == "-o" || a == "--oneliner") one_liner = true;
-    else words.push_back(a);
+    if (a == "-o" || a == "--oneliner")
+      one_liner = true;
+    else
+      words.push_back(a);
   }
   if (words.empty() || words[0] == "-h" || words[0] == "--help") {
-    printf("Usage: scontrol [-o] show job|node|partition [NAME]\n"
-           "       scontrol hold|release JOBID...\n");
+    printf(
+        "Usage: scontrol [-o] show job|node|partition [NAME]\n"
+        "       scontrol hold|release JOBID...\n");
     return words.empty() ? 1 : 0;
   }
   auto client = Connect();
@@ -315,8 +319,8 @@ int Scontrol(const Args& args) {
       return 1;
     }
   } else {
-    return Report("scontrol", InvalidArgument("invalid entity: " + words[1] +
-                                              " (use job, node or partition)"));
+    return Report("scontrol",
+                  InvalidArgument("invalid entity: " + words[1] + " (use job, node or partition)"));
   }
   fwrite(out.data(), 1, out.size(), stdout);
   return 0;

@@ -78,8 +78,9 @@ int Sbatch(const Args& args) {
   spec.group = user.group;
   std::error_code ec;
   const fs::path cwd = fs::current_path(ec);
-  spec.work_dir = spec.work_dir.empty() ? cwd.string()
-                                        : fs::absolute(spec.work_dir, ec).lexically_normal().string();
+  spec.work_dir = spec.work_dir.empty()
+                      ? cwd.string()
+                      : fs::absolute(spec.work_dir, ec).lexically_normal().string();
   if (!fs::is_directory(spec.work_dir, ec)) {
     return Report("sbatch", InvalidArgument("chdir to " + spec.work_dir +
                                             " failed: No such file or directory"));

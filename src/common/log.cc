@@ -12,10 +12,14 @@ Severity g_min = Severity::kInfo;
 
 const char* Tag(Severity s) {
   switch (s) {
-    case Severity::kDebug: return "DEBUG";
-    case Severity::kInfo: return "INFO";
-    case Severity::kWarning: return "WARN";
-    case Severity::kError: return "ERROR";
+    case Severity::kDebug:
+      return "DEBUG";
+    case Severity::kInfo:
+      return "INFO";
+    case Severity::kWarning:
+      return "WARN";
+    case Severity::kError:
+      return "ERROR";
   }
   return "?";
 }

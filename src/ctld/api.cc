@@ -34,7 +34,8 @@ Status Api::Submit(const v1::SubmitJobRequest& req, v1::SubmitJobResponse* resp)
 }
 
 Status Api::Cancel(const v1::CancelJobsRequest& req, v1::CancelJobsResponse* resp) {
-  cl::Reply r = controller_->Post(cl::cmd::Cancel{rpc::FromProto(req.filter()), req.requested_by()});
+  cl::Reply r =
+      controller_->Post(cl::cmd::Cancel{rpc::FromProto(req.filter()), req.requested_by()});
   for (auto id : r.job_ids) resp->add_job_ids(id);
   if (!r.errors.empty() && r.status.ok() && !r.job_ids.empty()) return Status::Ok();
   if (!r.errors.empty()) {
@@ -137,7 +138,8 @@ std::string Api::Metrics() {
   for (const auto& j : view->jobs) by_state[std::string(m::JobStateName(j->state))]++;
   std::ostringstream os;
   os << "# HELP sluice_jobs Jobs the controller holds, by state.\n# TYPE sluice_jobs gauge\n";
-  for (const auto& [state, n] : by_state) os << "sluice_jobs{state=\"" << state << "\"} " << n << "\n";
+  for (const auto& [state, n] : by_state)
+    os << "sluice_jobs{state=\"" << state << "\"} " << n << "\n";
   int responding = 0;
   uint64_t cpus = 0, alloc = 0;
   for (const auto& n : view->nodes) {

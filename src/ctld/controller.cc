@@ -75,14 +75,18 @@ Result<std::unique_ptr<Controller>> Controller::Create(cl::ClusterConfig config,
   const UnixTime now = WallClockNow();
   c->state_.Restore(std::move(jobs), std::move(nodes), contents.next_job_id, now);
   c->view_ = c->state_.MakeView(now);
-  SLOG_INFO("ctld").Msg("state restored").Kv("jobs", restored).Kv("next_job_id",
-                                                                  c->state_.next_job_id());
+  SLOG_INFO("ctld")
+      .Msg("state restored")
+      .Kv("jobs", restored)
+      .Kv("next_job_id", c->state_.next_job_id());
   return c;
 }
 
 Controller::~Controller() { Stop(); }
 
-void Controller::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Controller::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void Controller::Stop() {
   {

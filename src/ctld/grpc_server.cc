@@ -18,16 +18,24 @@ namespace {
 
 grpc::Status ToGrpc(const Status& st) {
   switch (st.code()) {
-    case Code::kOk: return grpc::Status::OK;
-    case Code::kInvalidArgument: return {grpc::StatusCode::INVALID_ARGUMENT, st.message()};
-    case Code::kNotFound: return {grpc::StatusCode::NOT_FOUND, st.message()};
-    case Code::kAlreadyExists: return {grpc::StatusCode::ALREADY_EXISTS, st.message()};
+    case Code::kOk:
+      return grpc::Status::OK;
+    case Code::kInvalidArgument:
+      return {grpc::StatusCode::INVALID_ARGUMENT, st.message()};
+    case Code::kNotFound:
+      return {grpc::StatusCode::NOT_FOUND, st.message()};
+    case Code::kAlreadyExists:
+      return {grpc::StatusCode::ALREADY_EXISTS, st.message()};
     case Code::kFailedPrecondition:
       return {grpc::StatusCode::FAILED_PRECONDITION, st.message()};
-    case Code::kPermissionDenied: return {grpc::StatusCode::PERMISSION_DENIED, st.message()};
-    case Code::kUnauthenticated: return {grpc::StatusCode::UNAUTHENTICATED, st.message()};
-    case Code::kUnavailable: return {grpc::StatusCode::UNAVAILABLE, st.message()};
-    case Code::kInternal: return {grpc::StatusCode::INTERNAL, st.message()};
+    case Code::kPermissionDenied:
+      return {grpc::StatusCode::PERMISSION_DENIED, st.message()};
+    case Code::kUnauthenticated:
+      return {grpc::StatusCode::UNAUTHENTICATED, st.message()};
+    case Code::kUnavailable:
+      return {grpc::StatusCode::UNAVAILABLE, st.message()};
+    case Code::kInternal:
+      return {grpc::StatusCode::INTERNAL, st.message()};
   }
   return {grpc::StatusCode::UNKNOWN, st.message()};
 }
@@ -42,10 +50,10 @@ bool Authorized(grpc::ServerContext* ctx, const std::string& token) {
 const grpc::Status kUnauthenticated(grpc::StatusCode::UNAUTHENTICATED,
                                     "missing or wrong cluster token");
 
-#define SLUICE_GRPC_METHOD(Name, Req, Resp, Call)                                       \
-  grpc::Status Name(grpc::ServerContext* ctx, const Req* req, Resp* resp) override {     \
-    if (!Authorized(ctx, token_)) return kUnauthenticated;                              \
-    return ToGrpc(api_->Call(*req, resp));                                              \
+#define SLUICE_GRPC_METHOD(Name, Req, Resp, Call)                                    \
+  grpc::Status Name(grpc::ServerContext* ctx, const Req* req, Resp* resp) override { \
+    if (!Authorized(ctx, token_)) return kUnauthenticated;                           \
+    return ToGrpc(api_->Call(*req, resp));                                           \
   }
 
 class JobServiceImpl final : public v1::JobService::Service {
@@ -66,8 +74,7 @@ class JobServiceImpl final : public v1::JobService::Service {
 class PartitionServiceImpl final : public v1::PartitionService::Service {
  public:
   PartitionServiceImpl(Api* api, std::string token) : api_(api), token_(std::move(token)) {}
-  SLUICE_GRPC_METHOD(List, v1::ListPartitionsRequest, v1::ListPartitionsResponse,
-                     ListPartitions)
+  SLUICE_GRPC_METHOD(List, v1::ListPartitionsRequest, v1::ListPartitionsResponse, ListPartitions)
   SLUICE_GRPC_METHOD(Get, v1::GetPartitionRequest, v1::GetPartitionResponse, GetPartition)
 
  private:

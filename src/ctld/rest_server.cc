@@ -82,8 +82,7 @@ Status RestServer::Start(const std::string& host, int port, int* bound_port) {
   post("/api/v1/jobs", &Api::Submit, v1::SubmitJobRequest{}, v1::SubmitJobResponse{});
   post("/api/v1/jobs:cancel", &Api::Cancel, v1::CancelJobsRequest{}, v1::CancelJobsResponse{});
   post("/api/v1/jobs:hold", &Api::Hold, v1::HoldJobsRequest{}, v1::HoldJobsResponse{});
-  post("/api/v1/jobs:release", &Api::Release, v1::ReleaseJobsRequest{},
-       v1::ReleaseJobsResponse{});
+  post("/api/v1/jobs:release", &Api::Release, v1::ReleaseJobsRequest{}, v1::ReleaseJobsResponse{});
   post("/api/v1/jobs:list", &Api::ListJobs, v1::ListJobsRequest{}, v1::ListJobsResponse{});
 
   s.Get("/api/v1/jobs", [this](const httplib::Request& http, httplib::Response& res) {
@@ -100,8 +99,10 @@ Status RestServer::Start(const std::string& host, int port, int* bound_port) {
     for (const auto& n : ListParam(http, "name")) req.mutable_filter()->add_names(n);
     for (const auto& t : ListParam(http, "state")) {
       auto state = core::model::ParseJobState(t);
-      if (!state) st = InvalidArgument("invalid job state: " + t);
-      else req.mutable_filter()->add_states(rpc::ToProto(*state));
+      if (!state)
+        st = InvalidArgument("invalid job state: " + t);
+      else
+        req.mutable_filter()->add_states(rpc::ToProto(*state));
     }
     req.set_include_finished(http.has_param("all"));
     req.set_full(http.has_param("full"));

@@ -43,13 +43,20 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--state-dir") state_dir = value("--state-dir");
-    else if (a == "--config") config_path = value("--config");
-    else if (a == "--listen") listen = value("--listen");
-    else if (a == "--rest-port") rest_port = atoi(value("--rest-port").c_str());
-    else if (a == "--grpc-port") grpc_port = atoi(value("--grpc-port").c_str());
-    else if (a == "--log-file") log_file = value("--log-file");
-    else return Fail("unknown option '" + a + "'");
+    if (a == "--state-dir")
+      state_dir = value("--state-dir");
+    else if (a == "--config")
+      config_path = value("--config");
+    else if (a == "--listen")
+      listen = value("--listen");
+    else if (a == "--rest-port")
+      rest_port = atoi(value("--rest-port").c_str());
+    else if (a == "--grpc-port")
+      grpc_port = atoi(value("--grpc-port").c_str());
+    else if (a == "--log-file")
+      log_file = value("--log-file");
+    else
+      return Fail("unknown option '" + a + "'");
   }
   if (state_dir.empty()) state_dir = rpc::DefaultStateDir();
   if (config_path.empty()) config_path = state_dir + "/slurm.conf";

@@ -115,8 +115,11 @@ void Agent::RunSession() {
     session_ = nullptr;
     return;
   }
-  SLOG_INFO("noded").Msg("connected").Kv("controller", options_.controller)
-      .Kv("cpus", reg_resp.cpus()).Kv("memory_mb", reg_resp.memory_mb());
+  SLOG_INFO("noded")
+      .Msg("connected")
+      .Kv("controller", options_.controller)
+      .Kv("cpus", reg_resp.cpus())
+      .Kv("memory_mb", reg_resp.memory_mb());
 
   // Watcher: reports each job's end once per connection, and heartbeats.
   std::thread watcher([&] {
@@ -158,14 +161,12 @@ void Agent::RunSession() {
       ls.job_id = job.job_id();
       ls.script = spec.script();
       ls.argv.assign(spec.argv().begin(), spec.argv().end());
-      ls.environment.assign(msg.launch().environment().begin(),
-                            msg.launch().environment().end());
+      ls.environment.assign(msg.launch().environment().begin(), msg.launch().environment().end());
       ls.work_dir = spec.work_dir();
-      const std::string out_pattern = spec.stdout_path().empty()
-                                          ? compat::slurm::DefaultStdoutPattern()
-                                          : spec.stdout_path();
-      ls.stdout_path = Resolve(compat::slurm::ExpandFilenamePattern(out_pattern, names),
-                               spec.work_dir());
+      const std::string out_pattern =
+          spec.stdout_path().empty() ? compat::slurm::DefaultStdoutPattern() : spec.stdout_path();
+      ls.stdout_path =
+          Resolve(compat::slurm::ExpandFilenamePattern(out_pattern, names), spec.work_dir());
       if (!spec.stderr_path().empty()) {
         ls.stderr_path = Resolve(compat::slurm::ExpandFilenamePattern(spec.stderr_path(), names),
                                  spec.work_dir());

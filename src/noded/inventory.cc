@@ -45,7 +45,8 @@ core::cluster::NodeInventory DetectInventory(const std::string& name, uint32_t c
     inv.cpus = static_cast<uint32_t>(sysconf(_SC_NPROCESSORS_ONLN));
     inv.cores_per_socket = inv.cpus;
     inv.memory_mb = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
-                    static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) >> 20;
+                        static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) >>
+                    20;
   }
   if (cpus > 0) {
     // An emulated node: one socket of single-threaded cores.

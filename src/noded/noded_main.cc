@@ -36,14 +36,22 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--name") name = value();
-    else if (a == "--state-dir") state_dir = value();
-    else if (a == "--controller") controller = value();
-    else if (a == "--spool") spool = value();
-    else if (a == "--log-file") log_file = value();
-    else if (a == "--cpus") cpus = static_cast<uint32_t>(std::stoul(value()));
-    else if (a == "--memory") memory_mb = std::stoull(value());
-    else return Fail("unknown option '" + a + "'");
+    if (a == "--name")
+      name = value();
+    else if (a == "--state-dir")
+      state_dir = value();
+    else if (a == "--controller")
+      controller = value();
+    else if (a == "--spool")
+      spool = value();
+    else if (a == "--log-file")
+      log_file = value();
+    else if (a == "--cpus")
+      cpus = static_cast<uint32_t>(std::stoul(value()));
+    else if (a == "--memory")
+      memory_mb = std::stoull(value());
+    else
+      return Fail("unknown option '" + a + "'");
   }
   if (!log_file.empty()) log::SetOutput(log_file);
   if (state_dir.empty()) state_dir = rpc::DefaultStateDir();
@@ -80,7 +88,10 @@ int main(int argc, char** argv) {
   if (Status st = rpc::WriteFileAtomic(pid_file, std::to_string(getpid()) + "\n"); !st.ok()) {
     return Fail(st.message());
   }
-  SLOG_INFO("noded").Msg("started").Kv("node", name).Kv("cpus", options.inventory.cpus)
+  SLOG_INFO("noded")
+      .Msg("started")
+      .Kv("node", name)
+      .Kv("cpus", options.inventory.cpus)
       .Kv("memory_mb", options.inventory.memory_mb);
   std::thread waiter([&] {
     int sig = 0;

@@ -11,9 +11,7 @@ int64_t LimitToProto(Seconds s) { return s == kUnlimited ? -1 : s; }
 Seconds LimitFromProto(int64_t s) { return s < 0 ? kUnlimited : s; }
 }  // namespace
 
-v1::JobState ToProto(m::JobState s) {
-  return static_cast<v1::JobState>(static_cast<int>(s) + 1);
-}
+v1::JobState ToProto(m::JobState s) { return static_cast<v1::JobState>(static_cast<int>(s) + 1); }
 
 m::JobState FromProto(v1::JobState s) {
   if (s <= v1::JOB_STATE_UNSPECIFIED || s > v1::JOB_STATE_NODE_FAIL) return m::JobState::kPending;
@@ -107,7 +105,8 @@ m::Job FromProto(const v1::Job& in) {
   out.submit_time = in.submit_time();
   out.start_time = in.start_time();
   out.end_time = in.end_time();
-  for (const auto& a : in.allocation()) out.allocation.push_back({a.node(), a.cpus(), a.memory_mb()});
+  for (const auto& a : in.allocation())
+    out.allocation.push_back({a.node(), a.cpus(), a.memory_mb()});
   out.exit_code = in.exit_code();
   out.term_signal = in.term_signal();
   out.restarts = in.restarts();

@@ -10,7 +10,7 @@ namespace sluice::rpc {
 
 // The files in a state directory (0700, private to the user who started the cluster).
 inline constexpr const char* kControllerFile = "controller.json";  // {"rest": ..., "grpc": ...}
-inline constexpr const char* kTokenFile = "token";                  // the secret, 0600
+inline constexpr const char* kTokenFile = "token";                 // the secret, 0600
 inline constexpr const char* kControllerPidFile = "sluiced.pid";
 inline constexpr const char* kDefaultStateDir = ".sluice";
 

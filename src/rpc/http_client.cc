@@ -92,12 +92,12 @@ Result<HttpResponse> HttpCall(const std::string& host_port, const std::string& m
   int one = 1;
   setsockopt(raw, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
-  std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + host_port +
-                    "\r\nConnection: close\r\n";
+  std::string req =
+      method + " " + path + " HTTP/1.1\r\nHost: " + host_port + "\r\nConnection: close\r\n";
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
   if (!body.empty() || method == "POST") {
-    req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\n";
+    req +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   }
   req += "\r\n";
   req += body;

@@ -23,28 +23,45 @@ RestClient& RestClient::operator=(RestClient&&) noexcept = default;
 
 Code CodeFromHttp(int s) {
   switch (s) {
-    case 400: return Code::kInvalidArgument;
-    case 401: return Code::kUnauthenticated;
-    case 403: return Code::kPermissionDenied;
-    case 404: return Code::kNotFound;
-    case 409: return Code::kAlreadyExists;
-    case 412: return Code::kFailedPrecondition;
-    case 503: return Code::kUnavailable;
-    default: return s >= 200 && s < 300 ? Code::kOk : Code::kInternal;
+    case 400:
+      return Code::kInvalidArgument;
+    case 401:
+      return Code::kUnauthenticated;
+    case 403:
+      return Code::kPermissionDenied;
+    case 404:
+      return Code::kNotFound;
+    case 409:
+      return Code::kAlreadyExists;
+    case 412:
+      return Code::kFailedPrecondition;
+    case 503:
+      return Code::kUnavailable;
+    default:
+      return s >= 200 && s < 300 ? Code::kOk : Code::kInternal;
   }
 }
 
 int HttpFromCode(Code c) {
   switch (c) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kUnauthenticated: return 401;
-    case Code::kPermissionDenied: return 403;
-    case Code::kNotFound: return 404;
-    case Code::kAlreadyExists: return 409;
-    case Code::kFailedPrecondition: return 412;
-    case Code::kUnavailable: return 503;
-    case Code::kInternal: return 500;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kAlreadyExists:
+      return 409;
+    case Code::kFailedPrecondition:
+      return 412;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -74,8 +91,8 @@ Status RestClient::Call(const std::string& method, const std::string& path,
     if (pbu::JsonStringToMessage(res->body, &err, popts).ok() && !err.message().empty()) {
       return Status(CodeFromHttp(res->status), err.message());
     }
-    return Status(CodeFromHttp(res->status), "controller answered HTTP " +
-                                                 std::to_string(res->status));
+    return Status(CodeFromHttp(res->status),
+                  "controller answered HTTP " + std::to_string(res->status));
   }
   if (response != nullptr && !pbu::JsonStringToMessage(res->body, response, popts).ok()) {
     return Internal("cannot parse the controller's answer");

@@ -1,10 +1,10 @@
 // The CLI's side of the REST API: JSON over HTTP carrying the API's protobuf messages.
 #pragma once
 
+#include <google/protobuf/message.h>
+
 #include <memory>
 #include <string>
-
-#include <google/protobuf/message.h>
 
 #include "common/status.h"
 #include "rpc/endpoint.h"

@@ -32,10 +32,10 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& path) {
   // WAL with synchronous=FULL: a commit is on disk when it returns; one fsync per batch.
   SLUICE_RETURN_IF_ERROR(j->Exec("PRAGMA journal_mode=WAL"));
   SLUICE_RETURN_IF_ERROR(j->Exec("PRAGMA synchronous=FULL"));
-  SLUICE_RETURN_IF_ERROR(j->Exec(
-      "CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, record BLOB NOT NULL);"
-      "CREATE TABLE IF NOT EXISTS nodes (name TEXT PRIMARY KEY, record BLOB NOT NULL);"
-      "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"));
+  SLUICE_RETURN_IF_ERROR(
+      j->Exec("CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, record BLOB NOT NULL);"
+              "CREATE TABLE IF NOT EXISTS nodes (name TEXT PRIMARY KEY, record BLOB NOT NULL);"
+              "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"));
   SLUICE_RETURN_IF_ERROR(j->Prepare());
   return j;
 }
@@ -99,8 +99,7 @@ Status Journal::Commit(const JournalBatch& batch) {
   }
   for (const auto& [name, record] : batch.node_upserts) {
     if (!st.ok()) break;
-    sqlite3_bind_text(upsert_node_, 1, name.data(), static_cast<int>(name.size()),
-                      SQLITE_STATIC);
+    sqlite3_bind_text(upsert_node_, 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
     sqlite3_bind_blob(upsert_node_, 2, record.data(), static_cast<int>(record.size()),
                       SQLITE_STATIC);
     st = step(upsert_node_);

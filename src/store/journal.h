@@ -29,9 +29,9 @@ struct JournalBatch {
 };
 
 struct JournalContents {
-  std::vector<std::string> jobs;   // in id order
+  std::vector<std::string> jobs;  // in id order
   std::vector<std::string> nodes;
-  uint32_t next_job_id = 0;        // 0: never written
+  uint32_t next_job_id = 0;  // 0: never written
 };
 
 class Journal {

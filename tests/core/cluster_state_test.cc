@@ -112,7 +112,7 @@ TEST_F(ClusterStateTest, SubmitAssignsIdsAndPriorityInOrder) {
 }
 
 TEST_F(ClusterStateTest, FifoStartsWhatFitsAndStopsAtFirstMiss) {
-  JobId big = Submit(Spec(4, 1, 0));  // one full node
+  JobId big = Submit(Spec(4, 1, 0));   // one full node
   JobId wide = Submit(Spec(3, 4, 3));  // all three nodes, whole
   JobId small = Submit(Spec(1));
   Schedule();
@@ -197,6 +197,13 @@ TEST_F(ClusterStateTest, ImpossibleRequestsAreRejectedAndNothingIsQueued) {
   }
   EXPECT_TRUE(state_->MakeView(now_)->jobs.empty());
   EXPECT_EQ(state_->next_job_id(), 1u);
+}
+
+TEST_F(ClusterStateTest, DefaultMemoryIsRecordedOnTheJob) {
+  JobId id = Submit(Spec(2));
+  EXPECT_EQ(Job(id)->spec->mem_per_cpu_mb, 100u);  // DefMemPerCPU
+  Schedule();
+  EXPECT_EQ(Job(id)->allocation[0].memory_mb, 200u);
 }
 
 TEST_F(ClusterStateTest, PartitionDefaultTimeApplies) {

@@ -1,9 +1,8 @@
 // Nothing acknowledged is lost: kill -9 the controller with 200 jobs queued and some running.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-
-#include <gtest/gtest.h>
 
 #include <map>
 #include <set>
@@ -44,8 +43,8 @@ TEST(CrashTest, KillNineControllerLosesNothingAndRunsNothingTwice) {
   // `sluice up` restarts it from the journal and leaves the agents (and their jobs) alone.
   r = c.Run("sluice up");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  ASSERT_TRUE(WaitFor(
-      [&] { return c.Run("squeue -h | wc -l").out == "0\n"; }, std::chrono::seconds(90)));
+  ASSERT_TRUE(
+      WaitFor([&] { return c.Run("squeue -h | wc -l").out == "0\n"; }, std::chrono::seconds(90)));
   r = c.Run("squeue -h -t all -o '%i %T'");
   std::map<int, std::string> states;
   std::istringstream lines(r.out);
@@ -56,7 +55,8 @@ TEST(CrashTest, KillNineControllerLosesNothingAndRunsNothingTwice) {
   for (std::string what, id; log >> what >> id;) (what == "start" ? starts : ends)[id]++;
   EXPECT_EQ(starts.size(), 200u);
   EXPECT_EQ(ends.size(), 200u);
-  for (const auto& [id, n] : starts) EXPECT_EQ(n, 1) << "job " << id << " started " << n << " times";
+  for (const auto& [id, n] : starts)
+    EXPECT_EQ(n, 1) << "job " << id << " started " << n << " times";
 }
 
 // Writes raw bytes to a TCP port on loopback.
@@ -97,8 +97,8 @@ TEST(RobustnessTest, MalformedAndTruncatedRequestsNeverCrashTheController) {
   SendRaw(grpc, std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") + std::string(64, '\xff'));
   SendRaw(grpc, std::string(200, '\0'));
   // A wrong token is refused.
-  auto r = c.Run("SLUICE_URI=http://127.0.0.1:" + std::to_string(rest) +
-                 " SLUICE_TOKEN=wrong squeue");
+  auto r =
+      c.Run("SLUICE_URI=http://127.0.0.1:" + std::to_string(rest) + " SLUICE_TOKEN=wrong squeue");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("token"), std::string::npos) << r.err;
   // The controller still answers and nothing was queued.

@@ -55,8 +55,7 @@ TEST_F(JobsTest, BatchScriptSeesSlurmEnvironmentAndWritesOutput) {
   const std::string sid = std::to_string(id);
   EXPECT_NE(out.find("id=" + sid + " name=envjob nodes=n1 nn=1"), std::string::npos) << out;
   EXPECT_NE(out.find("ntasks=2 cpus=2 part=debug"), std::string::npos) << out;
-  EXPECT_NE(out.find("submit=" + c().work() + " node=n1 sluice=" + sid), std::string::npos)
-      << out;
+  EXPECT_NE(out.find("submit=" + c().work() + " node=n1 sluice=" + sid), std::string::npos) << out;
   EXPECT_NE(out.find("cwd=" + c().work() + " args=a1,a2 mine=carried"), std::string::npos) << out;
   EXPECT_NE(out.find("oops"), std::string::npos) << "stderr goes with stdout by default";
 }
@@ -131,8 +130,7 @@ TEST_F(JobsTest, SqueueAndSinfoLookLikeSlurm) {
             "             JOBID PARTITION     NAME     USER ST       TIME  NODES "
             "NODELIST(REASON)");
   r = c().Run("sinfo");
-  EXPECT_EQ(r.out.substr(0, r.out.find('\n')),
-            "PARTITION AVAIL  TIMELIMIT  NODES  STATE NODELIST");
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "PARTITION AVAIL  TIMELIMIT  NODES  STATE NODELIST");
   EXPECT_NE(r.out.find("debug*"), std::string::npos) << r.out;
   r = c().Run("sinfo -N -h");
   EXPECT_NE(r.out.find("n3"), std::string::npos) << r.out;
@@ -175,8 +173,9 @@ TEST_F(JobsTest, BadInputGetsOneLineErrorAndQueuesNothing) {
 }
 
 TEST_F(JobsTest, MultiNodeJobGetsNodesAndRunsOnFirst) {
-  int id = c().Submit("-N 2 -n 5 -o mn.out --wrap 'echo $SLURM_JOB_NODELIST $SLURM_NNODES "
-                      "$SLURM_NTASKS $SLURMD_NODENAME'");
+  int id = c().Submit(
+      "-N 2 -n 5 -o mn.out --wrap 'echo $SLURM_JOB_NODELIST $SLURM_NNODES "
+      "$SLURM_NTASKS $SLURMD_NODENAME'");
   ASSERT_TRUE(c().WaitForState(id, "COMPLETED"));
   std::string out = ReadAll(c().work() + "/mn.out");
   EXPECT_NE(out.find(" 2 5 n"), std::string::npos) << out;

@@ -173,7 +173,7 @@ ClusterState::Shape ClusterState::ShapeOf(const model::JobSpec& spec,
   s.mem_per_cpu_mb = spec.mem_per_cpu_mb;
   if (s.mem_per_node_mb == 0 && s.mem_per_cpu_mb == 0) {
     s.mem_per_cpu_mb = partition.def_mem_per_cpu_mb > 0 ? partition.def_mem_per_cpu_mb
-                                                         : config_.def_mem_per_cpu_mb;
+                                                        : config_.def_mem_per_cpu_mb;
   }
   return s;
 }
@@ -267,9 +267,9 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
     return {InvalidArgument("Invalid partition name specified: " + spec.partition)};
   }
   if (spec.num_nodes > 0 && spec.num_tasks > 0 && spec.num_tasks < spec.num_nodes) {
-    return {InvalidArgument("Requested node configuration is not available: " +
-                            std::to_string(spec.num_nodes) + " nodes for only " +
-                            std::to_string(spec.num_tasks) + " tasks")};
+    return {InvalidArgument(
+        "Requested node configuration is not available: " + std::to_string(spec.num_nodes) +
+        " nodes for only " + std::to_string(spec.num_tasks) + " tasks")};
   }
   if (spec.mem_per_node_mb > 0 && spec.mem_per_cpu_mb > 0) {
     return {InvalidArgument("--mem and --mem-per-cpu are mutually exclusive")};
@@ -282,7 +282,8 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   if (limit > partition->max_time) {
     return {InvalidArgument(
         "Requested time limit is invalid (missing or exceeds some limit): exceeds MaxTime of "
-        "partition " + partition->name)};
+        "partition " +
+        partition->name)};
   }
   const Shape shape = ShapeOf(spec, *partition);
   if (!Fit(shape, *partition, /*empty=*/true, nullptr)) {
@@ -304,7 +305,12 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   }
   auto job = std::make_shared<Job>();
   job->id = next_job_id_++;
-  job->spec = std::make_shared<model::JobSpec>(spec);
+  auto stored = std::make_shared<model::JobSpec>(spec);
+  // Like Slurm, a job without a memory request records the default it was given.
+  if (stored->mem_per_node_mb == 0 && stored->mem_per_cpu_mb == 0) {
+    stored->mem_per_cpu_mb = shape.mem_per_cpu_mb;
+  }
+  job->spec = std::move(stored);
   job->partition = partition->name;
   job->time_limit = limit;
   job->submit_time = now;
@@ -458,11 +464,10 @@ Reply ClusterState::RegisterNode(const cmd::RegisterNode& c, UnixTime now,
   }
   for (JobId id : reported_running) {
     auto it = jobs_.find(id);
-    const bool ours = it != jobs_.end() &&
-                      (it->second->state == JobState::kRunning ||
-                       it->second->state == JobState::kCompleting) &&
-                      !it->second->allocation.empty() &&
-                      it->second->allocation.front().node == inv.name;
+    const bool ours =
+        it != jobs_.end() &&
+        (it->second->state == JobState::kRunning || it->second->state == JobState::kCompleting) &&
+        !it->second->allocation.empty() && it->second->allocation.front().node == inv.name;
     if (!ours) {
       effects->push_back(effect::SignalJob{id, inv.name, SIGKILL, true});
     } else if (it->second->state == JobState::kCompleting) {
@@ -490,11 +495,10 @@ void ClusterState::SetResponding(const std::string& name, bool responding, UnixT
 void ClusterState::JobEnded(const std::string& node, const JobEnd& end, UnixTime now,
                             std::vector<Effect>* effects) {
   auto it = jobs_.find(end.id);
-  const bool active = it != jobs_.end() &&
-                      (it->second->state == JobState::kRunning ||
-                       it->second->state == JobState::kCompleting) &&
-                      !it->second->allocation.empty() &&
-                      it->second->allocation.front().node == node;
+  const bool active =
+      it != jobs_.end() &&
+      (it->second->state == JobState::kRunning || it->second->state == JobState::kCompleting) &&
+      !it->second->allocation.empty() && it->second->allocation.front().node == node;
   if (active) {
     Job& job = MutableJob(end.id);
     JobState state = JobState::kCompleted;

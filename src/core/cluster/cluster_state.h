@@ -18,7 +18,7 @@ namespace sluice::core::cluster {
 // An immutable snapshot for queries. Records are shared with the state, not copied.
 struct ClusterView {
   UnixTime now = 0;
-  std::vector<model::JobPtr> jobs;  // by id
+  std::vector<model::JobPtr> jobs;    // by id
   std::vector<model::NodePtr> nodes;  // in configuration order
   std::vector<model::PartitionPtr> partitions;
 
@@ -90,9 +90,9 @@ class ClusterState {
   std::map<std::string, model::NodePtr> nodes_;
   std::vector<std::string> node_order_;
   std::vector<model::PartitionPtr> partitions_;
-  std::set<JobId> pending_;  // FIFO: priority/basic is submit order
+  std::set<JobId> pending_;                              // FIFO: priority/basic is submit order
   std::map<std::string, std::set<JobId>> jobs_on_node_;  // batch host -> running jobs
-  std::deque<std::pair<UnixTime, JobId>> finished_;  // end time order, for MinJobAge
+  std::deque<std::pair<UnixTime, JobId>> finished_;      // end time order, for MinJobAge
   JobId next_job_id_;
   bool needs_schedule_ = false;
   std::set<JobId> dirty_jobs_;

@@ -97,10 +97,10 @@ using Command = std::variant<cmd::Submit, cmd::Cancel, cmd::Hold, cmd::Release, 
 // The answer to one command.
 struct Reply {
   Status status;
-  std::vector<JobId> job_ids;  // submitted, cancelled, held or released
-  std::vector<JobId> missing;  // ids the command named that are unknown or not eligible
+  std::vector<JobId> job_ids;       // submitted, cancelled, held or released
+  std::vector<JobId> missing;       // ids the command named that are unknown or not eligible
   std::vector<std::string> errors;  // per-id problems, one line each ("Job 7 is not pending")
-  uint32_t node_cpus = 0;      // RegisterNode: what the controller schedules on the node
+  uint32_t node_cpus = 0;           // RegisterNode: what the controller schedules on the node
   uint64_t node_memory_mb = 0;
 };
 

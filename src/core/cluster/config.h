@@ -24,11 +24,11 @@ struct ClusterConfig {
   std::string cluster_name = "sluice";
   std::vector<NodeConfig> nodes;
   std::vector<model::Partition> partitions;  // Nodes=ALL is expanded by the parser
-  Seconds kill_wait = 30;        // KillWait: SIGTERM to SIGKILL at a time limit or cancel
-  Seconds min_job_age = 300;     // MinJobAge: how long finished jobs stay visible
-  Seconds node_timeout = 300;    // SlurmdTimeout: a silent node is DOWN after this
+  Seconds kill_wait = 30;           // KillWait: SIGTERM to SIGKILL at a time limit or cancel
+  Seconds min_job_age = 300;        // MinJobAge: how long finished jobs stay visible
+  Seconds node_timeout = 300;       // SlurmdTimeout: a silent node is DOWN after this
   uint64_t def_mem_per_cpu_mb = 0;  // DefMemPerCPU; 0: a node's memory / its CPUs
-  uint32_t first_job_id = 1;     // FirstJobId
+  uint32_t first_job_id = 1;        // FirstJobId
 };
 
 }  // namespace sluice::core::cluster

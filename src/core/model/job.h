@@ -26,10 +26,10 @@ enum class JobState : uint8_t {
   kNodeFail,
 };
 
-std::string_view JobStateName(JobState s);      // "PENDING"
-std::string_view JobStateShort(JobState s);     // "PD"
+std::string_view JobStateName(JobState s);                  // "PENDING"
+std::string_view JobStateShort(JobState s);                 // "PD"
 std::optional<JobState> ParseJobState(std::string_view s);  // accepts both forms, any case
-bool IsFinished(JobState s);                    // a terminal state
+bool IsFinished(JobState s);                                // a terminal state
 
 // Why a job is pending (or None); Slurm's reason names.
 enum class Reason : uint8_t {
@@ -47,23 +47,23 @@ std::optional<Reason> ParseReason(std::string_view s);
 
 // What the user submitted. Immutable once the job exists.
 struct JobSpec {
-  std::string name;       // -J; sbatch defaults it to the script's base name or "wrap"
-  std::string user;       // submitting user's name
+  std::string name;  // -J; sbatch defaults it to the script's base name or "wrap"
+  std::string user;  // submitting user's name
   uint32_t uid = 0;
   uint32_t gid = 0;
   std::string group;
-  std::string partition;  // -p; empty: the default partition
-  uint32_t num_nodes = 0;      // -N; 0: as few as the tasks need
-  uint32_t num_tasks = 0;      // -n; 0: one per node
-  uint32_t cpus_per_task = 1;  // -c
-  uint64_t mem_per_node_mb = 0;  // --mem; 0: not given
-  uint64_t mem_per_cpu_mb = 0;   // --mem-per-cpu; 0: not given
-  std::optional<Seconds> time_limit;  // -t; nullopt: partition DefaultTime; kUnlimited allowed
-  std::string work_dir;     // -D, else the submit directory (absolute)
-  std::string stdout_path;  // -o pattern, unexpanded; empty: slurm-%j.out
-  std::string stderr_path;  // -e pattern, unexpanded; empty: with stdout
-  std::string script;       // the whole batch script text
-  std::string command;      // the script's path as given to sbatch, empty for --wrap
+  std::string partition;                 // -p; empty: the default partition
+  uint32_t num_nodes = 0;                // -N; 0: as few as the tasks need
+  uint32_t num_tasks = 0;                // -n; 0: one per node
+  uint32_t cpus_per_task = 1;            // -c
+  uint64_t mem_per_node_mb = 0;          // --mem; 0: not given
+  uint64_t mem_per_cpu_mb = 0;           // --mem-per-cpu; 0: not given
+  std::optional<Seconds> time_limit;     // -t; nullopt: partition DefaultTime; kUnlimited allowed
+  std::string work_dir;                  // -D, else the submit directory (absolute)
+  std::string stdout_path;               // -o pattern, unexpanded; empty: slurm-%j.out
+  std::string stderr_path;               // -e pattern, unexpanded; empty: with stdout
+  std::string script;                    // the whole batch script text
+  std::string command;                   // the script's path as given to sbatch, empty for --wrap
   std::vector<std::string> argv;         // arguments after the script
   std::vector<std::string> environment;  // "NAME=value", the submit environment
   std::string submit_host;
@@ -85,20 +85,20 @@ struct Job {
   Reason reason = Reason::kNone;
   bool held = false;
   uint32_t priority = 0;
-  std::string partition;  // resolved partition name
+  std::string partition;            // resolved partition name
   Seconds time_limit = kUnlimited;  // resolved limit
   UnixTime submit_time = 0;
   UnixTime start_time = 0;
   UnixTime end_time = 0;
   std::vector<NodeAllocation> allocation;  // empty while pending
-  int exit_code = 0;    // the batch script's exit status
-  int term_signal = 0;  // the signal that ended it, 0 if none
+  int exit_code = 0;                       // the batch script's exit status
+  int term_signal = 0;                     // the signal that ended it, 0 if none
   uint32_t restarts = 0;
   JobState final_state = JobState::kCancelled;  // while COMPLETING: the state it ends in
 
   uint32_t NumNodes() const;  // allocated nodes, or the requested count while pending
   uint32_t NumTasks() const;
-  uint32_t NumCpus() const;   // allocated CPUs, or requested while pending
+  uint32_t NumCpus() const;       // allocated CPUs, or requested while pending
   uint64_t MemPerNodeMb() const;  // the larger of the allocated per-node memory amounts
   std::vector<std::string> NodeNames() const;
 };

@@ -4,22 +4,32 @@ namespace sluice::core::model {
 
 std::string_view NodeStateName(NodeState s) {
   switch (s) {
-    case NodeState::kUnknown: return "UNKNOWN";
-    case NodeState::kIdle: return "IDLE";
-    case NodeState::kMixed: return "MIXED";
-    case NodeState::kAllocated: return "ALLOCATED";
-    case NodeState::kDown: return "DOWN";
+    case NodeState::kUnknown:
+      return "UNKNOWN";
+    case NodeState::kIdle:
+      return "IDLE";
+    case NodeState::kMixed:
+      return "MIXED";
+    case NodeState::kAllocated:
+      return "ALLOCATED";
+    case NodeState::kDown:
+      return "DOWN";
   }
   return "UNKNOWN";
 }
 
 std::string_view NodeStateShortLower(NodeState s) {
   switch (s) {
-    case NodeState::kUnknown: return "unk";
-    case NodeState::kIdle: return "idle";
-    case NodeState::kMixed: return "mix";
-    case NodeState::kAllocated: return "alloc";
-    case NodeState::kDown: return "down";
+    case NodeState::kUnknown:
+      return "unk";
+    case NodeState::kIdle:
+      return "idle";
+    case NodeState::kMixed:
+      return "mix";
+    case NodeState::kAllocated:
+      return "alloc";
+    case NodeState::kDown:
+      return "down";
   }
   return "unk";
 }

@@ -14,7 +14,7 @@ namespace sluice::core::model {
 
 // The base state Slurm shows; "responding" is kept apart (Slurm's '*' suffix).
 enum class NodeState : uint8_t { kUnknown, kIdle, kMixed, kAllocated, kDown };
-std::string_view NodeStateName(NodeState s);       // "IDLE"
+std::string_view NodeStateName(NodeState s);        // "IDLE"
 std::string_view NodeStateShortLower(NodeState s);  // sinfo's "idle", "mix", "alloc", "down", "unk"
 
 struct Node {
@@ -51,7 +51,7 @@ struct Partition {
   bool up = true;
   Seconds max_time = kUnlimited;
   std::optional<Seconds> default_time;  // nullopt: MaxTime applies (Slurm's NONE)
-  uint64_t def_mem_per_cpu_mb = 0;     // 0: unset, cluster default applies
+  uint64_t def_mem_per_cpu_mb = 0;      // 0: unset, cluster default applies
 };
 
 using NodePtr = std::shared_ptr<const Node>;            // shared: views hold the same node
