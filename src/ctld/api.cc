@@ -65,16 +65,16 @@ Status Api::ListJobs(const v1::ListJobsRequest& req, v1::ListJobsResponse* resp)
   cl::JobFilter filter = rpc::FromProto(req.filter());
   const bool only_active = filter.states.empty() && !req.include_finished();
   resp->set_now(view->now);
-  for (const auto& job : view->jobs) {
-    if (only_active && m::IsFinished(job->state)) continue;
-    if (!filter.Matches(*job)) continue;
+  view->jobs.ForEach([&](const m::JobPtr& job) {
+    if (only_active && m::IsFinished(job->state)) return;
+    if (!filter.Matches(*job)) return;
     v1::Job* pb = resp->add_jobs();
     rpc::ToProto(*job, pb);
     if (!req.full()) {
       pb->mutable_spec()->clear_script();
       pb->mutable_spec()->clear_environment();
     }
-  }
+  });
   return Status::Ok();
 }
 
@@ -135,7 +135,8 @@ Status Api::GetPartition(const v1::GetPartitionRequest& req, v1::GetPartitionRes
 std::string Api::Metrics() {
   auto view = controller_->View();
   std::map<std::string, int> by_state;
-  for (const auto& j : view->jobs) by_state[std::string(m::JobStateName(j->state))]++;
+  view->jobs.ForEach(
+      [&](const m::JobPtr& j) { by_state[std::string(m::JobStateName(j->state))]++; });
   std::ostringstream os;
   os << "# HELP sluice_jobs Jobs the controller holds, by state.\n# TYPE sluice_jobs gauge\n";
   for (const auto& [state, n] : by_state)

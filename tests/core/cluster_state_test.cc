@@ -358,7 +358,7 @@ TEST_F(ClusterStateTest, RestoreRebuildsAllocationsAndQueue) {
   Schedule();
   auto view = state_->MakeView(now_);
   std::vector<model::Job> jobs;
-  for (const auto& j : view->jobs) jobs.push_back(*j);
+  view->jobs.ForEach([&](const model::JobPtr& j) { jobs.push_back(*j); });
   ClusterState restored(ThreeNodes());
   restored.Restore(jobs, {}, state_->next_job_id(), now_);
   auto v2 = restored.MakeView(now_);

@@ -34,11 +34,7 @@ bool JobFilter::Matches(const Job& job) const {
   return true;
 }
 
-model::JobPtr ClusterView::FindJob(JobId id) const {
-  auto it = std::lower_bound(jobs.begin(), jobs.end(), id,
-                             [](const JobPtr& j, JobId v) { return j->id < v; });
-  return it != jobs.end() && (*it)->id == id ? *it : nullptr;
-}
+model::JobPtr ClusterView::FindJob(JobId id) const { return jobs.Find(id); }
 
 model::NodePtr ClusterView::FindNode(const std::string& name) const {
   for (const auto& n : nodes) {
@@ -112,7 +108,7 @@ void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_node
       if (!j.allocation.empty()) jobs_on_node_[j.allocation.front().node].insert(id);
     }
     if (model::IsFinished(j.state)) finished_.emplace_back(j.end_time, id);
-    jobs_[id] = std::make_shared<Job>(std::move(j));
+    jobs_.Put(std::make_shared<Job>(std::move(j)));
   }
   std::sort(finished_.begin(), finished_.end());
   next_job_id_ = std::max(next_job_id_, next_job_id);
@@ -318,7 +314,7 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   job->priority = spec.hold ? 0 : BasicPriority(job->id);
   job->reason = spec.hold ? Reason::kJobHeldUser : Reason::kNone;
   const JobId id = job->id;
-  jobs_[id] = std::move(job);
+  jobs_.Put(std::move(job));
   pending_.insert(id);
   dirty_jobs_.insert(id);
   needs_schedule_ = true;
@@ -332,13 +328,13 @@ Reply ClusterState::Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effec
   std::vector<JobId> targets;
   if (!c.filter.ids.empty()) {
     for (JobId id : c.filter.ids) {
-      auto it = jobs_.find(id);
-      if (it == jobs_.end()) {
+      JobPtr job = jobs_.Find(id);
+      if (!job) {
         r.missing.push_back(id);
         r.errors.push_back("Kill job error on job id " + std::to_string(id) +
                            ": Invalid job id specified");
-      } else if (c.filter.Matches(*it->second)) {
-        if (model::IsFinished(it->second->state)) {
+      } else if (c.filter.Matches(*job)) {
+        if (model::IsFinished(job->state)) {
           r.errors.push_back("Kill job error on job id " + std::to_string(id) +
                              ": Job/step already completing or completed");
         } else {
@@ -347,12 +343,12 @@ Reply ClusterState::Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effec
       }
     }
   } else {
-    for (const auto& [id, job] : jobs_) {
-      if (!model::IsFinished(job->state) && c.filter.Matches(*job)) targets.push_back(id);
-    }
+    jobs_.ForEach([&](const JobPtr& job) {
+      if (!model::IsFinished(job->state) && c.filter.Matches(*job)) targets.push_back(job->id);
+    });
   }
   for (JobId id : targets) {
-    const Job& current = *jobs_[id];
+    const Job& current = *jobs_.Find(id);
     if (!c.requested_by.empty() && c.requested_by != "root" &&
         c.requested_by != current.spec->user) {
       r.errors.push_back("Kill job error on job id " + std::to_string(id) +
@@ -380,17 +376,17 @@ Reply ClusterState::Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effec
 Reply ClusterState::Hold(const std::vector<JobId>& ids, bool hold) {
   Reply r;
   for (JobId id : ids) {
-    auto it = jobs_.find(id);
-    if (it == jobs_.end()) {
+    JobPtr current = jobs_.Find(id);
+    if (!current) {
       r.missing.push_back(id);
       r.errors.push_back("Invalid job id specified: " + std::to_string(id));
       continue;
     }
-    if (it->second->state != JobState::kPending) {
+    if (current->state != JobState::kPending) {
       r.errors.push_back("Job " + std::to_string(id) + " is no longer pending execution");
       continue;
     }
-    if (it->second->held == hold) {
+    if (current->held == hold) {
       r.job_ids.push_back(id);
       continue;
     }
@@ -463,14 +459,13 @@ Reply ClusterState::RegisterNode(const cmd::RegisterNode& c, UnixTime now,
     }
   }
   for (JobId id : reported_running) {
-    auto it = jobs_.find(id);
-    const bool ours =
-        it != jobs_.end() &&
-        (it->second->state == JobState::kRunning || it->second->state == JobState::kCompleting) &&
-        !it->second->allocation.empty() && it->second->allocation.front().node == inv.name;
+    JobPtr job = jobs_.Find(id);
+    const bool ours = job &&
+                      (job->state == JobState::kRunning || job->state == JobState::kCompleting) &&
+                      !job->allocation.empty() && job->allocation.front().node == inv.name;
     if (!ours) {
       effects->push_back(effect::SignalJob{id, inv.name, SIGKILL, true});
-    } else if (it->second->state == JobState::kCompleting) {
+    } else if (job->state == JobState::kCompleting) {
       effects->push_back(effect::SignalJob{id, inv.name, SIGKILL, true});
     }
   }
@@ -494,11 +489,11 @@ void ClusterState::SetResponding(const std::string& name, bool responding, UnixT
 
 void ClusterState::JobEnded(const std::string& node, const JobEnd& end, UnixTime now,
                             std::vector<Effect>* effects) {
-  auto it = jobs_.find(end.id);
+  JobPtr current = jobs_.Find(end.id);
   const bool active =
-      it != jobs_.end() &&
-      (it->second->state == JobState::kRunning || it->second->state == JobState::kCompleting) &&
-      !it->second->allocation.empty() && it->second->allocation.front().node == node;
+      current &&
+      (current->state == JobState::kRunning || current->state == JobState::kCompleting) &&
+      !current->allocation.empty() && current->allocation.front().node == node;
   if (active) {
     Job& job = MutableJob(end.id);
     JobState state = JobState::kCompleted;
@@ -562,9 +557,9 @@ void ClusterState::Tick(UnixTime now) {
   while (!finished_.empty() && finished_.front().first + config_.min_job_age <= now) {
     const JobId id = finished_.front().second;
     finished_.pop_front();
-    auto it = jobs_.find(id);
-    if (it != jobs_.end() && model::IsFinished(it->second->state)) {
-      jobs_.erase(it);
+    JobPtr job = jobs_.Find(id);
+    if (job && model::IsFinished(job->state)) {
+      jobs_.Erase(id);
       dirty_jobs_.erase(id);
       purged_.insert(id);
     }
@@ -585,7 +580,8 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   bool blocked = false;
   std::vector<JobId> started;
   for (JobId id : pending_) {
-    const Job& job = *jobs_[id];
+    // The table keeps the record alive; it is not used after MutableJob() replaces it.
+    const Job& job = *jobs_.Find(id);
     Reason reason = Reason::kNone;
     const Partition* partition = FindPartition(job.partition);
     std::vector<NodeAllocation> alloc;
@@ -611,23 +607,24 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       Allocate(j.allocation, /*release=*/false);
       jobs_on_node_[j.allocation.front().node].insert(id);
       started.push_back(id);
-      effects->push_back(effect::LaunchJob{jobs_[id], j.allocation.front().node});
+      effects->push_back(effect::LaunchJob{nullptr, j.allocation.front().node});
       continue;
     }
     if (job.reason != reason) MutableJob(id).reason = reason;
   }
   for (JobId id : started) pending_.erase(id);
-  // The launch effects must carry the final records (MutableJob may have copied them).
+  // The launches carry the final records, taken once the pass is done with them.
+  size_t next = 0;
   for (auto& e : *effects) {
-    if (auto* launch = std::get_if<effect::LaunchJob>(&e)) launch->job = jobs_[launch->job->id];
+    auto* launch = std::get_if<effect::LaunchJob>(&e);
+    if (launch != nullptr && !launch->job) launch->job = jobs_.Find(started[next++]);
   }
 }
 
 Changes ClusterState::TakeChanges() {
   Changes c;
   for (JobId id : dirty_jobs_) {
-    auto it = jobs_.find(id);
-    if (it != jobs_.end()) c.jobs.push_back(it->second);
+    if (JobPtr job = jobs_.Find(id)) c.jobs.push_back(std::move(job));
   }
   c.purged_jobs.assign(purged_.begin(), purged_.end());
   for (const auto& name : dirty_nodes_) c.nodes.push_back(nodes_[name]);
@@ -640,21 +637,18 @@ Changes ClusterState::TakeChanges() {
 std::shared_ptr<const ClusterView> ClusterState::MakeView(UnixTime now) const {
   auto view = std::make_shared<ClusterView>();
   view->now = now;
-  view->jobs.reserve(jobs_.size());
-  for (const auto& [id, job] : jobs_) view->jobs.push_back(job);
+  view->jobs = jobs_;
   for (const auto& name : node_order_) view->nodes.push_back(nodes_.at(name));
   view->partitions = partitions_;
   return view;
 }
 
 Job& ClusterState::MutableJob(JobId id) {
-  JobPtr& slot = jobs_[id];
   dirty_jobs_.insert(id);
-  // Only this thread creates references; a count of one means no view can see the record.
-  if (slot.use_count() == 1) return const_cast<Job&>(*slot);
-  auto copy = std::make_shared<Job>(*slot);
+  if (jobs_.Exclusive(id)) return const_cast<Job&>(*jobs_.Find(id));
+  auto copy = std::make_shared<Job>(*jobs_.Find(id));
   Job& ref = *copy;
-  slot = std::move(copy);
+  jobs_.Put(std::move(copy));
   return ref;
 }
 

@@ -10,6 +10,7 @@
 
 #include "core/cluster/commands.h"
 #include "core/cluster/config.h"
+#include "core/cluster/job_table.h"
 #include "core/model/job.h"
 #include "core/model/node.h"
 
@@ -18,7 +19,7 @@ namespace sluice::core::cluster {
 // An immutable snapshot for queries. Records are shared with the state, not copied.
 struct ClusterView {
   UnixTime now = 0;
-  std::vector<model::JobPtr> jobs;    // by id
+  JobTable jobs;                      // by id; shares its chunks with the state that published it
   std::vector<model::NodePtr> nodes;  // in configuration order
   std::vector<model::PartitionPtr> partitions;
 
@@ -86,7 +87,7 @@ class ClusterState {
   model::Node& MutableNode(const std::string& name);
 
   ClusterConfig config_;
-  std::map<JobId, model::JobPtr> jobs_;
+  JobTable jobs_;
   std::map<std::string, model::NodePtr> nodes_;
   std::vector<std::string> node_order_;
   std::vector<model::PartitionPtr> partitions_;
