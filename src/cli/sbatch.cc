@@ -70,6 +70,9 @@ int Sbatch(const Args& args) {
   auto req = compat::slurm::ResolveSbatch(args, script, env);
   if (!req.ok()) return Report("sbatch", req.status());
 
+  for (const auto& opt : req->ignored_options) {
+    fprintf(stderr, "sbatch: warning: %s is not supported by Sluice yet; ignored\n", opt.c_str());
+  }
   core::model::JobSpec& spec = req->spec;
   UserInfo user = CurrentUser();
   spec.user = user.name;

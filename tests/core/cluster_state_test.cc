@@ -122,6 +122,8 @@ TEST_F(ClusterStateTest, FifoStartsWhatFitsAndStopsAtFirstMiss) {
   EXPECT_EQ(launches[0].node, "n1");
   EXPECT_EQ(Job(big)->state, JobState::kRunning);
   EXPECT_EQ(Job(wide)->reason, Reason::kResources);
+  EXPECT_EQ(Job(wide)->NumNodes(), 3u);
+  EXPECT_EQ(Job(Submit(Spec(9)))->NumNodes(), 3u);  // 9 CPUs need at least three 4-CPU nodes
   // FIFO: the small job would fit but must wait behind the wide one.
   EXPECT_EQ(Job(small)->state, JobState::kPending);
   EXPECT_EQ(Job(small)->reason, Reason::kPriority);

@@ -59,6 +59,22 @@ TEST(CrashTest, KillNineControllerLosesNothingAndRunsNothingTwice) {
     EXPECT_EQ(n, 1) << "job " << id << " started " << n << " times";
 }
 
+TEST(CrashTest, KillNineAgentKeepsItsRunningJob) {
+  LocalCluster c(1, 2);
+  ASSERT_EQ(c.up().exit_code, 0) << c.up().err;
+  int id = c.Submit("-o agent.out --wrap 'echo start; sleep 3; echo end'");
+  ASSERT_TRUE(c.WaitForState(id, "RUNNING"));
+  pid_t agent = atoi(ReadAll(c.state() + "/noded-n1.pid").c_str());
+  ASSERT_GT(agent, 0);
+  ASSERT_EQ(kill(agent, SIGKILL), 0);
+  ASSERT_TRUE(WaitFor([&] { return kill(agent, 0) != 0; }));
+  auto r = c.Run("sluice up");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(atoi(ReadAll(c.state() + "/noded-n1.pid").c_str()), agent);
+  ASSERT_TRUE(c.WaitForState(id, "COMPLETED")) << c.State(id);
+  EXPECT_EQ(ReadAll(c.work() + "/agent.out"), "start\nend\n");
+}
+
 // Writes raw bytes to a TCP port on loopback.
 void SendRaw(int port, const std::string& bytes) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

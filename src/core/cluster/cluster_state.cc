@@ -253,6 +253,15 @@ bool ClusterState::Fit(const Shape& shape, const Partition& partition, bool empt
   return true;
 }
 
+uint32_t ClusterState::WidestNodeCpus(const Partition& partition) const {
+  uint32_t widest = 0;
+  for (const auto& name : partition.nodes) {
+    auto it = nodes_.find(name);
+    if (it != nodes_.end()) widest = std::max(widest, it->second->cpus);
+  }
+  return widest;
+}
+
 Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   const model::JobSpec& spec = c.spec;
   const Partition* partition = FindPartition(spec.partition);
@@ -283,13 +292,11 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   }
   const Shape shape = ShapeOf(spec, *partition);
   if (!Fit(shape, *partition, /*empty=*/true, nullptr)) {
-    uint32_t max_cpus = 0;
+    const uint32_t max_cpus = WidestNodeCpus(*partition);
     uint64_t max_mem = 0;
     for (const auto& name : partition->nodes) {
       auto it = nodes_.find(name);
-      if (it == nodes_.end()) continue;
-      max_cpus = std::max(max_cpus, it->second->cpus);
-      max_mem = std::max(max_mem, it->second->memory_mb);
+      if (it != nodes_.end()) max_mem = std::max(max_mem, it->second->memory_mb);
     }
     return {InvalidArgument(
         "Requested node configuration is not available: " + std::to_string(shape.tasks) +
@@ -308,6 +315,11 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   }
   job->spec = std::move(stored);
   job->partition = partition->name;
+  job->min_nodes = std::max<uint32_t>(spec.num_nodes, 1);
+  if (uint32_t widest = WidestNodeCpus(*partition); widest > 0) {
+    const uint32_t cpus = shape.tasks * shape.cpus_per_task;
+    job->min_nodes = std::max(job->min_nodes, (cpus + widest - 1) / widest);
+  }
   job->time_limit = limit;
   job->submit_time = now;
   job->held = spec.hold;

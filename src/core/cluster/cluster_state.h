@@ -74,6 +74,7 @@ class ClusterState {
   void SetResponding(const std::string& node, bool responding, UnixTime now);
 
   const model::Partition* FindPartition(const std::string& name) const;
+  uint32_t WidestNodeCpus(const model::Partition& partition) const;
   Shape ShapeOf(const model::JobSpec& spec, const model::Partition& partition) const;
   // Chooses nodes for the job from free resources (or, with `empty`, as if all were idle).
   bool Fit(const Shape& shape, const model::Partition& partition, bool empty,

@@ -65,7 +65,7 @@ std::optional<Reason> ParseReason(std::string_view s) {
 
 uint32_t Job::NumNodes() const {
   if (!allocation.empty()) return static_cast<uint32_t>(allocation.size());
-  return std::max<uint32_t>(spec->num_nodes, 1);
+  return std::max<uint32_t>(min_nodes, 1);
 }
 
 uint32_t Job::NumTasks() const {
