@@ -6,7 +6,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libsqlite3-dev libhwloc-dev nlohmann-json3-dev libcpp-httplib-dev
-  libgtest-dev libgmock-dev libbenchmark-dev python3 bc
+  libgtest-dev libgmock-dev libbenchmark-dev python3 bc clang libclang-rt-14-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,0 +1,20 @@
+#!/bin/bash
+# Builds the parser fuzzer with clang (libFuzzer + ASan + UBSan) and runs it over the seed corpus
+# for a short time. Usage: tests/fuzz/run.sh OUT_DIR [SECONDS]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=$1
+SECONDS_TO_RUN=${2:-20}
+mkdir -p "$OUT/obj" "$OUT/corpus"
+CXX="clang++ -std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -I$ROOT/src"
+objs=()
+for src in "$ROOT"/src/compat/slurm/*.cc "$ROOT"/src/common/*.cc "$ROOT"/src/core/model/*.cc; do
+  obj="$OUT/obj/$(basename "$(dirname "$src")")_$(basename "${src%.cc}").o"
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then $CXX -c "$src" -o "$obj"; fi
+  objs+=("$obj")
+done
+clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I"$ROOT/src" \
+  "$ROOT/tests/fuzz/parsers_fuzz.cc" "${objs[@]}" -o "$OUT/parsers_fuzz"
+cp -n "$ROOT"/tests/fuzz/corpus/* "$OUT/corpus/" 2>/dev/null || true
+"$OUT/parsers_fuzz" -max_total_time="$SECONDS_TO_RUN" -timeout=5 -rss_limit_mb=2048 \
+  -print_final_stats=1 "$OUT/corpus" 2>&1 | tail -15
