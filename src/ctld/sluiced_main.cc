@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/log.h"
+#include "common/signals.h"
 #include "compat/slurm/slurm_conf.h"
 #include "ctld/controller.h"
 #include "ctld/grpc_server.h"
@@ -81,13 +82,7 @@ int main(int argc, char** argv) {
   if (!controller.ok()) return Fail(controller.status().message());
 
   // Every thread started from here on inherits the blocked signals; main waits for them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t stop_signals = BlockStopSignals();
 
   (*controller)->Start();
   ctld::Api api(controller->get());

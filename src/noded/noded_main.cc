@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/signals.h"
 #include "noded/agent.h"
 #include "noded/inventory.h"
 #include "rpc/endpoint.h"
@@ -67,13 +68,7 @@ int main(int argc, char** argv) {
   if (spool.empty()) spool = state_dir + "/nodes/" + name;
   if (Status st = rpc::EnsurePrivateDir(spool); !st.ok()) return Fail(st.message());
 
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t stop_signals = BlockStopSignals();
 
   noded::AgentOptions options;
   options.controller = controller;

@@ -59,40 +59,49 @@ struct ClusterState::Shape {
   uint64_t mem_per_cpu_mb = 0;   // else this times the CPUs on each node
 };
 
+namespace {
+// A node with the hardware a NodeName= line or an agent's inventory describes.
+template <typename Source>
+Node HardwareOf(const Source& src) {
+  Node n;
+  n.name = src.name;
+  n.cpus = src.cpus;
+  n.sockets = src.sockets;
+  n.cores_per_socket = src.cores_per_socket;
+  n.threads_per_core = src.threads_per_core;
+  n.memory_mb = src.memory_mb;
+  return n;
+}
+}  // namespace
+
+void ClusterState::AddNode(Node node) {
+  node.alloc_cpus = 0;
+  node.alloc_memory_mb = 0;
+  node.partitions.clear();
+  for (auto& p : partitions_) {
+    // A node the configuration does not name joins the partitions defined as Nodes=ALL.
+    if (p->nodes_expr == "ALL" && !Contains(p->nodes, node.name)) {
+      auto copy = std::make_shared<Partition>(*p);
+      copy->nodes.push_back(node.name);
+      p = std::move(copy);
+    }
+    if (Contains(p->nodes, node.name)) node.partitions.push_back(p->name);
+  }
+  node_order_.push_back(node.name);
+  const std::string name = node.name;
+  nodes_[name] = std::make_shared<Node>(std::move(node));
+}
+
 ClusterState::ClusterState(ClusterConfig config)
     : config_(std::move(config)), next_job_id_(std::max<JobId>(config_.first_job_id, 1)) {
-  for (const auto& nc : config_.nodes) {
-    auto node = std::make_shared<Node>();
-    node->name = nc.name;
-    node->cpus = nc.cpus;
-    node->sockets = nc.sockets;
-    node->cores_per_socket = nc.cores_per_socket;
-    node->threads_per_core = nc.threads_per_core;
-    node->memory_mb = nc.memory_mb;
-    for (const auto& p : config_.partitions) {
-      if (Contains(p.nodes, nc.name)) node->partitions.push_back(p.name);
-    }
-    node_order_.push_back(nc.name);
-    nodes_[nc.name] = std::move(node);
-  }
   for (const auto& p : config_.partitions) partitions_.push_back(std::make_shared<Partition>(p));
+  for (const auto& nc : config_.nodes) AddNode(HardwareOf(nc));
 }
 
 void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_nodes,
                            JobId next_job_id, UnixTime now) {
   for (auto& n : dynamic_nodes) {
-    if (nodes_.count(n.name) > 0) continue;
-    n.alloc_cpus = 0;
-    n.alloc_memory_mb = 0;
-    node_order_.push_back(n.name);
-    for (auto& p : partitions_) {
-      if (p->nodes_expr == "ALL" && !Contains(p->nodes, n.name)) {
-        auto copy = std::make_shared<Partition>(*p);
-        copy->nodes.push_back(n.name);
-        p = copy;
-      }
-    }
-    nodes_[n.name] = std::make_shared<Node>(std::move(n));
+    if (nodes_.count(n.name) == 0) AddNode(n);
   }
   for (auto& [name, node] : nodes_) {
     auto copy = std::make_shared<Node>(*node);
@@ -418,27 +427,10 @@ Reply ClusterState::RegisterNode(const cmd::RegisterNode& c, UnixTime now,
   const NodeInventory& inv = c.inventory;
   if (inv.name.empty()) return {InvalidArgument("node registration without a node name")};
   if (nodes_.count(inv.name) == 0) {
-    // A node the configuration does not name joins the partitions defined as Nodes=ALL.
     if (inv.cpus == 0 || inv.memory_mb == 0) {
       return {InvalidArgument("node " + inv.name + " reported no CPUs or memory")};
     }
-    auto node = std::make_shared<Node>();
-    node->name = inv.name;
-    node->cpus = inv.cpus;
-    node->sockets = inv.sockets;
-    node->cores_per_socket = inv.cores_per_socket;
-    node->threads_per_core = inv.threads_per_core;
-    node->memory_mb = inv.memory_mb;
-    for (auto& p : partitions_) {
-      if (p->nodes_expr == "ALL") {
-        auto copy = std::make_shared<Partition>(*p);
-        copy->nodes.push_back(inv.name);
-        p = copy;
-        node->partitions.push_back(p->name);
-      }
-    }
-    nodes_[inv.name] = std::move(node);
-    node_order_.push_back(inv.name);
+    AddNode(HardwareOf(inv));
   }
   Node& node = MutableNode(inv.name);
   node.last_seen = now;

@@ -73,6 +73,9 @@ class ClusterState {
   void Tick(UnixTime now);
   void SetResponding(const std::string& node, bool responding, UnixTime now);
 
+  // Adds a node (from the configuration, the journal or a first registration) to the partitions
+  // that name it or take ALL nodes.
+  void AddNode(model::Node node);
   const model::Partition* FindPartition(const std::string& name) const;
   uint32_t WidestNodeCpus(const model::Partition& partition) const;
   Shape ShapeOf(const model::JobSpec& spec, const model::Partition& partition) const;
