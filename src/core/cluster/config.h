@@ -17,7 +17,54 @@ struct NodeConfig {
   uint32_t sockets = 1;
   uint32_t cores_per_socket = 1;
   uint32_t threads_per_core = 1;
-  uint64_t memory_mb = 1;  // RealMemory
+  uint64_t memory_mb = 1;             // RealMemory
+  std::vector<std::string> features;  // Feature= (Slurm's Features= too)
+  uint32_t weight = 1;                // Weight=
+};
+
+// The queue policy and Slurm's backfill knobs (SchedulerType, SchedulerParameters).
+struct SchedulerConfig {
+  std::string policy = "easy";         // fifo (sched/builtin), easy (sched/backfill), conservative
+  Seconds bf_window = 86400;           // bf_window (minutes in slurm.conf): how far ahead to plan
+  Seconds bf_resolution = 60;          // bf_resolution (seconds): planner time granularity
+  uint32_t bf_max_job_test = 500;      // bf_max_job_test: jobs given a planned start per pass
+  uint32_t default_queue_depth = 100;  // default_queue_depth: jobs the quick pass examines
+  bool bf_continue = false;            // bf_continue
+};
+
+// An account in the fair-share tree (Slurm keeps these in slurmdbd; Sluice reads them from the
+// configuration for now: `Account=NAME Parent=NAME Fairshare=N`).
+struct AccountConfig {
+  std::string name;
+  std::string parent;  // empty: below root
+  uint32_t fairshare = 1;
+};
+
+// A user's association with an account (`User=NAME Account=NAME Fairshare=N [Default=YES]`).
+struct UserConfig {
+  std::string name;
+  std::string account;
+  uint32_t fairshare = 1;
+  bool is_default = false;
+};
+
+// A QOS (`QOS=NAME Priority=N`); its limits come with the limits work.
+struct QosConfig {
+  std::string name;
+  uint32_t priority = 0;
+};
+
+// PriorityType and the multifactor plugin's settings, with Slurm's names and defaults.
+struct PriorityConfig {
+  std::string type = "priority/basic";  // or priority/multifactor
+  uint32_t weight_age = 0;
+  uint32_t weight_fairshare = 0;
+  uint32_t weight_job_size = 0;
+  uint32_t weight_partition = 0;
+  uint32_t weight_qos = 0;
+  Seconds max_age = 7 * 86400;          // PriorityMaxAge
+  Seconds decay_half_life = 7 * 86400;  // PriorityDecayHalfLife
+  bool favor_small = false;             // PriorityFavorSmall
 };
 
 struct ClusterConfig {
@@ -29,6 +76,11 @@ struct ClusterConfig {
   Seconds node_timeout = 300;       // SlurmdTimeout: a silent node is DOWN after this
   uint64_t def_mem_per_cpu_mb = 0;  // DefMemPerCPU; 0: a node's memory / its CPUs
   uint32_t first_job_id = 1;        // FirstJobId
+  SchedulerConfig scheduler;
+  PriorityConfig priority;
+  std::vector<AccountConfig> accounts;
+  std::vector<UserConfig> users;
+  std::vector<QosConfig> qos;
 };
 
 }  // namespace sluice::core::cluster

@@ -67,7 +67,15 @@ struct JobSpec {
   std::vector<std::string> argv;         // arguments after the script
   std::vector<std::string> environment;  // "NAME=value", the submit environment
   std::string submit_host;
-  bool hold = false;  // --hold
+  bool hold = false;                  // --hold
+  uint32_t ntasks_per_node = 0;       // --ntasks-per-node; 0: not given
+  bool exclusive = false;             // --exclusive: whole nodes
+  std::vector<std::string> nodelist;  // -w/--nodelist, expanded: every one must be allocated
+  std::vector<std::string> exclude;   // -x/--exclude, expanded: none of these
+  std::string constraint;             // -C/--constraint: node features, Slurm's & | [a|b] syntax
+  std::string account;                // -A/--account; empty: the user's default account
+  std::string qos;                    // -q/--qos; empty: the default QOS
+  int32_t nice = 0;                   // --nice: lowers (or, for root, raises) the priority
 };
 
 // One node's share of an allocation.
@@ -92,8 +100,8 @@ struct Job {
   UnixTime end_time = 0;
   std::vector<NodeAllocation> allocation;  // empty while pending
   uint32_t min_nodes = 1;  // -N, or the fewest nodes the request can fit on (squeue's NODES)
-  int exit_code = 0;                       // the batch script's exit status
-  int term_signal = 0;                     // the signal that ended it, 0 if none
+  int exit_code = 0;       // the batch script's exit status
+  int term_signal = 0;     // the signal that ended it, 0 if none
   uint32_t restarts = 0;
   JobState final_state = JobState::kCancelled;  // while COMPLETING: the state it ends in
 

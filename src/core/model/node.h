@@ -36,6 +36,8 @@ struct Node {
   std::string os;
   std::string address;  // where the agent runs (host name)
   std::vector<std::string> partitions;
+  std::vector<std::string> features;  // Feature= in slurm.conf; --constraint matches these
+  uint32_t weight = 1;                // Weight=: lower-weight nodes are allocated first
 
   NodeState State() const;
   uint32_t FreeCpus() const { return cpus - alloc_cpus; }
@@ -52,6 +54,9 @@ struct Partition {
   Seconds max_time = kUnlimited;
   std::optional<Seconds> default_time;  // nullopt: MaxTime applies (Slurm's NONE)
   uint64_t def_mem_per_cpu_mb = 0;      // 0: unset, cluster default applies
+  uint32_t max_nodes = 0;               // MaxNodes per job; 0: UNLIMITED
+  uint32_t max_cpus_per_node = 0;       // MaxCPUsPerNode; 0: UNLIMITED
+  uint32_t priority_job_factor = 1;     // PriorityJobFactor: the partition factor of priority
 };
 
 using NodePtr = std::shared_ptr<const Node>;            // shared: views hold the same node
