@@ -40,6 +40,14 @@ void ToProto(const m::JobSpec& in, v1::JobSpec* out) {
   for (const auto& e : in.environment) out->add_environment(e);
   out->set_submit_host(in.submit_host);
   out->set_hold(in.hold);
+  out->set_ntasks_per_node(in.ntasks_per_node);
+  out->set_exclusive(in.exclusive);
+  for (const auto& n : in.nodelist) out->add_nodelist(n);
+  for (const auto& n : in.exclude) out->add_exclude(n);
+  out->set_constraint(in.constraint);
+  out->set_account(in.account);
+  out->set_qos(in.qos);
+  out->set_nice(in.nice);
 }
 
 m::JobSpec FromProto(const v1::JobSpec& in) {
@@ -65,6 +73,14 @@ m::JobSpec FromProto(const v1::JobSpec& in) {
   out.environment.assign(in.environment().begin(), in.environment().end());
   out.submit_host = in.submit_host();
   out.hold = in.hold();
+  out.ntasks_per_node = in.ntasks_per_node();
+  out.exclusive = in.exclusive();
+  out.nodelist.assign(in.nodelist().begin(), in.nodelist().end());
+  out.exclude.assign(in.exclude().begin(), in.exclude().end());
+  out.constraint = in.constraint();
+  out.account = in.account();
+  out.qos = in.qos();
+  out.nice = in.nice();
   return out;
 }
 
@@ -136,6 +152,8 @@ void ToProto(const m::Node& in, v1::Node* out) {
   out->set_os(in.os);
   out->set_address(in.address);
   for (const auto& p : in.partitions) out->add_partitions(p);
+  for (const auto& f : in.features) out->add_features(f);
+  out->set_weight(in.weight);
 }
 
 m::Node FromProto(const v1::Node& in) {
@@ -158,6 +176,8 @@ m::Node FromProto(const v1::Node& in) {
   out.os = in.os();
   out.address = in.address();
   out.partitions.assign(in.partitions().begin(), in.partitions().end());
+  out.features.assign(in.features().begin(), in.features().end());
+  out.weight = in.weight() > 0 ? in.weight() : 1;
   return out;
 }
 
@@ -170,6 +190,9 @@ void ToProto(const m::Partition& in, v1::Partition* out) {
   out->set_max_time_s(LimitToProto(in.max_time));
   if (in.default_time) out->set_default_time_s(LimitToProto(*in.default_time));
   out->set_def_mem_per_cpu_mb(in.def_mem_per_cpu_mb);
+  out->set_max_nodes(in.max_nodes);
+  out->set_max_cpus_per_node(in.max_cpus_per_node);
+  out->set_priority_job_factor(in.priority_job_factor);
 }
 
 m::Partition FromProto(const v1::Partition& in) {
@@ -182,6 +205,9 @@ m::Partition FromProto(const v1::Partition& in) {
   out.max_time = LimitFromProto(in.max_time_s());
   if (in.has_default_time_s()) out.default_time = LimitFromProto(in.default_time_s());
   out.def_mem_per_cpu_mb = in.def_mem_per_cpu_mb();
+  out.max_nodes = in.max_nodes();
+  out.max_cpus_per_node = in.max_cpus_per_node();
+  out.priority_job_factor = in.priority_job_factor() > 0 ? in.priority_job_factor() : 1;
   return out;
 }
 

@@ -70,6 +70,10 @@ Node HardwareOf(const Source& src) {
   n.cores_per_socket = src.cores_per_socket;
   n.threads_per_core = src.threads_per_core;
   n.memory_mb = src.memory_mb;
+  if constexpr (requires { src.features; }) {
+    n.features = src.features;
+    n.weight = src.weight;
+  }
   return n;
 }
 }  // namespace
