@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 namespace sluice::compat::slurm {
 namespace {
 
@@ -78,12 +80,12 @@ TEST(ParseSbatchCommandLine, DefaultNames) {
 
 TEST(ParseSbatchCommandLine, InfoFlagsAndIgnoredOptions) {
   auto r = ParseSbatchCommandLine(
-      {"-h", "--usage", "-V", "-A", "acct", "--qos=normal", "--exclusive", "x.sh"});
+      {"-h", "--usage", "-V", "--comment=c", "--exclusive=user", "-d", "afterok:1", "x.sh"});
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_TRUE(r->help);
   EXPECT_TRUE(r->usage);
   EXPECT_TRUE(r->version);
-  EXPECT_EQ(r->ignored_options, (Args{"-A acct", "--qos=normal", "--exclusive"}));
+  EXPECT_EQ(r->ignored_options, (Args{"--comment=c", "--exclusive=user", "-d afterok:1"}));
   EXPECT_EQ(r->script_path, "x.sh");
 }
 
@@ -242,6 +244,156 @@ TEST(ResolveSbatch, HelpNeedsNoScript) {
   auto r = ResolveSbatch({"--help"}, "", {});
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_TRUE(r->help);
+}
+
+// The placement, accounting and priority options, each on the command line and in #SBATCH.
+struct SpecCase {
+  Args args;
+  std::function<void(const core::model::JobSpec&)> check;
+};
+
+std::vector<SpecCase> PlacementCases() {
+  using core::model::JobSpec;
+  return {
+      {{"--ntasks-per-node=3"}, [](const JobSpec& s) { EXPECT_EQ(s.ntasks_per_node, 3u); }},
+      {{"--ntasks-per-node", "2"}, [](const JobSpec& s) { EXPECT_EQ(s.ntasks_per_node, 2u); }},
+      {{"--exclusive"}, [](const JobSpec& s) { EXPECT_TRUE(s.exclusive); }},
+      {{"--exclusive=exclusive"}, [](const JobSpec& s) { EXPECT_TRUE(s.exclusive); }},
+      {{"--exclusive", "--exclusive=user"}, [](const JobSpec& s) { EXPECT_FALSE(s.exclusive); }},
+      {{"-w", "n[1-3],gpu1"},
+       [](const JobSpec& s) {
+         EXPECT_EQ(s.nodelist, (Args{"n1", "n2", "n3", "gpu1"}));
+       }},
+      {{"--nodelist=n5"}, [](const JobSpec& s) { EXPECT_EQ(s.nodelist, Args{"n5"}); }},
+      {{"-wn[1-2]"},
+       [](const JobSpec& s) {
+         EXPECT_EQ(s.nodelist, (Args{"n1", "n2"}));
+       }},
+      {{"-x", "n[2,4]"},
+       [](const JobSpec& s) {
+         EXPECT_EQ(s.exclude, (Args{"n2", "n4"}));
+       }},
+      {{"--exclude=n7"}, [](const JobSpec& s) { EXPECT_EQ(s.exclude, Args{"n7"}); }},
+      {{"-C", "intel&gpu"}, [](const JobSpec& s) { EXPECT_EQ(s.constraint, "intel&gpu"); }},
+      {{"--constraint=[r1|r2]"}, [](const JobSpec& s) { EXPECT_EQ(s.constraint, "[r1|r2]"); }},
+      {{"-C", "a,b"}, [](const JobSpec& s) { EXPECT_EQ(s.constraint, "a&b"); }},
+      {{"-A", "physics"}, [](const JobSpec& s) { EXPECT_EQ(s.account, "physics"); }},
+      {{"--account=chem"}, [](const JobSpec& s) { EXPECT_EQ(s.account, "chem"); }},
+      {{"-q", "high"}, [](const JobSpec& s) { EXPECT_EQ(s.qos, "high"); }},
+      {{"--qos=low"}, [](const JobSpec& s) { EXPECT_EQ(s.qos, "low"); }},
+      {{"--nice"}, [](const JobSpec& s) { EXPECT_EQ(s.nice, 100); }},
+      {{"--nice="}, [](const JobSpec& s) { EXPECT_EQ(s.nice, 100); }},
+      {{"--nice=7"}, [](const JobSpec& s) { EXPECT_EQ(s.nice, 7); }},
+      {{"--nice=-5"}, [](const JobSpec& s) { EXPECT_EQ(s.nice, -5); }},
+      {{"--nice=2147483645"}, [](const JobSpec& s) { EXPECT_EQ(s.nice, 2147483645); }},
+  };
+}
+
+TEST(ParseSbatchCommandLine, PlacementOptions) {
+  for (const SpecCase& c : PlacementCases()) {
+    Args argv = c.args;
+    argv.push_back("x.sh");
+    auto r = ParseSbatchCommandLine(argv);
+    ASSERT_TRUE(r.ok()) << argv[0] << ": " << r.status().message();
+    SCOPED_TRACE(argv[0]);
+    c.check(r->spec);
+    EXPECT_EQ(r->script_path, "x.sh");
+  }
+  // --nice takes its value only after '=': a separate word is the script.
+  auto nice = ParseSbatchCommandLine({"--nice", "7"});
+  ASSERT_TRUE(nice.ok());
+  EXPECT_EQ(nice->spec.nice, 100);
+  EXPECT_EQ(nice->script_path, "7");
+  // --exclusive=user and friends are reported, not modeled.
+  auto user = ParseSbatchCommandLine({"--exclusive=user", "--exclusive=MCS", "x.sh"});
+  ASSERT_TRUE(user.ok());
+  EXPECT_FALSE(user->spec.exclusive);
+  EXPECT_EQ(user->ignored_options, (Args{"--exclusive=user", "--exclusive=MCS"}));
+}
+
+TEST(ResolveSbatch, PlacementOptionsInDirectives) {
+  for (const SpecCase& c : PlacementCases()) {
+    std::string script = "#!/bin/sh\n#SBATCH";
+    for (const auto& a : c.args) script += " '" + a + "'";
+    script += "\ntrue\n";
+    auto r = ResolveSbatch({"x.sh"}, script, {});
+    ASSERT_TRUE(r.ok()) << script << ": " << r.status().message();
+    SCOPED_TRACE(script);
+    c.check(r->spec);
+  }
+}
+
+TEST(ResolveSbatch, PlacementPrecedence) {
+  const std::string script =
+      "#!/bin/sh\n"
+      "#SBATCH -A script_acct -q script_qos -C script -w n1 -x n2 --nice=1 --ntasks-per-node=1\n"
+      "true\n";
+  // The environment overrides the script, the command line both.
+  auto env_only = ResolveSbatch({"x.sh"}, script,
+                                {"SBATCH_ACCOUNT=env_acct", "SBATCH_QOS=env_qos",
+                                 "SBATCH_CONSTRAINT=env|other", "SBATCH_EXCLUSIVE="});
+  ASSERT_TRUE(env_only.ok()) << env_only.status().message();
+  EXPECT_EQ(env_only->spec.account, "env_acct");
+  EXPECT_EQ(env_only->spec.qos, "env_qos");
+  EXPECT_EQ(env_only->spec.constraint, "env|other");
+  EXPECT_TRUE(env_only->spec.exclusive);
+  EXPECT_EQ(env_only->spec.nodelist, Args{"n1"});
+  EXPECT_EQ(env_only->spec.nice, 1);
+
+  auto cli = ResolveSbatch({"-A", "cli_acct", "--qos=cli_qos", "-C", "cli", "-w", "n3", "-x", "n4",
+                            "--nice", "--ntasks-per-node=4", "x.sh"},
+                           script, {"SBATCH_ACCOUNT=env_acct", "SBATCH_QOS=env_qos"});
+  ASSERT_TRUE(cli.ok()) << cli.status().message();
+  const auto& s = cli->spec;
+  EXPECT_EQ(s.account, "cli_acct");
+  EXPECT_EQ(s.qos, "cli_qos");
+  EXPECT_EQ(s.constraint, "cli");
+  EXPECT_EQ(s.nodelist, Args{"n3"});
+  EXPECT_EQ(s.exclude, Args{"n4"});
+  EXPECT_EQ(s.nice, 100);
+  EXPECT_EQ(s.ntasks_per_node, 4u);
+  EXPECT_FALSE(s.exclusive);
+  EXPECT_TRUE(cli->ignored_options.empty());
+}
+
+TEST(ResolveSbatch, PlacementErrors) {
+  const ErrorCase cases[] = {
+      {{"--ntasks-per-node=x"}, "Invalid numeric value \"x\" for --ntasks-per-node."},
+      {{"--ntasks-per-node=0"}, "Invalid numeric value \"0\" for --ntasks-per-node."},
+      {{"--exclusive=foo"}, "Invalid --exclusive specification"},
+      {{"--nice=x"}, "Invalid numeric value \"x\" for --nice."},
+      {{"--nice=2147483646"}, "Invalid --nice value, out of range (+/- 2147483645)"},
+      {{"--nice=-99999999999"}, "Invalid --nice value, out of range (+/- 2147483645)"},
+      {{"-w", "n[1-"},
+       "Invalid node name specified \"n[1-\": invalid host list \"n[1-\": "
+       "unterminated '['"},
+      {{"-x", "n[3-1]"}, ""},
+      {{"-w", "./hosts"}, "Reading --nodelist from a file is not supported yet: ./hosts"},
+      {{"-C", "a||b"},
+       "Invalid feature specification \"a||b\": a feature name is missing "
+       "before '|'"},
+      {{"-C", "a*2"},
+       "Invalid feature specification \"a*2\": node counts (*N) are not "
+       "supported yet"},
+  };
+  for (const auto& c : cases) {
+    Args argv = c.argv;
+    argv.push_back("x.sh");
+    auto r = ResolveSbatch(argv, "#!/bin/sh\ntrue\n", {});
+    ASSERT_FALSE(r.ok()) << c.argv[0];
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+    if (!c.message.empty()) {
+      EXPECT_EQ(r.status().message(), c.message);
+    }
+  }
+  auto directive = ResolveSbatch({"x.sh"}, "#!/bin/sh\n#SBATCH -C '[a&b]'\ntrue\n", {});
+  ASSERT_FALSE(directive.ok());
+  EXPECT_EQ(directive.status().message(),
+            "#SBATCH on line 2: Invalid feature specification \"[a&b]\": '&' inside [...] needs "
+            "node counts (*N), which are not supported yet");
+  auto env = ResolveSbatch({"x.sh"}, "#!/bin/sh\ntrue\n", {"SBATCH_EXCLUSIVE=1"});
+  ASSERT_FALSE(env.ok());
+  EXPECT_EQ(env.status().message(), "SBATCH_EXCLUSIVE: Invalid --exclusive specification");
 }
 
 }  // namespace

@@ -211,5 +211,60 @@ TEST_F(ScontrolTest, NodeFieldOrderFollowsSlurm) {
   EXPECT_NE(lost_out.find("\n   Reason=Not responding\n\n"), std::string::npos);
 }
 
+// As scontrol 22.05 printed job 1258 (sbatch -w n2,n1 -x n3 -A foo --nice=7 -C a,b
+// --ntasks-per-node=2 -N2 --exclusive); QOS shows "(null)" there only because the peer has no
+// accounting.
+TEST_F(ScontrolTest, JobPlacementFields) {
+  auto spec = std::make_shared<core::model::JobSpec>(*Job3()->spec);
+  spec->nodelist = {"n2", "n1"};
+  spec->exclude = {"n3"};
+  spec->account = "foo";
+  spec->qos = "high";
+  spec->nice = 7;
+  spec->constraint = "a&b";
+  spec->ntasks_per_node = 2;
+  spec->exclusive = true;
+  auto job = std::make_shared<core::model::Job>(*Job3());
+  job->spec = spec;
+  std::string out = ShowJob(*job, false, kNow);
+  for (const char* want :
+       {"\n   Priority=0 Nice=7 Account=foo QOS=high\n", "\n   ReqNodeList=n[1-2] ExcNodeList=n3\n",
+        " NtasksPerN:B:S:C=2:0:*:* ", "\n   MinCPUsNode=2 ",
+        "\n   Features=a&b DelayBoot=00:00:00\n", "\n   OverSubscribe=NO Contiguous=0 "}) {
+    EXPECT_NE(out.find(want), std::string::npos) << want << "\n" << out;
+  }
+  std::string plain = ShowJob(*Job3(), true, kNow);
+  for (const char* want :
+       {" Nice=0 Account=(null) QOS=(null) ", " ReqNodeList=(null) ExcNodeList=(null) ",
+        " Features=(null) ", " OverSubscribe=OK "}) {
+    EXPECT_NE(plain.find(want), std::string::npos) << want << "\n" << plain;
+  }
+}
+
+// As scontrol 22.05 printed after `scontrol update NodeName=n1 AvailableFeatures=a,b
+// ActiveFeatures=a,b Weight=5`.
+TEST_F(ScontrolTest, NodeFeaturesAndWeight) {
+  auto n = std::make_shared<core::model::Node>(*PeerNode("n1", 0));
+  n->features = {"a", "b"};
+  n->weight = 5;
+  std::string out = ShowNode(*n, false);
+  EXPECT_NE(out.find("\n   AvailableFeatures=a,b\n   ActiveFeatures=a,b\n"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find(" TmpDisk=0 Weight=5 Owner=N/A "), std::string::npos) << out;
+}
+
+TEST(ShowPartition, ConfiguredLimits) {
+  auto p = std::make_shared<core::model::Partition>(*DebugPartition());
+  p->max_nodes = 4;
+  p->max_cpus_per_node = 16;
+  p->priority_job_factor = 10;
+  std::string out = ShowPartition(*p, {}, false);
+  for (const char* want :
+       {"\n   MaxNodes=4 MaxTime=UNLIMITED MinNodes=0 LLN=NO MaxCPUsPerNode=16\n",
+        "\n   PriorityJobFactor=10 PriorityTier=1 "}) {
+    EXPECT_NE(out.find(want), std::string::npos) << want << "\n" << out;
+  }
+}
+
 }  // namespace
 }  // namespace sluice::compat::slurm

@@ -111,6 +111,165 @@ TEST(ParseSlurmConf, Errors) {
   }
 }
 
+TEST(ParseSlurmConf, FeaturesWeightsAndPartitionLimits) {
+  auto c = ParseSlurmConf(
+      "NodeName=DEFAULT CPUs=4 Feature=intel,ib Weight=10\n"
+      "NodeName=a[1-2]\n"
+      "NodeName=g1 Features=\"gpu, v100\" Weight=1\n"
+      "NodeName=p1 Feature= Weight=5\n"
+      "PartitionName=DEFAULT MaxNodes=4\n"
+      "PartitionName=batch Nodes=ALL MaxCPUsPerNode=2 PriorityJobFactor=10\n"
+      "PartitionName=big Nodes=a[1-2] MaxNodes=UNLIMITED MaxCPUsPerNode=INFINITE\n");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ(c->nodes.size(), 4u);
+  EXPECT_EQ(c->nodes[0].features, (std::vector<std::string>{"intel", "ib"}));
+  EXPECT_EQ(c->nodes[0].weight, 10u);
+  EXPECT_EQ(c->nodes[2].features, (std::vector<std::string>{"gpu", "v100"}));
+  EXPECT_EQ(c->nodes[2].weight, 1u);
+  EXPECT_TRUE(c->nodes[3].features.empty());
+  EXPECT_EQ(c->nodes[3].weight, 5u);
+  ASSERT_EQ(c->partitions.size(), 2u);
+  EXPECT_EQ(c->partitions[0].max_nodes, 4u);
+  EXPECT_EQ(c->partitions[0].max_cpus_per_node, 2u);
+  EXPECT_EQ(c->partitions[0].priority_job_factor, 10u);
+  EXPECT_EQ(c->partitions[1].max_nodes, 0u);
+  EXPECT_EQ(c->partitions[1].max_cpus_per_node, 0u);
+  EXPECT_EQ(c->partitions[1].priority_job_factor, 1u);
+
+  auto defaults = ParseSlurmConf("NodeName=n1\n");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->nodes[0].features.empty());
+  EXPECT_EQ(defaults->nodes[0].weight, 1u);
+}
+
+TEST(ParseSlurmConf, SchedulerAndPriority) {
+  auto d = ParseSlurmConf("");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->scheduler.policy, "easy");
+  EXPECT_EQ(d->scheduler.bf_window, 86400);
+  EXPECT_EQ(d->priority.type, "priority/basic");
+
+  auto c = ParseSlurmConf(
+      "SchedulerType=sched/builtin\n"
+      "SchedulerParameters=bf_window=120,bf_resolution=30,bf_max_job_test=50,"
+      "default_queue_depth=20,bf_continue,sched_interval=5\n"
+      "PriorityType=priority/multifactor\n"
+      "PriorityWeightAge=1000 PriorityWeightFairshare=2000 PriorityWeightJobSize=3000\n"
+      "PriorityWeightPartition=4000 PriorityWeightQOS=5000\n"
+      "PriorityMaxAge=7-0 PriorityDecayHalfLife=1-12:00:00 PriorityFavorSmall=YES\n");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->scheduler.policy, "fifo");
+  EXPECT_EQ(c->scheduler.bf_window, 120 * 60);
+  EXPECT_EQ(c->scheduler.bf_resolution, 30);
+  EXPECT_EQ(c->scheduler.bf_max_job_test, 50u);
+  EXPECT_EQ(c->scheduler.default_queue_depth, 20u);
+  EXPECT_TRUE(c->scheduler.bf_continue);
+  EXPECT_EQ(c->priority.type, "priority/multifactor");
+  EXPECT_EQ(c->priority.weight_age, 1000u);
+  EXPECT_EQ(c->priority.weight_fairshare, 2000u);
+  EXPECT_EQ(c->priority.weight_job_size, 3000u);
+  EXPECT_EQ(c->priority.weight_partition, 4000u);
+  EXPECT_EQ(c->priority.weight_qos, 5000u);
+  EXPECT_EQ(c->priority.max_age, 7 * 86400);
+  EXPECT_EQ(c->priority.decay_half_life, 86400 + 12 * 3600);
+  EXPECT_TRUE(c->priority.favor_small);
+
+  // SchedulerPolicy wins over SchedulerType wherever it is.
+  auto policy = ParseSlurmConf("SchedulerPolicy=Conservative\nSchedulerType=sched/builtin\n");
+  ASSERT_TRUE(policy.ok()) << policy.status().message();
+  EXPECT_EQ(policy->scheduler.policy, "conservative");
+  auto backfill = ParseSlurmConf("SchedulerType=sched/backfill\nPriorityDecayHalfLife=0\n");
+  ASSERT_TRUE(backfill.ok());
+  EXPECT_EQ(backfill->scheduler.policy, "easy");
+  EXPECT_EQ(backfill->priority.decay_half_life, 0);
+}
+
+TEST(ParseSlurmConf, Associations) {
+  auto c = ParseSlurmConf(
+      "User=alice Account=physics Fairshare=3\n"  // accounts may come later
+      "User=alice Account=chem DefaultAccount=YES\n"
+      "User=bob Account=chem\n"
+      "Account=science Fairshare=10\n"
+      "Account=physics Parent=science Fairshare=2\n"
+      "Account=chem Parent=root\n"
+      "QOS=normal\n"
+      "QOS=high Priority=100\n");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ(c->accounts.size(), 3u);
+  EXPECT_EQ(c->accounts[0].name, "science");
+  EXPECT_EQ(c->accounts[0].parent, "");
+  EXPECT_EQ(c->accounts[0].fairshare, 10u);
+  EXPECT_EQ(c->accounts[1].parent, "science");
+  EXPECT_EQ(c->accounts[1].fairshare, 2u);
+  EXPECT_EQ(c->accounts[2].name, "chem");
+  EXPECT_EQ(c->accounts[2].parent, "");  // root
+  EXPECT_EQ(c->accounts[2].fairshare, 1u);
+  ASSERT_EQ(c->users.size(), 3u);
+  EXPECT_EQ(c->users[0].name, "alice");
+  EXPECT_EQ(c->users[0].account, "physics");
+  EXPECT_EQ(c->users[0].fairshare, 3u);
+  EXPECT_FALSE(c->users[0].is_default);
+  EXPECT_TRUE(c->users[1].is_default);
+  EXPECT_TRUE(c->users[2].is_default);  // bob's only association
+  ASSERT_EQ(c->qos.size(), 2u);
+  EXPECT_EQ(c->qos[0].name, "normal");
+  EXPECT_EQ(c->qos[0].priority, 0u);
+  EXPECT_EQ(c->qos[1].name, "high");
+  EXPECT_EQ(c->qos[1].priority, 100u);
+}
+
+TEST(ParseSlurmConf, SchedulingAndAssociationErrors) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"NodeName=n1 Weight=x\n", "slurm.conf line 1: invalid number \"x\" for weight"},
+      {"NodeName=n1\nPartitionName=p Nodes=n1 MaxNodes=lots\n",
+       "slurm.conf line 2: invalid number \"lots\" for maxnodes"},
+      {"NodeName=n1\nPartitionName=p Nodes=n1 MaxCPUsPerNode=-1\n",
+       "slurm.conf line 2: invalid number \"-1\" for maxcpuspernode"},
+      {"NodeName=n1\nPartitionName=p Nodes=n1 PriorityJobFactor=high\n",
+       "slurm.conf line 2: invalid number \"high\" for priorityjobfactor"},
+      {"\nSchedulerPolicy=sjf\n",
+       "slurm.conf line 2: unknown SchedulerPolicy \"sjf\" (fifo, easy or conservative)"},
+      {"SchedulerType=sched/gang\n",
+       "slurm.conf line 1: unsupported SchedulerType \"sched/gang\" (sched/backfill or "
+       "sched/builtin)"},
+      {"SchedulerParameters=bf_window=day\n",
+       "slurm.conf line 1: invalid number \"day\" for bf_window"},
+      {"SchedulerParameters=bf_continue,bf_max_job_test\n",
+       "slurm.conf line 1: invalid number \"\" for bf_max_job_test"},
+      {"PriorityType=priority/fancy\n",
+       "slurm.conf line 1: unsupported PriorityType \"priority/fancy\" (priority/basic or "
+       "priority/multifactor)"},
+      {"PriorityWeightAge=lots\n",
+       "slurm.conf line 1: invalid number \"lots\" for priorityweightage"},
+      {"PriorityMaxAge=soon\n", "slurm.conf line 1: invalid time \"soon\" for prioritymaxage"},
+      {"PriorityMaxAge=UNLIMITED\n",
+       "slurm.conf line 1: invalid time \"UNLIMITED\" for prioritymaxage"},
+      {"PriorityFavorSmall=maybe\n",
+       "slurm.conf line 1: expected YES or NO for priorityfavorsmall, got \"maybe\""},
+      {"Account=a\nAccount=b Parent=nope\n",
+       "slurm.conf line 2: account b names unknown parent account nope"},
+      {"Account=a Parent=b\nAccount=b Parent=a\n",
+       "slurm.conf line 1: account a is its own ancestor"},
+      {"Account=a\n\nUser=u Account=x\n", "slurm.conf line 3: user u names unknown account x"},
+      {"User=u\n", "slurm.conf line 1: user u needs Account="},
+      {"Account=a\nAccount=a\n", "slurm.conf line 2: account a already defined on line 1"},
+      {"Account=a\nUser=u Account=a\nUser=u Account=a\n",
+       "slurm.conf line 3: user u in account a already defined on line 2"},
+      {"Account=a\nAccount=b\nUser=u Account=a DefaultAccount=YES\n"
+       "User=u Account=b DefaultAccount=YES\n",
+       "slurm.conf line 4: user u already has a default account on line 3"},
+      {"Account=a Fairshare=x\n", "slurm.conf line 1: invalid number \"x\" for fairshare"},
+      {"QOS=high\nQOS=high\n", "slurm.conf line 2: QOS high already defined on line 1"},
+      {"QOS=high Priority=top\n", "slurm.conf line 1: invalid number \"top\" for priority"},
+      {"QOS=\n", "slurm.conf line 1: qos needs a name"},
+  };
+  for (const auto& [text, message] : cases) {
+    auto c = ParseSlurmConf(text);
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_EQ(c.status().message(), message);
+  }
+}
+
 TEST(LoadSlurmConf, ReadsFileAndReportsMissing) {
   std::string path = testing::TempDir() + "/slurm_conf_test.conf";
   {

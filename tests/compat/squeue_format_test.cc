@@ -94,8 +94,54 @@ TEST_F(SqueueTest, MemoryAndCommand) {
   EXPECT_EQ(*out, "2G|/tmp/myscript.sh a b\n");
 }
 
+// As squeue 22.05 printed job 1258 (see scontrol_show_test) with
+// -o '%a|%q|%y|%f|%S|%x|%h|%Y|%E', and job 3's plain values.
+TEST_F(SqueueTest, PlacementFieldsMatchSlurm) {
+  auto spec = std::make_shared<core::model::JobSpec>(*Job3()->spec);
+  spec->exclude = {"n3"};
+  spec->account = "foo";
+  spec->nice = 7;
+  spec->constraint = "a&b";
+  spec->exclusive = true;
+  auto job = std::make_shared<core::model::Job>(*Job3());
+  job->spec = spec;
+  auto out = FormatSqueue({job, Job3()}, "%a|%q|%y|%f|%S|%x|%h|%Y|%E", true, kNow);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(*out,
+            "ACCOUNT|QOS|NICE|FEATURES|START_TIME|EXC_NODES|OVER_SUBSCRIBE|SCHEDNODES|DEPENDENCY\n"
+            "foo|(null)|7|a&b|N/A|n3|NO|(null)|(null)\n"
+            "(null)|(null)|0|(null)|N/A||OK|(null)|(null)\n");
+  spec->qos = "high";
+  auto qos = FormatSqueue({job}, "%q", false, kNow);
+  ASSERT_TRUE(qos.ok());
+  EXPECT_EQ(*qos, "high\n");
+}
+
+// squeue --start, as 22.05 printed it for a held job; then with a planned start.
+TEST_F(SqueueTest, StartFormatMatchesSlurm) {
+  EXPECT_EQ(SqueueStartFormat(), "%.18i %.9P %.8j %.8u %.2t %.19S %.6D %20Y %R");
+  auto out = FormatSqueue({Job3()}, SqueueStartFormat(), true, kNow);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(*out,
+            "             JOBID PARTITION     NAME     USER ST          START_TIME  NODES "
+            "SCHEDNODES           NODELIST(REASON)\n"
+            "                 3     debug     wrap     root PD                 N/A      1 "
+            "(null)               (JobHeldUser)\n");
+  auto planned = std::make_shared<core::model::Job>(*Job3());
+  planned->expected_start = kStart + 3600;
+  auto start = FormatSqueue({planned}, "%S", false, kNow);
+  ASSERT_TRUE(start.ok());
+  EXPECT_EQ(*start, "2026-11-22T01:35:15\n");
+  // Only a pending job shows its plan; a running one its start.
+  auto running = std::make_shared<core::model::Job>(*Job1());
+  running->expected_start = kStart + 3600;
+  auto run = FormatSqueue({running}, "%S", false, kNow);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(*run, "2026-11-22T00:35:15\n");
+}
+
 TEST_F(SqueueTest, UnknownFieldIsAnError) {
-  for (const char* bad : {"%i %-5i", "%Y", "%.5"}) {
+  for (const char* bad : {"%i %-5i", "%H", "%.5"}) {
     auto out = FormatSqueue(jobs_, bad, true, kNow);
     ASSERT_FALSE(out.ok()) << bad;
     EXPECT_NE(out.status().message().find("Invalid job format specification"), std::string::npos);

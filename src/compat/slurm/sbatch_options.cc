@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "common/strings.h"
+#include "compat/slurm/constraint.h"
+#include "compat/slurm/hostlist.h"
 #include "compat/slurm/time_format.h"
 
 namespace sluice::compat::slurm {
@@ -31,6 +33,14 @@ enum class Opt {
   kHelp,
   kUsage,
   kVersion,
+  kNtasksPerNode,
+  kExclusive,
+  kNodelist,
+  kExclude,
+  kConstraint,
+  kAccount,
+  kQos,
+  kNice,
   kIgnored,  // a Slurm option Sluice accepts and does not model
 };
 
@@ -61,8 +71,15 @@ constexpr OptionDef kOptions[] = {
     {"help", 'h', Arg::kNone, Opt::kHelp},
     {"usage", 0, Arg::kNone, Opt::kUsage},
     {"version", 'V', Arg::kNone, Opt::kVersion},
+    {"ntasks-per-node", 0, Arg::kRequired, Opt::kNtasksPerNode},
+    {"exclusive", 0, Arg::kOptional, Opt::kExclusive},
+    {"nodelist", 'w', Arg::kRequired, Opt::kNodelist},
+    {"exclude", 'x', Arg::kRequired, Opt::kExclude},
+    {"constraint", 'C', Arg::kRequired, Opt::kConstraint},
+    {"account", 'A', Arg::kRequired, Opt::kAccount},
+    {"qos", 'q', Arg::kRequired, Opt::kQos},
+    {"nice", 0, Arg::kOptional, Opt::kNice},
     {"array", 'a', Arg::kRequired, Opt::kIgnored},
-    {"account", 'A', Arg::kRequired, Opt::kIgnored},
     {"acctg-freq", 0, Arg::kRequired, Opt::kIgnored},
     {"batch", 0, Arg::kRequired, Opt::kIgnored},
     {"bb", 0, Arg::kRequired, Opt::kIgnored},
@@ -93,9 +110,7 @@ constexpr OptionDef kOptions[] = {
     {"mail-user", 0, Arg::kRequired, Opt::kIgnored},
     {"mcs-label", 0, Arg::kRequired, Opt::kIgnored},
     {"mem-bind", 0, Arg::kRequired, Opt::kIgnored},
-    {"nice", 0, Arg::kOptional, Opt::kIgnored},
     {"no-requeue", 0, Arg::kNone, Opt::kIgnored},
-    {"ntasks-per-node", 0, Arg::kRequired, Opt::kIgnored},
     {"ntasks-per-core", 0, Arg::kRequired, Opt::kIgnored},
     {"ntasks-per-socket", 0, Arg::kRequired, Opt::kIgnored},
     {"ntasks-per-gpu", 0, Arg::kRequired, Opt::kIgnored},
@@ -105,7 +120,6 @@ constexpr OptionDef kOptions[] = {
     {"priority", 0, Arg::kRequired, Opt::kIgnored},
     {"profile", 0, Arg::kRequired, Opt::kIgnored},
     {"propagate", 0, Arg::kOptional, Opt::kIgnored},
-    {"qos", 'q', Arg::kRequired, Opt::kIgnored},
     {"quiet", 'Q', Arg::kNone, Opt::kIgnored},
     {"reboot", 0, Arg::kNone, Opt::kIgnored},
     {"requeue", 0, Arg::kNone, Opt::kIgnored},
@@ -127,13 +141,9 @@ constexpr OptionDef kOptions[] = {
     {"wckey", 0, Arg::kRequired, Opt::kIgnored},
     {"cluster-constraint", 0, Arg::kRequired, Opt::kIgnored},
     {"contiguous", 0, Arg::kNone, Opt::kIgnored},
-    {"constraint", 'C', Arg::kRequired, Opt::kIgnored},
     {"nodefile", 'F', Arg::kRequired, Opt::kIgnored},
     {"mincpus", 0, Arg::kRequired, Opt::kIgnored},
     {"reservation", 0, Arg::kRequired, Opt::kIgnored},
-    {"nodelist", 'w', Arg::kRequired, Opt::kIgnored},
-    {"exclude", 'x', Arg::kRequired, Opt::kIgnored},
-    {"exclusive", 0, Arg::kOptional, Opt::kIgnored},
     {"sockets-per-node", 0, Arg::kRequired, Opt::kIgnored},
     {"cores-per-socket", 0, Arg::kRequired, Opt::kIgnored},
     {"threads-per-core", 0, Arg::kRequired, Opt::kIgnored},
@@ -277,6 +287,37 @@ Result<uint32_t> ParseNodeCount(const std::string& value) {
   return static_cast<uint32_t>(lo);
 }
 
+// --nice[=N]: no value (or an empty one) is 100, as in Slurm; N may be negative.
+Result<int32_t> ParseNice(const std::optional<std::string>& value) {
+  static constexpr int64_t kMaxNice = 2147483645;  // Slurm's NICE_OFFSET - 3
+  if (!value || str::Trim(*value).empty()) return 100;
+  std::string_view v = str::Trim(*value);
+  bool negative = v[0] == '-';
+  if (v[0] == '-' || v[0] == '+') v.remove_prefix(1);
+  uint64_t n = 0;
+  if (!str::ParseUint(v, &n)) {
+    return InvalidArgument("Invalid numeric value \"" + *value + "\" for --nice.");
+  }
+  if (n > static_cast<uint64_t>(kMaxNice)) {
+    return InvalidArgument("Invalid --nice value, out of range (+/- 2147483645)");
+  }
+  return static_cast<int32_t>(negative ? -static_cast<int64_t>(n) : static_cast<int64_t>(n));
+}
+
+// -w/-x: a host list, expanded. Slurm also takes a file name there (a value with '/').
+Result<std::vector<std::string>> ParseNodeNames(const std::string& value, std::string_view option) {
+  if (value.find('/') != std::string::npos) {
+    return InvalidArgument("Reading " + std::string(option) +
+                           " from a file is not supported yet: " + value);
+  }
+  auto names = ExpandHostlist(value);
+  if (!names.ok()) {
+    return InvalidArgument("Invalid node name specified \"" + value +
+                           "\": " + names.status().message());
+  }
+  return *names;
+}
+
 // What one layer has set so far, for checks within the layer and defaults afterwards.
 struct Seen {
   bool name = false;
@@ -358,6 +399,47 @@ Status Apply(const ParsedOption& opt, SbatchRequest* req, Seen* layer_seen, Seen
     case Opt::kVersion:
       req->version = true;
       break;
+    case Opt::kNtasksPerNode: {
+      SLUICE_ASSIGN_OR_RETURN(spec.ntasks_per_node, ParsePositive(value, "--ntasks-per-node"));
+      break;
+    }
+    case Opt::kExclusive: {
+      // Slurm's forms: none (or "exclusive") for whole nodes; "user", "mcs" and "oversubscribe"
+      // share nodes in ways Sluice does not model.
+      std::string v = str::ToLower(str::Trim(value));
+      if (v.empty() || v == "exclusive") {
+        spec.exclusive = true;
+      } else if (v == "user" || v == "mcs" || v == "oversubscribe") {
+        spec.exclusive = false;
+        req->ignored_options.push_back(opt.written);
+      } else {
+        return InvalidArgument("Invalid --exclusive specification");
+      }
+      break;
+    }
+    case Opt::kNodelist: {
+      SLUICE_ASSIGN_OR_RETURN(spec.nodelist, ParseNodeNames(value, "--nodelist"));
+      break;
+    }
+    case Opt::kExclude: {
+      SLUICE_ASSIGN_OR_RETURN(spec.exclude, ParseNodeNames(value, "--exclude"));
+      break;
+    }
+    case Opt::kConstraint: {
+      SLUICE_ASSIGN_OR_RETURN(Constraint c, ParseConstraint(value));
+      spec.constraint = c.text();
+      break;
+    }
+    case Opt::kAccount:
+      spec.account = value;
+      break;
+    case Opt::kQos:
+      spec.qos = value;
+      break;
+    case Opt::kNice: {
+      SLUICE_ASSIGN_OR_RETURN(spec.nice, ParseNice(opt.value));
+      break;
+    }
     case Opt::kIgnored:
       req->ignored_options.push_back(opt.written);
       break;
@@ -452,6 +534,10 @@ std::optional<std::string_view> LongNameForEnv(std::string_view name) {
       {"SBATCH_ERROR", "error"},
       {"SBATCH_MEM_PER_NODE", "mem"},
       {"SBATCH_MEM_PER_CPU", "mem-per-cpu"},
+      {"SBATCH_ACCOUNT", "account"},
+      {"SBATCH_QOS", "qos"},
+      {"SBATCH_CONSTRAINT", "constraint"},
+      {"SBATCH_EXCLUSIVE", "exclusive"},
   };
   for (const auto& [env, opt] : kEnv) {
     if (env == name) return opt;

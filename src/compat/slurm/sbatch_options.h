@@ -35,11 +35,17 @@ struct SbatchDirective {
 // "-n 4", "--ntasks=4", "--ntasks 4", bundled short flags ("-Hn4"), unique prefixes of long
 // options, "--" to end options. Options: -n/--ntasks -N/--nodes -c/--cpus-per-task --mem
 // --mem-per-cpu -t/--time -J/--job-name -o/--output -e/--error -p/--partition -D/--chdir --wrap
-// --parsable -H/--hold -h/--help --usage -V/--version; Slurm's other sbatch options are accepted
-// into ignored_options. The first non-option argument is the script path, the rest its argv.
-// The job name defaults to "wrap" (--wrap), the script's base name, or "sbatch" (stdin).
-// Fails with InvalidArgument in Slurm's wording: "unrecognized option '--foo'",
-// "Invalid numeric value \"x\" for --ntasks.", "Invalid --time specification", ...
+// --parsable -H/--hold -h/--help --usage -V/--version --ntasks-per-node --exclusive
+// -w/--nodelist -x/--exclude (host lists, expanded; a file name is not supported yet)
+// -C/--constraint (checked with ParseConstraint, stored with ',' spelled '&') -A/--account
+// -q/--qos --nice[=N] (100 without a value); Slurm's other sbatch options are accepted into
+// ignored_options, as is --exclusive=user|mcs|oversubscribe (which clears exclusive). The first
+// non-option argument is the script path, the rest its argv. The job name defaults to "wrap"
+// (--wrap), the script's base name, or "sbatch" (stdin). Fails with InvalidArgument in Slurm's
+// wording: "unrecognized option '--foo'", "Invalid numeric value \"x\" for --ntasks.",
+// "Invalid --time specification", "Invalid --exclusive specification", "Invalid --nice value,
+// out of range (+/- 2147483645)", "Invalid node name specified \"n[1-\": ...", "Invalid feature
+// specification \"a||b\": ...", ...
 Result<SbatchRequest> ParseSbatchCommandLine(const std::vector<std::string>& argv);
 
 // Extracts the #SBATCH options of a script as sbatch does: only lines before the first command
@@ -57,7 +63,8 @@ std::string WrapScript(std::string_view command);
 
 // Resolves a submission: the script's #SBATCH directives first, then SBATCH_* variables of
 // `environment` ("NAME=value": SBATCH_JOB_NAME, SBATCH_PARTITION, SBATCH_TIMELIMIT,
-// SBATCH_OUTPUT, SBATCH_ERROR, SBATCH_MEM_PER_NODE, SBATCH_MEM_PER_CPU), then the command line,
+// SBATCH_OUTPUT, SBATCH_ERROR, SBATCH_MEM_PER_NODE, SBATCH_MEM_PER_CPU, SBATCH_ACCOUNT,
+// SBATCH_QOS, SBATCH_CONSTRAINT, SBATCH_EXCLUSIVE (empty: --exclusive)), then the command line,
 // each overriding the one before. `script` is the script text (ignored with --wrap, whose
 // generated script is used instead; not needed with --help/--usage/--version). Fills
 // spec.script, command, argv and name; leaves user, uid, environment and work_dir (unless -D) to

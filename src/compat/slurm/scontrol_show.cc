@@ -23,6 +23,8 @@ std::string Render(const std::vector<std::string>& lines, bool one_liner) {
 
 std::string OrNull(const std::string& s) { return s.empty() ? "(null)" : s; }
 
+std::string CountOrUnlimited(uint32_t n) { return n == 0 ? "UNLIMITED" : std::to_string(n); }
+
 std::string IdWithName(const std::string& name, uint32_t id) {
   return (name.empty() ? std::to_string(id) : name) + "(" + std::to_string(id) + ")";
 }
@@ -79,6 +81,8 @@ std::string ShowJob(const Job& job, bool one_liner, UnixTime now) {
   std::string out_pattern = spec.stdout_path.empty() ? DefaultStdoutPattern() : spec.stdout_path;
   std::string err_pattern = spec.stderr_path.empty() ? out_pattern : spec.stderr_path;
   uint32_t cpus = job.NumCpus();
+  uint32_t cpus_per_task = std::max<uint32_t>(spec.cpus_per_task, 1);
+  uint32_t min_cpus_node = std::max<uint32_t>(spec.ntasks_per_node, 1) * cpus_per_task;
   uint32_t num_nodes = job.NumNodes();
   uint64_t mem_total = TotalMemoryMb(job);
   std::string tres = "cpu=" + std::to_string(cpus);
@@ -89,7 +93,8 @@ std::string ShowJob(const Job& job, bool one_liner, UnixTime now) {
       "JobId=" + std::to_string(job.id) + " JobName=" + spec.name,
       "UserId=" + IdWithName(spec.user, spec.uid) + " GroupId=" + IdWithName(spec.group, spec.gid) +
           " MCS_label=N/A",
-      "Priority=" + std::to_string(job.priority) + " Nice=0 Account=(null) QOS=(null)",
+      "Priority=" + std::to_string(job.priority) + " Nice=" + std::to_string(spec.nice) +
+          " Account=" + OrNull(spec.account) + " QOS=" + OrNull(spec.qos),
       "JobState=" + std::string(core::model::JobStateName(job.state)) +
           " Reason=" + std::string(core::model::ReasonName(job.reason)) + " Dependency=(null)",
       "Requeue=1 Restarts=" + std::to_string(job.restarts) + " BatchFlag=1 Reboot=0 ExitCode=" +
@@ -103,7 +108,8 @@ std::string ShowJob(const Job& job, bool one_liner, UnixTime now) {
       "SuspendTime=None SecsPreSuspend=0 LastSchedEval=" + FormatIsoTime(last_eval) +
           " Scheduler=Main",
       "Partition=" + job.partition + " AllocNode:Sid=" + OrNull(spec.submit_host) + ":0",
-      "ReqNodeList=(null) ExcNodeList=(null)",
+      "ReqNodeList=" + OrNull(CompressHostlist(spec.nodelist)) +
+          " ExcNodeList=" + OrNull(CompressHostlist(spec.exclude)),
       "NodeList=" + nodelist,
   };
   if (!job.allocation.empty()) lines.push_back("BatchHost=" + job.allocation.front().node);
@@ -112,11 +118,11 @@ std::string ShowJob(const Job& job, bool one_liner, UnixTime now) {
           " NumTasks=" + std::to_string(job.NumTasks()) + " CPUs/Task=" +
           std::to_string(std::max<uint32_t>(spec.cpus_per_task, 1)) + " ReqB:S:C:T=0:0:*:*",
       "TRES=" + tres,
-      "Socks/Node=* NtasksPerN:B:S:C=0:0:*:* CoreSpec=*",
-      "MinCPUsNode=" + std::to_string(std::max<uint32_t>(spec.cpus_per_task, 1)) + " " + memory +
-          " MinTmpDiskNode=0",
-      "Features=(null) DelayBoot=00:00:00",
-      "OverSubscribe=OK Contiguous=0 Licenses=(null) Network=(null)",
+      "Socks/Node=* NtasksPerN:B:S:C=" + std::to_string(spec.ntasks_per_node) + ":0:*:* CoreSpec=*",
+      "MinCPUsNode=" + std::to_string(min_cpus_node) + " " + memory + " MinTmpDiskNode=0",
+      "Features=" + OrNull(spec.constraint) + " DelayBoot=00:00:00",
+      std::string("OverSubscribe=") + (spec.exclusive ? "NO" : "OK") +
+          " Contiguous=0 Licenses=(null) Network=(null)",
       "Command=" + command,
       "WorkDir=" + spec.work_dir,
       "StdErr=" + OutputPath(job, err_pattern),
@@ -139,13 +145,14 @@ std::string ShowNode(const Node& node, bool one_liner) {
                   FormatMemoryMb(node.alloc_memory_mb);
   }
   std::string address = node.address.empty() ? node.name : node.address;
+  std::string features = OrNull(str::Join(node.features, ","));
   std::vector<std::string> lines = {
       "NodeName=" + node.name + " Arch=" + OrNull(node.arch) +
           " CoresPerSocket=" + std::to_string(node.cores_per_socket) + " ",
       "CPUAlloc=" + std::to_string(node.alloc_cpus) + " CPUEfctv=" + std::to_string(node.cpus) +
           " CPUTot=" + std::to_string(node.cpus) + " CPULoad=N/A",
-      "AvailableFeatures=(null)",
-      "ActiveFeatures=(null)",
+      "AvailableFeatures=" + features,
+      "ActiveFeatures=" + features,
       "Gres=(null)",
       "NodeAddr=" + address + " NodeHostName=" + address + " Version=(null)",
       "OS=" + OrNull(node.os) + " ",
@@ -153,7 +160,7 @@ std::string ShowNode(const Node& node, bool one_liner) {
           " AllocMem=" + std::to_string(node.alloc_memory_mb) +
           " FreeMem=N/A Sockets=" + std::to_string(node.sockets) + " Boards=1",
       "State=" + state + " ThreadsPerCore=" + std::to_string(node.threads_per_core) +
-          " TmpDisk=0 Weight=1 Owner=N/A MCS_label=N/A",
+          " TmpDisk=0 Weight=" + std::to_string(node.weight) + " Owner=N/A MCS_label=N/A",
       "Partitions=" + str::Join(node.partitions, ",") + " ",
       "BootTime=" + (node.boot_time ? FormatIsoTime(node.boot_time) : std::string("None")) +
           " SlurmdStartTime=" +
@@ -201,10 +208,12 @@ std::string ShowPartition(const Partition& partition,
           (partition.default_time ? FormatScontrolDuration(*partition.default_time)
                                   : std::string("NONE")) +
           " DisableRootJobs=NO ExclusiveUser=NO GraceTime=0 Hidden=NO",
-      "MaxNodes=UNLIMITED MaxTime=" + FormatScontrolDuration(partition.max_time) +
-          " MinNodes=0 LLN=NO MaxCPUsPerNode=UNLIMITED",
+      "MaxNodes=" + CountOrUnlimited(partition.max_nodes) +
+          " MaxTime=" + FormatScontrolDuration(partition.max_time) +
+          " MinNodes=0 LLN=NO MaxCPUsPerNode=" + CountOrUnlimited(partition.max_cpus_per_node),
       "Nodes=" + (node_text.empty() ? std::string("(null)") : node_text),
-      "PriorityJobFactor=1 PriorityTier=1 RootOnly=NO ReqResv=NO OverSubscribe=NO",
+      "PriorityJobFactor=" + std::to_string(partition.priority_job_factor) +
+          " PriorityTier=1 RootOnly=NO ReqResv=NO OverSubscribe=NO",
       "OverTimeLimit=NONE PreemptMode=OFF",
       std::string("State=") + (partition.up ? "UP" : "DOWN") +
           " TotalCPUs=" + std::to_string(total_cpus) +

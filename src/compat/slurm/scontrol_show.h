@@ -11,7 +11,10 @@
 namespace sluice::compat::slurm {
 
 // `scontrol show job`: Slurm's fields, those Sluice does not model at Slurm's defaults
-// (MCS_label=N/A, Account=(null), ...). Multi-line form: continuation lines indented by three
+// (MCS_label=N/A, Dependency=(null), ...). From the spec: Nice, Account, QOS, ReqNodeList and
+// ExcNodeList (compressed host lists), Features (the constraint), NtasksPerN, MinCPUsNode
+// (ntasks-per-node * cpus-per-task), OverSubscribe=NO for --exclusive (else OK); empty strings
+// print "(null)". Multi-line form: continuation lines indented by three
 // spaces, ending with "   Power=\n   \n\n" as Slurm does; one_liner (-o): the same fields joined
 // by single spaces, ending with "Power= \n". RunTime and, for running jobs, EndTime
 // (start + limit; "Unknown" when unlimited) use `now`. StdOut/StdErr are the expanded patterns
@@ -19,12 +22,15 @@ namespace sluice::compat::slurm {
 std::string ShowJob(const core::model::Job& job, bool one_liner, UnixTime now);
 
 // `scontrol show node`: Slurm's fields; values not measured (CPULoad, FreeMem) print as "N/A".
+// AvailableFeatures and ActiveFeatures are both the configured features ("a,b"; "(null)" for
+// none); Weight is the node's.
 // State gets '*' when the node is not responding ("IDLE*"); a down node's reason follows on a
 // "Reason=" line. Multi-line output ends with a blank line; one_liner ends with '\n'.
 std::string ShowNode(const core::model::Node& node, bool one_liner);
 
-// `scontrol show partition`: TotalCPUs, TotalNodes and TRES sum the partition's nodes found in
-// `nodes` (by name). Multi-line output ends with a blank line; one_liner ends with '\n'.
+// `scontrol show partition`: MaxNodes and MaxCPUsPerNode ("UNLIMITED" for 0) and
+// PriorityJobFactor from the partition; TotalCPUs, TotalNodes and TRES sum the partition's nodes
+// found in `nodes` (by name). Multi-line output ends with a blank line; one_liner ends with '\n'.
 std::string ShowPartition(const core::model::Partition& partition,
                           const std::vector<core::model::NodePtr>& nodes, bool one_liner);
 

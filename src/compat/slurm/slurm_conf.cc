@@ -17,8 +17,11 @@
 namespace sluice::compat::slurm {
 namespace {
 
+using core::cluster::AccountConfig;
 using core::cluster::ClusterConfig;
 using core::cluster::NodeConfig;
+using core::cluster::QosConfig;
+using core::cluster::UserConfig;
 using core::model::Partition;
 
 struct KeyValue {
@@ -134,6 +137,26 @@ Result<Seconds> ParseLimit(const KeyValue& kv, std::string_view where) {
   return *t;
 }
 
+// A duration in Slurm's time notation ("7-0", "30", "1:00:00"); "0" is zero, not unlimited.
+Result<Seconds> ParseDuration(const KeyValue& kv, std::string_view where) {
+  if (str::Trim(kv.value) == "0") return 0;
+  auto t = ParseTimeLimit(kv.value);
+  if (!t.ok() || *t == kUnlimited) {
+    return InvalidArgument(std::string(where) + "invalid time \"" + kv.value + "\" for " + kv.key);
+  }
+  return *t;
+}
+
+// A count where UNLIMITED (or INFINITE) is 0.
+Status ParseU32OrUnlimited(const KeyValue& kv, std::string_view where, uint32_t* out) {
+  std::string v = str::ToUpper(kv.value);
+  if (v == "UNLIMITED" || v == "INFINITE") {
+    *out = 0;
+    return Status::Ok();
+  }
+  return ParseU32(kv, where, out);
+}
+
 Result<bool> ParseYesNo(const KeyValue& kv, std::string_view where) {
   std::string v = str::ToUpper(kv.value);
   if (v == "YES") return true;
@@ -146,6 +169,8 @@ Result<bool> ParseYesNo(const KeyValue& kv, std::string_view where) {
 struct NodeFields {
   std::optional<uint32_t> cpus, sockets, cores, threads;
   std::optional<uint64_t> memory;
+  std::optional<std::vector<std::string>> features;
+  std::optional<uint32_t> weight;
 };
 
 Status ParseNodeFields(const Line& line, std::string_view where, NodeFields* f) {
@@ -168,6 +193,16 @@ Status ParseNodeFields(const Line& line, std::string_view where, NodeFields* f) 
       uint64_t m = 0;
       SLUICE_RETURN_IF_ERROR(ParseCount(kv, where, UINT64_MAX / 2, &m));
       f->memory = m;
+    } else if (kv.key == "feature" || kv.key == "features") {
+      std::vector<std::string> features;
+      for (const std::string& part : str::Split(kv.value, ',')) {
+        std::string_view name = str::Trim(part);
+        if (!name.empty()) features.emplace_back(name);
+      }
+      f->features = std::move(features);
+    } else if (kv.key == "weight") {
+      SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &v));
+      f->weight = v;
     }
   }
   return Status::Ok();
@@ -180,6 +215,8 @@ NodeFields Merge(const NodeFields& defaults, const NodeFields& own) {
   if (own.cores) f.cores = own.cores;
   if (own.threads) f.threads = own.threads;
   if (own.memory) f.memory = own.memory;
+  if (own.features) f.features = own.features;
+  if (own.weight) f.weight = own.weight;
   return f;
 }
 
@@ -197,6 +234,8 @@ NodeConfig MakeNode(const std::string& name, const NodeFields& f) {
     n.cpus = n.sockets * n.cores_per_socket * n.threads_per_core;
   }
   n.memory_mb = f.memory.value_or(1);
+  n.features = f.features.value_or(std::vector<std::string>{});
+  n.weight = f.weight.value_or(1);
   return n;
 }
 
@@ -233,8 +272,161 @@ Status ParsePartitionFields(const Line& line, std::string_view where, PartitionL
       }
     } else if (kv.key == "defmempercpu") {
       SLUICE_RETURN_IF_ERROR(ParseCount(kv, where, UINT64_MAX / 2, &part.def_mem_per_cpu_mb));
+    } else if (kv.key == "maxnodes") {
+      SLUICE_RETURN_IF_ERROR(ParseU32OrUnlimited(kv, where, &part.max_nodes));
+    } else if (kv.key == "maxcpuspernode") {
+      SLUICE_RETURN_IF_ERROR(ParseU32OrUnlimited(kv, where, &part.max_cpus_per_node));
+    } else if (kv.key == "priorityjobfactor") {
+      SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &part.priority_job_factor));
     }
   }
+  return Status::Ok();
+}
+
+// SchedulerParameters: Slurm's comma list of options; those Sluice does not model are ignored.
+Status ParseSchedulerParameters(const KeyValue& kv, std::string_view where,
+                                core::cluster::SchedulerConfig* sched) {
+  for (const std::string& part : str::Split(kv.value, ',')) {
+    std::string_view item = str::Trim(part);
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    KeyValue option{str::ToLower(item.substr(0, eq)),
+                    eq == std::string_view::npos ? "" : std::string(item.substr(eq + 1))};
+    uint32_t v = 0;
+    if (option.key == "bf_window") {  // minutes
+      SLUICE_RETURN_IF_ERROR(ParseU32(option, where, &v));
+      sched->bf_window = static_cast<Seconds>(v) * 60;
+    } else if (option.key == "bf_resolution") {  // seconds
+      SLUICE_RETURN_IF_ERROR(ParseU32(option, where, &v));
+      sched->bf_resolution = v;
+    } else if (option.key == "bf_max_job_test") {
+      SLUICE_RETURN_IF_ERROR(ParseU32(option, where, &sched->bf_max_job_test));
+    } else if (option.key == "default_queue_depth") {
+      SLUICE_RETURN_IF_ERROR(ParseU32(option, where, &sched->default_queue_depth));
+    } else if (option.key == "bf_continue") {
+      sched->bf_continue = true;
+    }
+  }
+  return Status::Ok();
+}
+
+// The association lines Sluice reads until accounting moves to its own store, each with the line
+// that defined it for errors found once all lines are read.
+struct Associations {
+  std::vector<std::pair<AccountConfig, int>> accounts;
+  std::vector<std::pair<UserConfig, int>> users;
+  std::vector<std::pair<QosConfig, int>> qos;
+};
+
+Status ParseAssociationLine(const Line& line, std::string_view where, Associations* a) {
+  const KeyValue& first = line.words[0];
+  if (first.value.empty()) return InvalidArgument(std::string(where) + first.key + " needs a name");
+  if (first.key == "account") {
+    AccountConfig account;
+    account.name = first.value;
+    for (size_t i = 1; i < line.words.size(); ++i) {
+      const KeyValue& kv = line.words[i];
+      if (kv.key == "parent") {
+        account.parent = kv.value == "root" ? "" : kv.value;
+      } else if (kv.key == "fairshare") {
+        SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &account.fairshare));
+      }
+    }
+    for (const auto& [other, other_line] : a->accounts) {
+      if (other.name == account.name) {
+        return InvalidArgument(std::string(where) + "account " + account.name +
+                               " already defined on line " + std::to_string(other_line));
+      }
+    }
+    a->accounts.emplace_back(std::move(account), line.number);
+  } else if (first.key == "user") {
+    UserConfig user;
+    user.name = first.value;
+    for (size_t i = 1; i < line.words.size(); ++i) {
+      const KeyValue& kv = line.words[i];
+      if (kv.key == "account") {
+        user.account = kv.value;
+      } else if (kv.key == "fairshare") {
+        SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &user.fairshare));
+      } else if (kv.key == "defaultaccount" || kv.key == "default") {
+        SLUICE_ASSIGN_OR_RETURN(user.is_default, ParseYesNo(kv, where));
+      }
+    }
+    if (user.account.empty()) {
+      return InvalidArgument(std::string(where) + "user " + user.name + " needs Account=");
+    }
+    for (const auto& [other, other_line] : a->users) {
+      if (other.name == user.name && other.account == user.account) {
+        return InvalidArgument(std::string(where) + "user " + user.name + " in account " +
+                               user.account + " already defined on line " +
+                               std::to_string(other_line));
+      }
+      if (other.name == user.name && other.is_default && user.is_default) {
+        return InvalidArgument(std::string(where) + "user " + user.name +
+                               " already has a default account on line " +
+                               std::to_string(other_line));
+      }
+    }
+    a->users.emplace_back(std::move(user), line.number);
+  } else {
+    QosConfig qos;
+    qos.name = first.value;
+    for (size_t i = 1; i < line.words.size(); ++i) {
+      const KeyValue& kv = line.words[i];
+      if (kv.key == "priority") SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &qos.priority));
+    }
+    for (const auto& [other, other_line] : a->qos) {
+      if (other.name == qos.name) {
+        return InvalidArgument(std::string(where) + "QOS " + qos.name +
+                               " already defined on line " + std::to_string(other_line));
+      }
+    }
+    a->qos.emplace_back(std::move(qos), line.number);
+  }
+  return Status::Ok();
+}
+
+// Checks that every named account exists, marks a user's first association default when none
+// is, and moves the associations into `config`.
+Status ResolveAssociations(Associations a, std::string_view source, ClusterConfig* config) {
+  std::set<std::string> accounts;
+  for (const auto& [account, line] : a.accounts) accounts.insert(account.name);
+  for (const auto& [account, line] : a.accounts) {
+    if (!account.parent.empty() && accounts.count(account.parent) == 0) {
+      return InvalidArgument(Where(source, line) + "account " + account.name +
+                             " names unknown parent account " + account.parent);
+    }
+  }
+  // A parent chain must end at root.
+  for (const auto& [account, line] : a.accounts) {
+    std::string at = account.parent;
+    for (size_t steps = 0; !at.empty(); ++steps) {
+      if (steps > a.accounts.size() || at == account.name) {
+        return InvalidArgument(Where(source, line) + "account " + account.name +
+                               " is its own ancestor");
+      }
+      for (const auto& [other, other_line] : a.accounts) {
+        if (other.name == at) {
+          at = other.parent;
+          break;
+        }
+      }
+    }
+  }
+  std::set<std::string> has_default;
+  for (const auto& [user, line] : a.users) {
+    if (accounts.count(user.account) == 0) {
+      return InvalidArgument(Where(source, line) + "user " + user.name + " names unknown account " +
+                             user.account);
+    }
+    if (user.is_default) has_default.insert(user.name);
+  }
+  for (auto& [user, line] : a.users) {
+    if (has_default.insert(user.name).second) user.is_default = true;
+  }
+  for (auto& [account, line] : a.accounts) config->accounts.push_back(std::move(account));
+  for (auto& [user, line] : a.users) config->users.push_back(std::move(user));
+  for (auto& [qos, line] : a.qos) config->qos.push_back(std::move(qos));
   return Status::Ok();
 }
 
@@ -245,6 +437,8 @@ Result<ClusterConfig> Parse(std::string_view text, std::string_view source) {
   PartitionLine partition_defaults;
   std::vector<PartitionLine> partition_lines;
   std::map<std::string, int> node_line;  // name -> line that defined it
+  Associations associations;
+  std::optional<std::string> scheduler_policy;  // SchedulerPolicy=, which wins over SchedulerType
 
   for (const Line& line : lines) {
     std::string where = Where(source, line.number);
@@ -283,6 +477,8 @@ Result<ClusterConfig> Parse(std::string_view text, std::string_view source) {
         }
       }
       partition_lines.push_back(std::move(p));
+    } else if (first.key == "account" || first.key == "user" || first.key == "qos") {
+      SLUICE_RETURN_IF_ERROR(ParseAssociationLine(line, where, &associations));
     } else {
       for (const KeyValue& kv : line.words) {
         if (kv.key == "clustername") {
@@ -297,6 +493,48 @@ Result<ClusterConfig> Parse(std::string_view text, std::string_view source) {
           SLUICE_RETURN_IF_ERROR(ParseCount(kv, where, UINT64_MAX / 2, &config.def_mem_per_cpu_mb));
         } else if (kv.key == "firstjobid") {
           SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &config.first_job_id));
+        } else if (kv.key == "schedulertype") {
+          std::string v = str::ToLower(kv.value);
+          if (v == "sched/backfill") {
+            config.scheduler.policy = "easy";
+          } else if (v == "sched/builtin") {
+            config.scheduler.policy = "fifo";
+          } else {
+            return InvalidArgument(where + "unsupported SchedulerType \"" + kv.value +
+                                   "\" (sched/backfill or sched/builtin)");
+          }
+        } else if (kv.key == "schedulerpolicy") {
+          std::string v = str::ToLower(kv.value);
+          if (v != "fifo" && v != "easy" && v != "conservative") {
+            return InvalidArgument(where + "unknown SchedulerPolicy \"" + kv.value +
+                                   "\" (fifo, easy or conservative)");
+          }
+          scheduler_policy = v;
+        } else if (kv.key == "schedulerparameters") {
+          SLUICE_RETURN_IF_ERROR(ParseSchedulerParameters(kv, where, &config.scheduler));
+        } else if (kv.key == "prioritytype") {
+          std::string v = str::ToLower(kv.value);
+          if (v != "priority/basic" && v != "priority/multifactor") {
+            return InvalidArgument(where + "unsupported PriorityType \"" + kv.value +
+                                   "\" (priority/basic or priority/multifactor)");
+          }
+          config.priority.type = v;
+        } else if (kv.key == "priorityweightage") {
+          SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &config.priority.weight_age));
+        } else if (kv.key == "priorityweightfairshare") {
+          SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &config.priority.weight_fairshare));
+        } else if (kv.key == "priorityweightjobsize") {
+          SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &config.priority.weight_job_size));
+        } else if (kv.key == "priorityweightpartition") {
+          SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &config.priority.weight_partition));
+        } else if (kv.key == "priorityweightqos") {
+          SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &config.priority.weight_qos));
+        } else if (kv.key == "prioritymaxage") {
+          SLUICE_ASSIGN_OR_RETURN(config.priority.max_age, ParseDuration(kv, where));
+        } else if (kv.key == "prioritydecayhalflife") {
+          SLUICE_ASSIGN_OR_RETURN(config.priority.decay_half_life, ParseDuration(kv, where));
+        } else if (kv.key == "priorityfavorsmall") {
+          SLUICE_ASSIGN_OR_RETURN(config.priority.favor_small, ParseYesNo(kv, where));
         }
       }
     }
@@ -322,6 +560,8 @@ Result<ClusterConfig> Parse(std::string_view text, std::string_view source) {
     }
     config.partitions.push_back(std::move(part));
   }
+  if (scheduler_policy) config.scheduler.policy = *scheduler_policy;
+  SLUICE_RETURN_IF_ERROR(ResolveAssociations(std::move(associations), source, &config));
   return config;
 }
 

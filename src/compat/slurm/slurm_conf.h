@@ -11,13 +11,27 @@ namespace sluice::compat::slurm {
 
 // Parses slurm.conf text. Understood: ClusterName, KillWait, MinJobAge, SlurmdTimeout,
 // DefMemPerCPU, FirstJobId; NodeName=<hostlist> CPUs Sockets CoresPerSocket ThreadsPerCore
-// RealMemory (NodeName=DEFAULT sets defaults for later lines; without CPUs a node has
-// Sockets*CoresPerSocket*ThreadsPerCore, and CPUs alone means one core per socket as in Slurm);
-// PartitionName=<name> Nodes=<hostlist|ALL> Default=YES|NO MaxTime DefaultTime State DefMemPerCPU
-// (PartitionName=DEFAULT likewise). Keys are case-insensitive, '#' starts a comment, a trailing
-// '\' continues a line, other keys are ignored. Fails with InvalidArgument naming the line:
-// a malformed word, a bad number or time, a node defined twice, a partition naming an undefined
-// node.
+// RealMemory Feature|Features (comma list) Weight (NodeName=DEFAULT sets defaults for later
+// lines; without CPUs a node has Sockets*CoresPerSocket*ThreadsPerCore, and CPUs alone means one
+// core per socket as in Slurm); PartitionName=<name> Nodes=<hostlist|ALL> Default=YES|NO MaxTime
+// DefaultTime State DefMemPerCPU MaxNodes MaxCPUsPerNode (both: a count or UNLIMITED)
+// PriorityJobFactor (PartitionName=DEFAULT likewise). Scheduling: SchedulerType=sched/backfill
+// (policy "easy") or sched/builtin ("fifo"); Sluice's SchedulerPolicy=fifo|easy|conservative,
+// which wins wherever it appears; SchedulerParameters bf_window (minutes, stored as seconds),
+// bf_resolution (seconds), bf_max_job_test, default_queue_depth, bf_continue (other options
+// ignored). Priority: PriorityType=priority/basic|priority/multifactor, PriorityWeightAge,
+// PriorityWeightFairshare, PriorityWeightJobSize, PriorityWeightPartition, PriorityWeightQOS,
+// PriorityMaxAge and PriorityDecayHalfLife (Slurm's time notation: "7-0" is 7 days, "0" zero),
+// PriorityFavorSmall=YES|NO. Associations, which Slurm keeps in slurmdbd: `Account=NAME
+// [Parent=NAME] [Fairshare=N]` (Parent=root or none: below the root), `User=NAME Account=NAME
+// [Fairshare=N] [DefaultAccount=YES]` (one line per association; a user's first association is
+// the default when none is marked), `QOS=NAME [Priority=N]`; they may come in any order.
+// Keys are case-insensitive, '#' starts a comment, a trailing '\' continues a line, other keys
+// are ignored. Fails with InvalidArgument naming the line: a malformed word, a bad number or
+// time, a node, partition, account, association or QOS defined twice, a partition naming an
+// undefined node, an account's unknown parent (or a parent cycle), a user's unknown account, two
+// default accounts for one user, an unsupported SchedulerType or PriorityType, an unknown
+// SchedulerPolicy.
 Result<core::cluster::ClusterConfig> ParseSlurmConf(std::string_view text);
 
 // Reads and parses the file at `path`; the only function here that does I/O. Fails with

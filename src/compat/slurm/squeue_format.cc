@@ -124,6 +124,8 @@ std::string_view HeaderFor(char type) {
       return "CONTIGUOUS";
     case 'x':
       return "EXC_NODES";
+    case 'Y':
+      return "SCHEDNODES";
     default:
       return {};
   }
@@ -183,6 +185,9 @@ std::string Value(const Job& job, char type, UnixTime now) {
     case 'N':
       return CompressHostlist(job.NodeNames());
     case 'S':
+      if (job.state == JobState::kPending && job.expected_start != 0) {
+        return FormatIsoTime(job.expected_start);
+      }
       return job.start_time == 0 ? "N/A" : FormatIsoTime(job.start_time);
     case 'V':
       return job.submit_time == 0 ? "N/A" : FormatIsoTime(job.submit_time);
@@ -209,9 +214,20 @@ std::string Value(const Job& job, char type, UnixTime now) {
       return buf;
     }
     case 'a':
-    case 'k':
+      return spec.account.empty() ? "(null)" : spec.account;
     case 'q':
+      return spec.qos.empty() ? "(null)" : spec.qos;
     case 'f':
+      return spec.constraint.empty() ? "(null)" : spec.constraint;
+    case 'y':
+      return std::to_string(spec.nice);
+    case 'h':
+      return spec.exclusive ? "NO" : "OK";
+    case 'x':
+      return CompressHostlist(spec.exclude);
+    case 'Y':
+      return "(null)";
+    case 'k':
     case 'v':
     case 'w':
     case 'E':
@@ -222,18 +238,13 @@ std::string Value(const Job& job, char type, UnixTime now) {
       return job.allocation.empty() ? "n/a" : job.allocation.front().node;
     case 'K':
       return "N/A";
-    case 'y':
     case 'd':
     case 'O':
       return "0";
-    case 'h':
-      return "OK";
     case 'b':
       return "N/A";
     case 'z':
       return "*:*:*";
-    case 'x':
-      return "";
     default:
       return "";
   }
@@ -305,6 +316,8 @@ int StateRank(const Job& job) {
 std::string_view SqueueDefaultFormat() { return "%.18i %.9P %.8j %.8u %.2t %.10M %.6D %R"; }
 
 std::string_view SqueueLongFormat() { return "%.18i %.9P %.8j %.8u %.8T %.10M %.9l %.6D %R"; }
+
+std::string_view SqueueStartFormat() { return "%.18i %.9P %.8j %.8u %.2t %.19S %.6D %20Y %R"; }
 
 Result<std::string> FormatSqueue(const std::vector<JobPtr>& jobs, std::string_view format,
                                  bool header, UnixTime now) {

@@ -100,6 +100,7 @@ struct Job {
   UnixTime end_time = 0;
   std::vector<NodeAllocation> allocation;  // empty while pending
   uint32_t min_nodes = 1;  // -N, or the fewest nodes the request can fit on (squeue's NODES)
+  UnixTime expected_start = 0;  // pending: the planned start (squeue --start); 0: none
   int exit_code = 0;       // the batch script's exit status
   int term_signal = 0;     // the signal that ended it, 0 if none
   uint32_t restarts = 0;
