@@ -107,6 +107,7 @@ void ToProto(const m::Job& in, v1::Job* out) {
   out->set_restarts(in.restarts);
   out->set_final_state(ToProto(in.final_state));
   out->set_min_nodes(in.min_nodes);
+  out->set_expected_start(in.expected_start);
 }
 
 m::Job FromProto(const v1::Job& in) {
@@ -128,6 +129,7 @@ m::Job FromProto(const v1::Job& in) {
   out.term_signal = in.term_signal();
   out.restarts = in.restarts();
   out.final_state = FromProto(in.final_state());
+  out.expected_start = in.expected_start();
   out.min_nodes = std::max<uint32_t>(in.min_nodes(), std::max<uint32_t>(in.spec().num_nodes(), 1));
   return out;
 }

@@ -27,7 +27,7 @@ struct ReasonNames {
   Reason reason;
   std::string_view name;
 };
-constexpr std::array<ReasonNames, 8> kReasons = {{
+constexpr std::array<ReasonNames, 10> kReasons = {{
     {Reason::kNone, "None"},
     {Reason::kPriority, "Priority"},
     {Reason::kResources, "Resources"},
@@ -36,6 +36,8 @@ constexpr std::array<ReasonNames, 8> kReasons = {{
     {Reason::kJobHeldUser, "JobHeldUser"},
     {Reason::kBeginTime, "BeginTime"},
     {Reason::kNodeDown, "NodeDown"},
+    {Reason::kPartitionNodeLimit, "PartitionNodeLimit"},
+    {Reason::kReqNodeNotAvail, "ReqNodeNotAvail"},
 }};
 }  // namespace
 

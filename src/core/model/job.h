@@ -41,6 +41,8 @@ enum class Reason : uint8_t {
   kJobHeldUser,
   kBeginTime,
   kNodeDown,
+  kPartitionNodeLimit,  // asks more nodes than the partition's MaxNodes
+  kReqNodeNotAvail,     // a node named with -w is down or not responding
 };
 std::string_view ReasonName(Reason r);
 std::optional<Reason> ParseReason(std::string_view s);

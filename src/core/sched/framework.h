@@ -1,0 +1,81 @@
+// Plugin interfaces of the scheduler, after Kubernetes' scheduling framework: one small interface
+// per extension point and a registry from name to factory. Plugins are pure functions of what
+// they are handed; the pass owns the per-cycle state (planner, node indexes, memos).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "core/sched/scheduler.h"
+
+namespace sluice::core::sched {
+
+// What a plugin sees of one node for one job: valid for the duration of the call.
+struct NodeView {
+  uint32_t index = 0;              // the node's index in the pass's node list
+  const NodeInfo* node = nullptr;  // name, total, weight
+  Resources avail;  // free over the whole interval the job would run in (now or planned)
+};
+
+// Filter: how many of the job's tasks the node can host given `view.avail` (0: does not fit).
+// A Filter may only narrow what resource fit allows: the pass prunes nodes by free CPUs before
+// asking, so a filter that admitted more tasks than the CPUs allow would never be asked.
+class FilterPlugin {
+ public:
+  virtual ~FilterPlugin() = default;
+  virtual std::string_view Name() const = 0;
+  virtual uint32_t TasksFit(const JobRequest& job, const NodeView& view) const = 0;
+};
+
+// Score: ranks the nodes that passed the filters for a job; higher first, ties to lower Weight,
+// then lower index.
+class ScorePlugin {
+ public:
+  // How the pass may walk candidate nodes when starting a job now. The index-backed walks visit
+  // only nodes with room, in an order equal to the scores', so a pass need not score every node
+  // of a 10,000-node partition for each of 100,000 jobs. kScoreAll scores every node with room.
+  enum class Walk { kFewestFreeCpus, kMostFreeCpus, kLowestWeight, kScoreAll };
+
+  virtual ~ScorePlugin() = default;
+  virtual std::string_view Name() const = 0;
+  virtual Walk walk() const = 0;
+  // The score of placing `tasks` of the job on the node; used where a pass ranks nodes outright
+  // (planned placements, kScoreAll).
+  virtual int64_t Score(const JobRequest& job, const NodeView& view, uint32_t tasks) const = 0;
+};
+
+// Name -> factory. Built-ins: filter "node-resources-fit"; scores "best-fit" (Slurm cons_tres
+// packing: fewest free CPUs left after placing), "spread" (most left), "weight-first" (Weight,
+// then index).
+class Registry {
+ public:
+  using FilterFactory = std::function<std::unique_ptr<FilterPlugin>()>;
+  using ScoreFactory = std::function<std::unique_ptr<ScorePlugin>()>;
+
+  // The process-wide registry, holding the built-ins. Register at startup, before passes run:
+  // it is not synchronized.
+  static Registry& Global();
+
+  // AlreadyExists when the name is taken.
+  Status RegisterFilter(std::string name, FilterFactory factory);
+  Status RegisterScore(std::string name, ScoreFactory factory);
+  // A new plugin instance; NotFound for an unknown name.
+  Result<std::unique_ptr<FilterPlugin>> Filter(std::string_view name) const;
+  Result<std::unique_ptr<ScorePlugin>> Score(std::string_view name) const;
+  std::vector<std::string> ScoreNames() const;
+
+ private:
+  std::map<std::string, FilterFactory, std::less<>> filters_;
+  std::map<std::string, ScoreFactory, std::less<>> scores_;
+};
+
+// The resources `tasks` tasks of the job take on a node with `total` (all of it when exclusive).
+Resources TaskResources(const JobRequest& job, const Resources& total, uint32_t tasks);
+
+}  // namespace sluice::core::sched

@@ -1,0 +1,120 @@
+// The planner: each node's free resources as a step function of time, and the node index that
+// finds nodes with room now without scanning the cluster. Internal to the scheduler pass.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "core/sched/scheduler.h"
+
+namespace sluice::core::sched::internal {
+
+// Time is counted in slots of bf_resolution from `now` (slot 0). kNever: not within any horizon.
+inline constexpr int64_t kNever = std::numeric_limits<int64_t>::max() / 4;
+
+// Free resources from `slot` until the next step's slot.
+struct Step {
+  int64_t slot = 0;
+  Resources free;
+};
+
+// Free resources per node over time: running jobs return theirs at their end slot; jobs started
+// or reserved by the pass take theirs over [start, end).
+class Planner {
+ public:
+  // `end_slots[i]` is running[i]'s end in slots (>= 1).
+  void Init(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running,
+            const std::vector<int64_t>& end_slots);
+
+  const Resources& FreeNow(uint32_t n) const { return steps_[n][0].free; }
+  const std::vector<Step>& Steps(uint32_t n) const { return steps_[n]; }
+  // Componentwise minimum of the free resources over [a, b).
+  Resources MinOver(uint32_t n, int64_t a, int64_t b) const;
+  // MinOver(n, 0, len), in O(1) while no reservation on the node begins before `len`.
+  Resources AvailNow(uint32_t n, int64_t len) const {
+    return len <= stable_until_[n] ? FreeNow(n) : MinOver(n, 0, len);
+  }
+  // Takes `r` from node n over [a, b).
+  void Take(uint32_t n, int64_t a, int64_t b, const Resources& r);
+  // True once anything was taken from a future slot (a reservation).
+  bool has_reservations() const { return has_reservations_; }
+
+ private:
+  size_t Split(uint32_t n, int64_t slot);  // ensures a step starts at `slot`; returns it
+  void Refresh(uint32_t n);
+
+  std::vector<std::vector<Step>> steps_;
+  // First slot where the node's free drops below what is free now; before it, the minimum over
+  // any window starting now is simply FreeNow.
+  std::vector<int64_t> stable_until_;
+  bool has_reservations_ = false;
+};
+
+// A candidate set's usable nodes bucketed by free CPUs ("level"), one bitset per level over the
+// nodes in (weight, index) order. Finding the best-fit node is a walk up from the level a job
+// needs; rejecting a job is a count check.
+class NodeIndex {
+ public:
+  static constexpr int32_t kAbsent = -1;
+  static constexpr uint32_t kMaxLevel = 1024;  // higher free CPU counts share the top level
+
+  // `order`: node indexes sorted by (weight, index); `max_cpus`: largest total CPUs among them.
+  NodeIndex(std::vector<uint32_t> order, uint32_t max_cpus);
+
+  uint32_t size() const { return static_cast<uint32_t>(order_.size()); }
+  uint32_t node(uint32_t local) const { return order_[local]; }
+  uint32_t top() const { return top_; }
+  uint32_t ClampLevel(uint64_t cpus) const {
+    return static_cast<uint32_t>(cpus < top_ ? cpus : top_);
+  }
+  void Set(uint32_t local, int32_t level);
+  uint32_t CountAtLeast(uint32_t level) const;
+  // An upper bound on the tasks of `cpus_per_task` CPUs the indexed nodes hold.
+  uint64_t TasksBound(uint32_t cpus_per_task) const;
+
+  // Visitors: f(node index) returns false to stop. Levels from `from` up (or down from the top),
+  // each level in (weight, index) order; or all nodes in (weight, index) order.
+  template <typename F>
+  void VisitUp(uint32_t from, F&& f) const {
+    for (uint32_t l = ClampLevel(from); l <= top_; ++l) {
+      if (count_[l] > 0 && !VisitLevel(l, f)) return;
+    }
+  }
+  template <typename F>
+  void VisitDown(uint32_t from, F&& f) const {
+    const uint32_t lo = ClampLevel(from);
+    for (uint32_t l = top_ + 1; l-- > lo;) {
+      if (count_[l] > 0 && !VisitLevel(l, f)) return;
+    }
+  }
+  template <typename F>
+  void VisitByOrder(uint32_t from, F&& f) const {
+    const int32_t lo = static_cast<int32_t>(ClampLevel(from));
+    for (uint32_t i = 0; i < order_.size(); ++i) {
+      if (level_[i] >= lo && !f(order_[i])) return;
+    }
+  }
+
+ private:
+  template <typename F>
+  bool VisitLevel(uint32_t l, F& f) const {
+    const uint64_t* w = &bits_[size_t{l} * words_];
+    for (uint32_t i = 0; i < words_; ++i) {
+      for (uint64_t b = w[i]; b != 0; b &= b - 1) {
+        if (!f(order_[i * 64 + std::countr_zero(b)])) return false;
+      }
+    }
+    return true;
+  }
+
+  std::vector<uint32_t> order_;
+  std::vector<int32_t> level_;  // per local position; kAbsent when unusable
+  uint32_t top_ = 0;
+  uint32_t words_ = 0;
+  std::vector<uint64_t> bits_;  // (top_ + 1) levels x words_
+  std::vector<uint32_t> count_;
+};
+
+}  // namespace sluice::core::sched::internal

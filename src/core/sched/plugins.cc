@@ -1,0 +1,125 @@
+// Built-in plugins and the registry.
+#include <algorithm>
+
+#include "core/sched/framework.h"
+
+namespace sluice::core::sched {
+namespace {
+
+// Kubernetes' NodeResourcesFit: CPUs per task, memory per node or per CPU, GPUs per node.
+class NodeResourcesFit : public FilterPlugin {
+ public:
+  std::string_view Name() const override { return "node-resources-fit"; }
+  uint32_t TasksFit(const JobRequest& job, const NodeView& view) const override {
+    const Resources& total = view.node->total;
+    const Resources& avail = view.avail;
+    if (job.exclusive) {
+      // Whole nodes: only an idle node will do, and then all of it counts.
+      if (!(avail == total)) return 0;
+    }
+    const uint32_t cpt = std::max<uint32_t>(job.cpus_per_task, 1);
+    uint64_t tasks = avail.cpus / cpt;
+    if (job.gpus_per_node > avail.gpus) return 0;
+    if (job.mem_per_node_mb > 0) {
+      if (avail.memory_mb < job.mem_per_node_mb) return 0;
+    } else if (job.mem_per_cpu_mb > 0) {
+      tasks = std::min<uint64_t>(tasks, avail.memory_mb / (job.mem_per_cpu_mb * cpt));
+    }
+    if (job.tasks_per_node > 0) return tasks >= job.tasks_per_node ? job.tasks_per_node : 0;
+    return static_cast<uint32_t>(std::min<uint64_t>(tasks, UINT32_MAX));
+  }
+};
+
+int64_t CpusLeft(const JobRequest& job, const NodeView& view, uint32_t tasks) {
+  const Resources used = TaskResources(job, view.node->total, tasks);
+  return static_cast<int64_t>(view.avail.cpus) - static_cast<int64_t>(used.cpus);
+}
+
+class BestFit : public ScorePlugin {
+ public:
+  std::string_view Name() const override { return "best-fit"; }
+  Walk walk() const override { return Walk::kFewestFreeCpus; }
+  int64_t Score(const JobRequest& job, const NodeView& view, uint32_t tasks) const override {
+    return -CpusLeft(job, view, tasks);
+  }
+};
+
+class Spread : public ScorePlugin {
+ public:
+  std::string_view Name() const override { return "spread"; }
+  Walk walk() const override { return Walk::kMostFreeCpus; }
+  int64_t Score(const JobRequest& job, const NodeView& view, uint32_t tasks) const override {
+    return CpusLeft(job, view, tasks);
+  }
+};
+
+class WeightFirst : public ScorePlugin {
+ public:
+  std::string_view Name() const override { return "weight-first"; }
+  Walk walk() const override { return Walk::kLowestWeight; }
+  int64_t Score(const JobRequest&, const NodeView&, uint32_t) const override { return 0; }
+};
+
+template <typename T>
+std::unique_ptr<T> Make() {
+  return std::make_unique<T>();
+}
+
+}  // namespace
+
+Resources TaskResources(const JobRequest& job, const Resources& total, uint32_t tasks) {
+  if (job.exclusive) return total;
+  Resources r;
+  r.cpus = tasks * std::max<uint32_t>(job.cpus_per_task, 1);
+  r.memory_mb =
+      job.mem_per_node_mb > 0 ? job.mem_per_node_mb : uint64_t{r.cpus} * job.mem_per_cpu_mb;
+  r.gpus = job.gpus_per_node;
+  return r;
+}
+
+Registry& Registry::Global() {
+  static Registry* registry = [] {
+    auto* r = new Registry();
+    (void)r->RegisterFilter("node-resources-fit", Make<NodeResourcesFit>);
+    (void)r->RegisterScore("best-fit", Make<BestFit>);
+    (void)r->RegisterScore("spread", Make<Spread>);
+    (void)r->RegisterScore("weight-first", Make<WeightFirst>);
+    return r;
+  }();
+  return *registry;
+}
+
+Status Registry::RegisterFilter(std::string name, FilterFactory factory) {
+  if (filters_.count(name) > 0) return {Code::kAlreadyExists, "filter plugin " + name + " exists"};
+  filters_.emplace(std::move(name), std::move(factory));
+  return Status::Ok();
+}
+
+Status Registry::RegisterScore(std::string name, ScoreFactory factory) {
+  if (scores_.count(name) > 0) return {Code::kAlreadyExists, "score plugin " + name + " exists"};
+  scores_.emplace(std::move(name), std::move(factory));
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<FilterPlugin>> Registry::Filter(std::string_view name) const {
+  auto it = filters_.find(name);
+  if (it == filters_.end()) return NotFound("no filter plugin named " + std::string(name));
+  return it->second();
+}
+
+Result<std::unique_ptr<ScorePlugin>> Registry::Score(std::string_view name) const {
+  auto it = scores_.find(name);
+  if (it == scores_.end()) {
+    return NotFound("no placement (score plugin) named " + std::string(name) +
+                    "; use best-fit, spread or weight-first");
+  }
+  return it->second();
+}
+
+std::vector<std::string> Registry::ScoreNames() const {
+  std::vector<std::string> names;
+  for (const auto& [name, f] : scores_) names.push_back(name);
+  return names;
+}
+
+}  // namespace sluice::core::sched

@@ -1,0 +1,646 @@
+// One scheduling pass: fifo, EASY and conservative backfill over a planner.
+//
+// Costs, for N nodes and a queue of Q jobs: building the planner is O(running allocations log);
+// trying to start a job now walks the candidate set's node index from the free-CPU level the job
+// needs, so a job that cannot fit is usually rejected by a count check, and one that fits stops
+// at the nodes it takes. Planner queries (reservations, expected starts) are O(N x steps + slots)
+// and bounded by bf_max_job_test. Failed tries and plans are memoized per job shape until the
+// planner changes, since real queues hold many jobs of one shape.
+#include "core/sched/scheduler.h"
+
+#include <algorithm>
+#include <memory>
+#include <unordered_map>
+
+#include "core/sched/framework.h"
+#include "core/sched/internal/planner.h"
+
+namespace sluice::core::sched {
+
+bool Resources::FitsIn(const Resources& free) const {
+  return cpus <= free.cpus && memory_mb <= free.memory_mb && gpus <= free.gpus;
+}
+
+Resources& Resources::operator+=(const Resources& o) {
+  cpus += o.cpus;
+  memory_mb += o.memory_mb;
+  gpus += o.gpus;
+  return *this;
+}
+
+Resources& Resources::operator-=(const Resources& o) {
+  cpus = cpus > o.cpus ? cpus - o.cpus : 0;
+  memory_mb = memory_mb > o.memory_mb ? memory_mb - o.memory_mb : 0;
+  gpus = gpus > o.gpus ? gpus - o.gpus : 0;
+  return *this;
+}
+
+Result<Options> Options::FromConfig(const cluster::SchedulerConfig& config) {
+  Options o;
+  if (config.policy == "fifo") {
+    o.policy = Policy::kFifo;
+  } else if (config.policy == "easy") {
+    o.policy = Policy::kEasy;
+  } else if (config.policy == "conservative") {
+    o.policy = Policy::kConservative;
+  } else {
+    return InvalidArgument("unknown scheduler policy '" + config.policy +
+                           "'; use fifo, easy or conservative");
+  }
+  if (config.bf_window <= 0 || config.bf_resolution <= 0) {
+    return InvalidArgument("bf_window and bf_resolution must be positive");
+  }
+  o.bf_window = config.bf_window;
+  o.bf_resolution = config.bf_resolution;
+  o.bf_max_job_test = config.bf_max_job_test;
+  o.default_queue_depth = config.default_queue_depth;
+  o.bf_continue = config.bf_continue;
+  return o;
+}
+
+namespace {
+
+using internal::kNever;
+using internal::NodeIndex;
+using internal::Planner;
+using Alloc = std::vector<std::pair<uint32_t, Resources>>;
+using Walk = ScorePlugin::Walk;
+
+// How a request spreads over nodes. Either "as few nodes as possible" (fewest), or exactly k
+// nodes each holding at most r tasks, filled in order (Slurm's block distribution).
+struct Shape {
+  uint32_t tasks = 1;
+  bool fewest = false;
+  uint32_t k = 1;
+  uint32_t r = 1;
+};
+
+Shape ShapeOf(const JobRequest& job) {
+  Shape s;
+  const uint32_t tasks = std::max<uint32_t>(job.tasks, 1);
+  const uint32_t req = static_cast<uint32_t>(job.required.size());
+  if (job.nodes == 0 && job.tasks_per_node == 0) {
+    s.fewest = true;
+    s.tasks = std::max(tasks, req);
+    return s;
+  }
+  if (job.nodes > 0) {
+    s.k = job.nodes;
+    s.tasks = std::max({tasks, job.nodes, job.nodes * job.tasks_per_node});
+  } else {
+    s.tasks = tasks;
+    s.k = (tasks + job.tasks_per_node - 1) / job.tasks_per_node;
+  }
+  s.r = std::max(job.tasks_per_node, (s.tasks + s.k - 1) / s.k);
+  return s;
+}
+
+// What makes two jobs interchangeable for memoized verdicts.
+struct ShapeKey {
+  uint32_t set, tasks, cpt, nodes, tpn, gpus;
+  uint64_t mem_node, mem_cpu;
+  int64_t len;
+  bool exclusive;
+  uint8_t mode;
+  bool operator==(const ShapeKey&) const = default;
+};
+
+struct ShapeKeyHash {
+  size_t operator()(const ShapeKey& k) const {
+    uint64_t h = 1469598103934665603ull;
+    auto mix = [&h](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
+    mix(k.set);
+    mix(k.tasks);
+    mix(k.cpt);
+    mix(k.nodes);
+    mix(k.tpn);
+    mix(k.gpus);
+    mix(k.mem_node);
+    mix(k.mem_cpu);
+    mix(static_cast<uint64_t>(k.len));
+    mix(k.exclusive);
+    mix(k.mode);
+    return h;
+  }
+};
+
+class Pass {
+ public:
+  Pass(const Options& options, UnixTime now, const std::vector<NodeInfo>& nodes,
+       const std::vector<RunningJob>& running,
+       const std::vector<std::vector<uint32_t>>& candidate_sets)
+      : opt_(options),
+        now_(now),
+        nodes_(nodes),
+        external_sets_(candidate_sets),
+        res_(std::max<Seconds>(options.bf_resolution, 1)),
+        window_slots_(std::max<Seconds>(options.bf_window, 0) / res_),
+        member_of_(nodes.size()),
+        mark_(nodes.size(), 0) {
+    auto& registry = Registry::Global();
+    if (auto f = registry.Filter("node-resources-fit"); f.ok())
+      filters_.push_back(std::move(f).value());
+    auto s = registry.Score(options.placement);
+    score_ = s.ok() ? std::move(s).value() : registry.Score("best-fit").value();
+    std::vector<int64_t> end_slots;
+    end_slots.reserve(running.size());
+    for (const auto& r : running) end_slots.push_back(EndSlot(r.end));
+    planner_.Init(nodes, running, end_slots);
+    set_of_external_.assign(candidate_sets.size(), UINT32_MAX);
+  }
+
+  std::vector<Decision> Run(const std::vector<JobRequest>& queue, PassStats* stats);
+
+ private:
+  struct CandSet {
+    const std::vector<uint32_t>* nodes = nullptr;
+    std::vector<std::pair<Resources, uint32_t>> types;  // distinct totals, with counts
+    uint32_t min_cpus = 0, max_cpus = 0;
+    int32_t index = -1, gpu_index = -1;  // into indexes_, built on first use
+  };
+
+  int64_t EndSlot(UnixTime end) const {
+    if (end <= now_) return 1;  // overdue: still holding its resources now
+    const int64_t d = end - now_;
+    const int64_t s = d / res_ + (d % res_ != 0);
+    return std::min(s, kNever);
+  }
+  int64_t DurationSlots(Seconds d) const {
+    if (d >= kUnlimited || d / res_ >= kNever) return kNever;
+    if (d <= 0) return 1;
+    return d / res_ + (d % res_ != 0);
+  }
+  static int64_t AddSlots(int64_t a, int64_t b) { return b >= kNever - a ? kNever : a + b; }
+
+  uint32_t Cap(const JobRequest& job, uint32_t n, const Resources& avail) const {
+    NodeView v{n, &nodes_[n], avail};
+    uint32_t c = UINT32_MAX;
+    for (const auto& f : filters_) c = std::min(c, f->TasksFit(job, v));
+    return c;
+  }
+
+  uint32_t SetOf(const JobRequest& job);
+  CandSet& Set(uint32_t id) { return sets_[id]; }
+  NodeIndex& IndexFor(uint32_t set_id, bool gpu);
+  int32_t LevelIn(bool gpu, uint32_t n) const {
+    if (!nodes_[n].usable) return NodeIndex::kAbsent;
+    const Resources& f = planner_.FreeNow(n);
+    // In a GPU index a node without free GPUs sits at level 0, which no job asks for.
+    if (gpu && f.gpus == 0) return 0;
+    return static_cast<int32_t>(std::min<uint32_t>(f.cpus, NodeIndex::kMaxLevel));
+  }
+  void Relevel(uint32_t n) {
+    for (const auto& [idx, local] : member_of_[n]) {
+      indexes_[idx]->Set(local, LevelIn(index_is_gpu_[idx], n));
+    }
+  }
+
+  bool EverFits(const JobRequest& job, const Shape& shape, const CandSet& cs) const;
+  bool TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len,
+              bool respect_plan, Alloc* out);
+  // Earliest slot within the window at which the job fits for its whole run (-1: none); with
+  // `out`, also the nodes it would take there.
+  int64_t Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len, Alloc* out);
+  void Commit(const Alloc& alloc, int64_t start, int64_t len) {
+    for (const auto& [n, r] : alloc) {
+      planner_.Take(n, start, AddSlots(start, len), r);
+      if (start == 0) Relevel(n);
+    }
+    ++version_;
+  }
+  ShapeKey KeyOf(const JobRequest& job, uint32_t set_id, int64_t len, uint8_t mode) const {
+    return {set_id,
+            job.tasks,
+            job.cpus_per_task,
+            job.nodes,
+            job.tasks_per_node,
+            job.gpus_per_node,
+            job.mem_per_node_mb,
+            job.mem_per_cpu_mb,
+            len,
+            job.exclusive,
+            mode};
+  }
+  // Turns chosen (node, cap) into the block distribution of `tasks`.
+  void Distribute(const JobRequest& job, uint32_t tasks, uint32_t per_node_max,
+                  const std::vector<uint32_t>& chosen, Alloc* out) const {
+    out->clear();
+    uint32_t left = tasks;
+    const uint32_t k = static_cast<uint32_t>(chosen.size());
+    for (uint32_t i = 0; i < k; ++i) {
+      const uint32_t t = std::min(per_node_max, left - (k - 1 - i));
+      left -= t;
+      out->emplace_back(chosen[i], TaskResources(job, nodes_[chosen[i]].total, t));
+    }
+    std::sort(out->begin(), out->end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+
+  const Options& opt_;
+  const UnixTime now_;
+  const std::vector<NodeInfo>& nodes_;
+  const std::vector<std::vector<uint32_t>>& external_sets_;
+  const Seconds res_;
+  const int64_t window_slots_;
+  std::vector<std::unique_ptr<FilterPlugin>> filters_;
+  std::unique_ptr<ScorePlugin> score_;
+  Planner planner_;
+  uint64_t version_ = 0;  // bumped on every planner change; memos are valid for one version
+
+  std::vector<CandSet> sets_;
+  std::vector<uint32_t> set_of_external_;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> own_sets_;  // content hash -> set ids
+  std::vector<std::unique_ptr<NodeIndex>> indexes_;
+  std::vector<bool> index_is_gpu_;
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> member_of_;  // node -> (index, local)
+
+  std::unordered_map<ShapeKey, uint64_t, ShapeKeyHash> failed_;  // shape -> version it failed at
+  std::unordered_map<ShapeKey, std::pair<uint64_t, int64_t>, ShapeKeyHash> planned_;
+
+  // Scratch reused between jobs.
+  std::vector<uint8_t> mark_;
+  std::vector<int32_t> diff_, req_diff_;
+  std::vector<uint32_t> chosen_;
+  std::vector<std::tuple<uint32_t, int64_t, int64_t>> feasible_;
+};
+
+uint32_t Pass::SetOf(const JobRequest& job) {
+  const std::vector<uint32_t>* list = nullptr;
+  static const std::vector<uint32_t> kEmpty;
+  uint32_t* slot = nullptr;
+  if (job.candidate_set != kOwnCandidates) {
+    if (job.candidate_set >= external_sets_.size()) {
+      list = &kEmpty;
+    } else {
+      slot = &set_of_external_[job.candidate_set];
+      if (*slot != UINT32_MAX) return *slot;
+      list = &external_sets_[job.candidate_set];
+    }
+  } else {
+    uint64_t h = 1469598103934665603ull;
+    for (uint32_t n : job.candidates) h = (h ^ n) * 1099511628211ull;
+    auto& ids = own_sets_[h];
+    for (uint32_t id : ids) {
+      if (*sets_[id].nodes == job.candidates) return id;
+    }
+    list = &job.candidates;  // the queue outlives the pass
+    ids.push_back(static_cast<uint32_t>(sets_.size()));
+  }
+  CandSet cs;
+  cs.nodes = list;
+  cs.min_cpus = UINT32_MAX;
+  for (uint32_t n : *list) {
+    if (n >= nodes_.size()) continue;
+    const Resources& t = nodes_[n].total;
+    cs.min_cpus = std::min(cs.min_cpus, t.cpus);
+    cs.max_cpus = std::max(cs.max_cpus, t.cpus);
+    auto it = std::find_if(cs.types.begin(), cs.types.end(),
+                           [&](const auto& ty) { return ty.first == t; });
+    if (it != cs.types.end()) {
+      ++it->second;
+    } else if (cs.types.size() < 64) {
+      cs.types.emplace_back(t, 1);
+    } else {
+      // Very mixed sets keep the largest of each component as one optimistic type: EverFits
+      // then over-admits, and those jobs simply find no start time.
+      Resources& big = cs.types.back().first;
+      big = {std::max(big.cpus, t.cpus), std::max(big.memory_mb, t.memory_mb),
+             std::max(big.gpus, t.gpus)};
+      ++cs.types.back().second;
+    }
+  }
+  if (cs.min_cpus == UINT32_MAX) cs.min_cpus = 0;
+  const uint32_t id = static_cast<uint32_t>(sets_.size());
+  sets_.push_back(std::move(cs));
+  if (slot != nullptr) *slot = id;
+  return id;
+}
+
+NodeIndex& Pass::IndexFor(uint32_t set_id, bool gpu) {
+  CandSet& cs = sets_[set_id];
+  int32_t& which = gpu ? cs.gpu_index : cs.index;
+  if (which < 0) {
+    std::vector<uint32_t> order;
+    for (uint32_t n : *cs.nodes) {
+      if (n < nodes_.size() && (!gpu || nodes_[n].total.gpus > 0)) order.push_back(n);
+    }
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return nodes_[a].weight != nodes_[b].weight ? nodes_[a].weight < nodes_[b].weight : a < b;
+    });
+    order.erase(std::unique(order.begin(), order.end()), order.end());
+    which = static_cast<int32_t>(indexes_.size());
+    auto idx = std::make_unique<NodeIndex>(order, cs.max_cpus);
+    for (uint32_t i = 0; i < order.size(); ++i) {
+      member_of_[order[i]].emplace_back(which, i);
+      idx->Set(i, LevelIn(gpu, order[i]));
+    }
+    indexes_.push_back(std::move(idx));
+    index_is_gpu_.push_back(gpu);
+  }
+  return *indexes_[which];
+}
+
+bool Pass::EverFits(const JobRequest& job, const Shape& shape, const CandSet& cs) const {
+  for (uint32_t n : job.required) {
+    if (n >= nodes_.size() || Cap(job, n, nodes_[n].total) < (shape.fewest ? 1 : shape.r)) {
+      return false;
+    }
+  }
+  if (!shape.fewest && job.required.size() > shape.k) return false;
+  uint64_t sum = 0, count = 0;
+  for (const auto& [total, num] : cs.types) {
+    NodeView v{0, nullptr, total};
+    NodeInfo fake;
+    fake.total = total;
+    v.node = &fake;
+    uint32_t c = UINT32_MAX;
+    for (const auto& f : filters_) c = std::min(c, f->TasksFit(job, v));
+    sum += uint64_t{c} * num;
+    if (c >= shape.r) count += num;
+  }
+  return shape.fewest ? sum >= shape.tasks : count >= shape.k;
+}
+
+bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len,
+                  bool respect_plan, Alloc* out) {
+  const bool memo = job.required.empty();
+  const ShapeKey key = KeyOf(job, set_id, len, respect_plan ? 1 : 2);
+  if (memo) {
+    auto it = failed_.find(key);
+    if (it != failed_.end() && it->second == version_) return false;
+  }
+  auto cap = [&](uint32_t n) -> uint32_t {
+    if (!nodes_[n].usable) return 0;
+    return Cap(job, n, respect_plan ? planner_.AvailNow(n, len) : planner_.FreeNow(n));
+  };
+  const uint32_t cpt = std::max<uint32_t>(job.cpus_per_task, 1);
+  const CandSet& cs = sets_[set_id];
+  NodeIndex& idx = IndexFor(set_id, job.gpus_per_node > 0);
+  // Walks nodes with at least `need` free CPUs in the placement's order.
+  auto walk = [&](uint32_t need, auto&& f) {
+    switch (score_->walk()) {
+      case Walk::kFewestFreeCpus:
+        idx.VisitUp(need, f);
+        break;
+      case Walk::kMostFreeCpus:
+        idx.VisitDown(need, f);
+        break;
+      case Walk::kLowestWeight:
+        idx.VisitByOrder(need, f);
+        break;
+      case Walk::kScoreAll: {
+        std::vector<std::pair<int64_t, uint32_t>> ranked;
+        idx.VisitByOrder(need, [&](uint32_t n) {
+          const uint32_t c = cap(n);
+          if (c > 0) {
+            NodeView v{n, &nodes_[n], planner_.FreeNow(n)};
+            ranked.emplace_back(-score_->Score(job, v, c), n);
+          }
+          return true;
+        });
+        std::stable_sort(ranked.begin(), ranked.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (const auto& [s, n] : ranked) {
+          if (!f(n)) break;
+        }
+        break;
+      }
+    }
+  };
+  for (uint32_t n : job.required) mark_[n] = 1;
+  bool ok = false;
+  chosen_.clear();
+  if (shape.fewest) {
+    out->clear();
+    uint32_t left = shape.tasks;
+    const uint32_t nreq = static_cast<uint32_t>(job.required.size());
+    bool req_ok = true;
+    for (uint32_t i = 0; i < nreq && req_ok; ++i) {
+      const uint32_t n = job.required[i];
+      const uint32_t c = cap(n);
+      const uint32_t t = std::min(c, left - (nreq - 1 - i));
+      if (t == 0) req_ok = false;
+      left -= t;
+      out->emplace_back(n, TaskResources(job, nodes_[n].total, t));
+    }
+    if (req_ok && left > 0 && nreq == 0 && idx.CountAtLeast(left * cpt) > 0) {
+      // One node holding every task, the best-placed one.
+      walk(left * cpt, [&](uint32_t n) {
+        if (cap(n) < left) return true;
+        out->emplace_back(n, TaskResources(job, nodes_[n].total, left));
+        left = 0;
+        return false;
+      });
+    }
+    if (req_ok && left > 0 && idx.TasksBound(cpt) >= left) {
+      // Spread: the nodes with the most room first, so that as few as possible are used.
+      idx.VisitDown(cpt, [&](uint32_t n) {
+        if (mark_[n]) return true;
+        const uint32_t c = std::min(cap(n), left);
+        if (c > 0) {
+          out->emplace_back(n, TaskResources(job, nodes_[n].total, c));
+          left -= c;
+        }
+        return left > 0;
+      });
+    }
+    ok = req_ok && left == 0;
+    if (ok) {
+      std::sort(out->begin(), out->end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+    }
+  } else {
+    bool req_ok = true;
+    for (uint32_t n : job.required) {
+      if (cap(n) < shape.r) req_ok = false;
+      chosen_.push_back(n);
+    }
+    uint32_t need = shape.r * cpt;
+    // An idle node has all its CPUs free: whole-node jobs look only there.
+    if (job.exclusive) need = std::max(need, cs.min_cpus);
+    if (req_ok && chosen_.size() < shape.k && idx.CountAtLeast(need) >= shape.k) {
+      walk(need, [&](uint32_t n) {
+        if (mark_[n] || cap(n) < shape.r) return true;
+        chosen_.push_back(n);
+        return chosen_.size() < shape.k;
+      });
+    }
+    ok = req_ok && chosen_.size() == shape.k;
+    if (ok) Distribute(job, shape.tasks, shape.r, chosen_, out);
+  }
+  for (uint32_t n : job.required) mark_[n] = 0;
+  if (!ok && memo) failed_[key] = version_;
+  return ok;
+}
+
+int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len,
+                   Alloc* out) {
+  const bool memo = job.required.empty() && out == nullptr;
+  const ShapeKey key = KeyOf(job, set_id, len, 3);
+  if (memo) {
+    auto it = planned_.find(key);
+    if (it != planned_.end() && it->second.first == version_) return it->second.second;
+  }
+  const CandSet& cs = sets_[set_id];
+  // Plans ask the same of every node: k nodes of r tasks. A fewest-nodes request asks for the
+  // fewest nodes its largest node type allows, evenly loaded.
+  uint32_t k = shape.k, r = shape.r;
+  if (shape.fewest) {
+    uint32_t cap_max = 0;
+    for (const auto& [total, num] : cs.types) {
+      NodeInfo fake;
+      fake.total = total;
+      NodeView v{0, &fake, total};
+      uint32_t c = UINT32_MAX;
+      for (const auto& f : filters_) c = std::min(c, f->TasksFit(job, v));
+      cap_max = std::max(cap_max, c);
+    }
+    if (cap_max == 0) return -1;
+    k = std::max<uint32_t>((shape.tasks + cap_max - 1) / cap_max,
+                           static_cast<uint32_t>(job.required.size()));
+    r = (shape.tasks + k - 1) / k;
+  }
+  const int64_t w = window_slots_;
+  diff_.assign(w + 2, 0);
+  req_diff_.assign(w + 2, 0);
+  feasible_.clear();
+  for (uint32_t n : job.required) mark_[n] = 1;
+  const uint32_t nreq = static_cast<uint32_t>(job.required.size());
+  for (uint32_t n : *cs.nodes) {
+    if (n >= nodes_.size() || !nodes_[n].usable) continue;
+    if (job.gpus_per_node > 0 && nodes_[n].total.gpus < job.gpus_per_node) continue;
+    auto& d = mark_[n] ? req_diff_ : diff_;
+    auto emit = [&](int64_t a, int64_t b) {  // starts in [a, b] are feasible
+      b = std::min(b, w);
+      if (a > b) return;
+      ++d[a];
+      --d[b + 1];
+      if (out != nullptr) feasible_.emplace_back(n, a, b);
+    };
+    // A start s is feasible when [s, s + len) touches no step where the node lacks room. Room
+    // for r tasks is a fixed resource vector (the whole node when exclusive), so the steps are
+    // compared directly rather than through the filters, once per node and not once per step.
+    const Resources& total = nodes_[n].total;
+    if (Cap(job, n, total) < r) continue;
+    const Resources need = TaskResources(job, total, r);
+    const auto& steps = planner_.Steps(n);
+    int64_t from = 0;
+    for (size_t i = 0; i < steps.size() && from <= w; ++i) {
+      if (job.exclusive ? steps[i].free == total : need.FitsIn(steps[i].free)) continue;
+      if (steps[i].slot >= len) emit(from, steps[i].slot - len);
+      from = i + 1 < steps.size() ? steps[i + 1].slot : kNever;
+    }
+    if (from <= w) emit(from, w);
+  }
+  for (uint32_t n : job.required) mark_[n] = 0;
+  int64_t found = -1;
+  int64_t cnt = 0, req_cnt = 0;
+  for (int64_t s = 0; s <= w; ++s) {
+    cnt += diff_[s];
+    req_cnt += req_diff_[s];
+    if (req_cnt == nreq && cnt + nreq >= k) {
+      found = s;
+      break;
+    }
+  }
+  if (memo) planned_[key] = {version_, found};
+  if (found < 0 || out == nullptr) return found;
+  // The nodes to reserve: required ones, then the best-scored among those free at `found`.
+  std::vector<std::tuple<int64_t, uint32_t, uint32_t>> ranked;  // -score, weight, node
+  chosen_.clear();
+  for (const auto& [n, a, b] : feasible_) {
+    if (a > found || b < found) continue;
+    if (std::find(job.required.begin(), job.required.end(), n) != job.required.end()) {
+      chosen_.push_back(n);
+      continue;
+    }
+    NodeView v{n, &nodes_[n], planner_.MinOver(n, found, AddSlots(found, len))};
+    ranked.emplace_back(-score_->Score(job, v, r), nodes_[n].weight, n);
+  }
+  const size_t want = k - chosen_.size();
+  std::partial_sort(ranked.begin(), ranked.begin() + std::min(want, ranked.size()), ranked.end());
+  for (size_t i = 0; i < want && i < ranked.size(); ++i) chosen_.push_back(std::get<2>(ranked[i]));
+  Distribute(job, shape.tasks, r, chosen_, out);
+  return found;
+}
+
+std::vector<Decision> Pass::Run(const std::vector<JobRequest>& queue, PassStats* stats) {
+  PassStats st;
+  std::vector<Decision> out;
+  out.reserve(queue.size());
+  const auto policy = opt_.policy;
+  bool fifo_blocked = false;
+  bool easy_reserved = false;
+  uint32_t plans = 0;  // planner queries, bounded by bf_max_job_test
+  Alloc alloc;
+  for (const JobRequest& job : queue) {
+    Decision d;
+    d.id = job.id;
+    ++st.examined;
+    const uint32_t set_id = SetOf(job);
+    const Shape shape = ShapeOf(job);
+    const int64_t len = DurationSlots(job.time_limit);
+    if (!EverFits(job, shape, sets_[set_id])) {
+      d.reason = model::Reason::kResources;
+    } else if (fifo_blocked) {
+      d.reason = model::Reason::kPriority;
+    } else if (TryNow(job, shape, set_id, len, /*respect_plan=*/true, &alloc)) {
+      Commit(alloc, 0, len);
+      d.start = true;
+      d.alloc = alloc;
+      ++st.started;
+    } else {
+      // Would it fit the free resources, were it not for reservations of earlier jobs?
+      const bool fits_free = planner_.has_reservations() &&
+                             TryNow(job, shape, set_id, len, /*respect_plan=*/false, &alloc);
+      d.reason = fits_free ? model::Reason::kPriority : model::Reason::kResources;
+      const bool reserve = policy == Options::Policy::kConservative ||
+                           (policy == Options::Policy::kEasy && !easy_reserved);
+      if (plans < opt_.bf_max_job_test) {
+        ++plans;
+        const int64_t s = Plan(job, shape, set_id, len, reserve ? &alloc : nullptr);
+        if (s == 0 && reserve) {
+          // The plan found room now that the quick walk did not (it is the exact search).
+          Commit(alloc, 0, len);
+          d.start = true;
+          d.alloc = alloc;
+          d.reason = model::Reason::kNone;
+          ++st.started;
+        } else if (s > 0) {
+          d.expected_start = now_ + s * res_;
+          if (reserve) {
+            Commit(alloc, s, len);
+            ++st.reserved;
+            easy_reserved = true;
+          }
+        }
+      }
+      if (policy == Options::Policy::kFifo) fifo_blocked = true;
+    }
+    out.push_back(std::move(d));
+  }
+  if (stats != nullptr) *stats = st;
+  return out;
+}
+
+}  // namespace
+
+std::vector<Decision> RunPass(const Options& options, UnixTime now,
+                              const std::vector<NodeInfo>& nodes,
+                              const std::vector<RunningJob>& running,
+                              const std::vector<JobRequest>& queue, PassStats* stats) {
+  static const std::vector<std::vector<uint32_t>> kNoSets;
+  return RunPass(options, now, nodes, running, queue, kNoSets, stats);
+}
+
+std::vector<Decision> RunPass(const Options& options, UnixTime now,
+                              const std::vector<NodeInfo>& nodes,
+                              const std::vector<RunningJob>& running,
+                              const std::vector<JobRequest>& queue,
+                              const std::vector<std::vector<uint32_t>>& candidate_sets,
+                              PassStats* stats) {
+  Pass pass(options, now, nodes, running, candidate_sets);
+  return pass.Run(queue, stats);
+}
+
+}  // namespace sluice::core::sched

@@ -1,0 +1,126 @@
+// The scheduler core: one pass over the pending queue decides which jobs start now, on which
+// nodes, and when the others are expected to start. Pure logic: the caller hands in a snapshot of
+// the nodes, the running jobs and the queue, and `now`.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "core/cluster/config.h"
+#include "core/model/job.h"
+
+namespace sluice::core::sched {
+
+// A resource vector: what a node has, what a job takes on one node, what is free.
+struct Resources {
+  uint32_t cpus = 0;
+  uint64_t memory_mb = 0;
+  uint32_t gpus = 0;
+
+  // True when every component is <= free's.
+  bool FitsIn(const Resources& free) const;
+  // Componentwise; -= saturates at zero rather than wrapping on inconsistent input.
+  Resources& operator+=(const Resources& o);
+  Resources& operator-=(const Resources& o);
+  friend bool operator==(const Resources&, const Resources&) = default;
+};
+
+// A node as one pass sees it.
+struct NodeInfo {
+  std::string name;
+  Resources total;
+  Resources free;       // free now
+  bool usable = true;   // responding, not down: jobs may start here now
+  uint32_t weight = 1;  // Slurm's Weight: lower first
+};
+
+// A running job: holds its resources until `end`.
+struct RunningJob {
+  model::JobId id = 0;
+  UnixTime end = 0;  // start + time limit (kUnlimited limits: the far future)
+  std::vector<std::pair<uint32_t, Resources>> alloc;  // node index, resources on it
+};
+
+// JobRequest::candidate_set value meaning "use the job's own `candidates` vector".
+inline constexpr uint32_t kOwnCandidates = std::numeric_limits<uint32_t>::max();
+
+// A pending job, resolved by the caller (partition, defaults, features already applied).
+struct JobRequest {
+  model::JobId id = 0;
+  uint32_t tasks = 1;
+  uint32_t cpus_per_task = 1;
+  uint32_t nodes = 0;            // exactly this many nodes; 0: as few as fit
+  uint32_t tasks_per_node = 0;   // --ntasks-per-node; 0: free
+  uint64_t mem_per_node_mb = 0;  // per node when > 0
+  uint64_t mem_per_cpu_mb = 0;   // else CPUs on the node x this (0: no memory asked)
+  uint32_t gpus_per_node = 0;
+  bool exclusive = false;     // whole nodes: the job takes all of each node it gets
+  Seconds time_limit = 3600;  // kUnlimited allowed
+  // Node indexes it may use (partition, -w/-x, features): already filtered. Ignored when
+  // `candidate_set` names a shared list.
+  std::vector<uint32_t> candidates;
+  std::vector<uint32_t> required;  // node indexes it must get (-w); subset of the candidates
+  // Index into RunPass's `candidate_sets`: jobs of one partition share one list instead of each
+  // carrying 10,000 indexes (which at 100,000 jobs would not fit in memory). kOwnCandidates: use
+  // `candidates`. Jobs with equal own vectors are also shared, at the cost of hashing them.
+  uint32_t candidate_set = kOwnCandidates;
+};
+
+// The pass's knobs, from SchedulerConfig.
+struct Options {
+  enum class Policy { kFifo, kEasy, kConservative } policy = Policy::kEasy;
+  Seconds bf_window = 86400;       // plans reaching further than this are "no start time"
+  Seconds bf_resolution = 60;      // planner time granularity; planned times round up to it
+  uint32_t bf_max_job_test = 500;  // planner queries (so reservations and expected starts) a pass
+  // Not used by RunPass, which examines the whole queue it is given: the caller's quick pass
+  // hands it only the first default_queue_depth jobs with policy kFifo.
+  uint32_t default_queue_depth = 100;
+  bool bf_continue = false;            // accepted for Slurm compatibility; a pass never yields
+  std::string placement = "best-fit";  // Score plugin name for node choice (unknown: best-fit)
+
+  // Maps the configuration; InvalidArgument for an unknown policy or non-positive window or
+  // resolution.
+  static Result<Options> FromConfig(const cluster::SchedulerConfig& config);
+};
+
+// The verdict on one examined job.
+struct Decision {
+  model::JobId id = 0;
+  bool start = false;                                 // start now on `alloc`
+  std::vector<std::pair<uint32_t, Resources>> alloc;  // when start; ascending node index
+  // When !start: the planned start; 0 when none within bf_window or not planned.
+  UnixTime expected_start = 0;
+  model::Reason reason = model::Reason::kNone;  // when !start: kResources or kPriority
+};
+
+// Counters of one pass.
+struct PassStats {
+  uint32_t examined = 0, started = 0, reserved = 0;
+};
+
+// One scheduling pass over `queue`, already in priority order (highest first). Returns one
+// Decision per job it examined, in queue order; jobs not examined keep their previous reason.
+// Every job is examined; kPriority means "fits the free resources but a higher-priority job
+// comes first", kResources "does not fit (yet)". Never fails: a request that can never fit is a
+// kResources verdict with no start time.
+std::vector<Decision> RunPass(const Options& options, UnixTime now,
+                              const std::vector<NodeInfo>& nodes,
+                              const std::vector<RunningJob>& running,
+                              const std::vector<JobRequest>& queue, PassStats* stats = nullptr);
+
+// The same, for jobs that name a shared candidate list: JobRequest::candidate_set indexes
+// `candidate_sets` (an out-of-range index means no candidates). The lists are borrowed for the
+// call only.
+std::vector<Decision> RunPass(const Options& options, UnixTime now,
+                              const std::vector<NodeInfo>& nodes,
+                              const std::vector<RunningJob>& running,
+                              const std::vector<JobRequest>& queue,
+                              const std::vector<std::vector<uint32_t>>& candidate_sets,
+                              PassStats* stats = nullptr);
+
+}  // namespace sluice::core::sched

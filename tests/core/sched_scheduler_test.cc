@@ -1,0 +1,341 @@
+#include <gtest/gtest.h>
+
+#include "core/sched/framework.h"
+#include "core/sched/internal/planner.h"
+#include "core/sched/scheduler.h"
+
+namespace sluice::core::sched {
+namespace {
+
+using model::Reason;
+using Policy = Options::Policy;
+
+constexpr UnixTime kNow = 1'000'000;
+
+// A small cluster: `n` nodes of 4 CPUs, 4000 MB; busy(node, cpus, seconds) adds a running job.
+struct Cluster {
+  std::vector<NodeInfo> nodes;
+  std::vector<RunningJob> running;
+
+  explicit Cluster(int n, uint32_t cpus = 4, uint64_t mem = 4000) {
+    for (int i = 0; i < n; ++i) {
+      NodeInfo node;
+      node.name = "n" + std::to_string(i);
+      node.total = {cpus, mem, 0};
+      node.free = node.total;
+      nodes.push_back(node);
+    }
+  }
+  Cluster& Busy(uint32_t node, uint32_t cpus, Seconds for_seconds) {
+    Resources r{cpus, 0, 0};
+    nodes[node].free -= r;
+    running.push_back(
+        {static_cast<model::JobId>(100 + running.size()), kNow + for_seconds, {{node, r}}});
+    return *this;
+  }
+  std::vector<uint32_t> All() const {
+    std::vector<uint32_t> v;
+    for (uint32_t i = 0; i < nodes.size(); ++i) v.push_back(i);
+    return v;
+  }
+};
+
+JobRequest Job(const Cluster& c, model::JobId id, uint32_t tasks, Seconds limit = 3600) {
+  JobRequest j;
+  j.id = id;
+  j.tasks = tasks;
+  j.time_limit = limit;
+  j.candidates = c.All();
+  return j;
+}
+
+Options Opts(Policy p) {
+  Options o;
+  o.policy = p;
+  return o;
+}
+
+std::vector<uint32_t> NodesOf(const Decision& d) {
+  std::vector<uint32_t> v;
+  for (const auto& [n, r] : d.alloc) v.push_back(n);
+  return v;
+}
+
+TEST(FifoSchedTest, StopsAtFirstBlocker) {
+  Cluster c(2);
+  c.Busy(0, 4, 600);
+  std::vector<JobRequest> q = {Job(c, 1, 2), Job(c, 2, 4), Job(c, 3, 1)};
+  PassStats stats;
+  auto d = RunPass(Opts(Policy::kFifo), kNow, c.nodes, c.running, q, &stats);
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_TRUE(d[0].start);
+  EXPECT_EQ(NodesOf(d[0]), std::vector<uint32_t>{1});
+  EXPECT_FALSE(d[1].start);
+  EXPECT_EQ(d[1].reason, Reason::kResources);
+  EXPECT_EQ(d[1].expected_start, kNow + 600);
+  EXPECT_FALSE(d[2].start);  // would fit on n1's 2 free CPUs, but FIFO stops
+  EXPECT_EQ(d[2].reason, Reason::kPriority);
+  EXPECT_EQ(stats.started, 1u);
+  EXPECT_EQ(stats.examined, 3u);
+}
+
+TEST(FifoSchedTest, RequestThatCanNeverFitDoesNotBlock) {
+  Cluster c(2);
+  std::vector<JobRequest> q = {Job(c, 1, 100), Job(c, 2, 1)};
+  auto d = RunPass(Opts(Policy::kFifo), kNow, c.nodes, c.running, q);
+  EXPECT_FALSE(d[0].start);
+  EXPECT_EQ(d[0].reason, Reason::kResources);
+  EXPECT_EQ(d[0].expected_start, 0);
+  EXPECT_TRUE(d[1].start);
+}
+
+// 3 nodes of 4 CPUs; n0 busy until +600, n1 and n2 half busy until +1200. Job 1 wants all
+// three nodes whole: reserved at +1200.
+TEST(EasySchedTest, BackfillsOnlyWhatDoesNotDelayTheReservation) {
+  Cluster c(3);
+  c.Busy(0, 4, 600).Busy(1, 2, 1200).Busy(2, 2, 1200);
+  JobRequest big = Job(c, 1, 12);
+  big.nodes = 3;
+  big.tasks_per_node = 4;
+  std::vector<JobRequest> q = {big, Job(c, 2, 2, 600), Job(c, 3, 2, 3600)};
+  PassStats stats;
+  auto d = RunPass(Opts(Policy::kEasy), kNow, c.nodes, c.running, q, &stats);
+  EXPECT_FALSE(d[0].start);
+  EXPECT_EQ(d[0].reason, Reason::kResources);
+  EXPECT_EQ(d[0].expected_start, kNow + 1200);
+  EXPECT_TRUE(d[1].start);   // ends at +600, before the reservation
+  EXPECT_FALSE(d[2].start);  // fits now, but would still hold 2 CPUs at +1200
+  EXPECT_EQ(d[2].reason, Reason::kPriority);
+  EXPECT_EQ(d[2].expected_start, kNow + 1200 + 3600);  // after the big job
+  EXPECT_EQ(stats.reserved, 1u);
+}
+
+TEST(EasySchedTest, LongJobMayUseNodesTheReservationDoesNotNeed) {
+  Cluster c(3);
+  c.Busy(0, 4, 600).Busy(1, 4, 600);
+  JobRequest two = Job(c, 1, 8);
+  two.nodes = 2;
+  two.tasks_per_node = 4;
+  // Job 1 cannot start now (one idle node); at +600 it takes n0 and n1, so n2 is extra.
+  std::vector<JobRequest> q = {two, Job(c, 2, 4, 86400), Job(c, 3, 1)};
+  auto d = RunPass(Opts(Policy::kEasy), kNow, c.nodes, c.running, q);
+  EXPECT_EQ(d[0].expected_start, kNow + 600);
+  EXPECT_TRUE(d[1].start);
+  EXPECT_EQ(NodesOf(d[1]), std::vector<uint32_t>{2});
+  EXPECT_FALSE(d[2].start);
+  EXPECT_EQ(d[2].reason, Reason::kResources);
+}
+
+// 2 nodes; n0 busy until +600, n1 half busy until +1200.
+struct TwoWaitersCase {
+  Policy policy;
+  bool third_starts;
+  UnixTime second_expected;
+};
+
+class SchedTwoWaitersTest : public ::testing::TestWithParam<TwoWaitersCase> {};
+
+TEST_P(SchedTwoWaitersTest, SecondReservationIsRespectedOnlyWhenConservative) {
+  const auto& tc = GetParam();
+  Cluster c(2);
+  c.Busy(0, 4, 600).Busy(1, 2, 1200);
+  std::vector<JobRequest> q = {Job(c, 1, 4), Job(c, 2, 4), Job(c, 3, 2), Job(c, 4, 2, 600)};
+  auto d = RunPass(Opts(tc.policy), kNow, c.nodes, c.running, q);
+  EXPECT_EQ(d[0].expected_start, kNow + 600);  // n0 at +600
+  EXPECT_EQ(d[1].expected_start, tc.second_expected);
+  EXPECT_EQ(d[2].start, tc.third_starts);  // 2 CPUs on n1 for an hour: delays job 2's plan
+  // Ends by +600 on n1, delaying nobody; under EASY job 3 took n1's room first.
+  EXPECT_EQ(d[3].start, !tc.third_starts);
+  if (!tc.third_starts) {
+    EXPECT_EQ(d[2].reason, Reason::kPriority);
+    EXPECT_EQ(d[2].expected_start, kNow + 600 + 3600);  // n0 once job 1 is done
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Policies, SchedTwoWaitersTest,
+    ::testing::Values(
+        // EASY reserves only job 1; job 2's expected start is computed but not held.
+        TwoWaitersCase{Policy::kEasy, true, kNow + 1200},
+        TwoWaitersCase{Policy::kConservative, false, kNow + 1200}));
+
+TEST(ConservativeSchedTest, ReservationCapLimitsPlansNotStarts) {
+  Cluster c(2);
+  c.Busy(0, 4, 600).Busy(1, 2, 1200);
+  Options o = Opts(Policy::kConservative);
+  o.bf_max_job_test = 1;
+  std::vector<JobRequest> q = {Job(c, 1, 4), Job(c, 2, 4), Job(c, 3, 2)};
+  PassStats stats;
+  auto d = RunPass(o, kNow, c.nodes, c.running, q, &stats);
+  EXPECT_EQ(d[0].expected_start, kNow + 600);
+  EXPECT_EQ(d[1].expected_start, 0);  // beyond the cap: not planned
+  EXPECT_TRUE(d[2].start);            // and so only job 1's reservation constrains job 3
+  EXPECT_EQ(stats.reserved, 1u);
+}
+
+TEST(SchedTest, WindowCutsOffPlans) {
+  Cluster c(1);
+  c.Busy(0, 4, 7200);
+  Options o = Opts(Policy::kEasy);
+  o.bf_window = 3600;
+  auto d = RunPass(o, kNow, c.nodes, c.running, {Job(c, 1, 1)});
+  EXPECT_FALSE(d[0].start);
+  EXPECT_EQ(d[0].reason, Reason::kResources);
+  EXPECT_EQ(d[0].expected_start, 0);
+  o.bf_window = 7200;
+  d = RunPass(o, kNow, c.nodes, c.running, {Job(c, 1, 1)});
+  EXPECT_EQ(d[0].expected_start, kNow + 7200);
+}
+
+TEST(SchedTest, PlannedStartsRoundUpToResolution) {
+  Cluster c(1);
+  c.Busy(0, 4, 601);
+  auto d = RunPass(Opts(Policy::kEasy), kNow, c.nodes, c.running, {Job(c, 1, 1)});
+  EXPECT_EQ(d[0].expected_start, kNow + 660);
+}
+
+struct PlacementCase {
+  std::string placement;
+  uint32_t tasks;
+  uint32_t node;
+};
+
+class SchedPlacementTest : public ::testing::TestWithParam<PlacementCase> {};
+
+TEST_P(SchedPlacementTest, PicksNode) {
+  const auto& tc = GetParam();
+  Cluster c(3);  // free CPUs: n0 4, n1 1, n2 2
+  c.Busy(1, 3, 600).Busy(2, 2, 600);
+  c.nodes[0].weight = 1;
+  c.nodes[1].weight = 5;
+  c.nodes[2].weight = 5;
+  Options o = Opts(Policy::kEasy);
+  o.placement = tc.placement;
+  auto d = RunPass(o, kNow, c.nodes, c.running, {Job(c, 1, tc.tasks)});
+  ASSERT_TRUE(d[0].start);
+  EXPECT_EQ(NodesOf(d[0]), std::vector<uint32_t>{tc.node});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Placements, SchedPlacementTest,
+    ::testing::Values(PlacementCase{"best-fit", 1, 1}, PlacementCase{"best-fit", 2, 2},
+                      PlacementCase{"best-fit", 3, 0}, PlacementCase{"spread", 1, 0},
+                      PlacementCase{"weight-first", 1, 0}, PlacementCase{"no-such-plugin", 1, 1}));
+
+TEST(SchedTest, ExclusiveTakesWholeIdleNodes) {
+  Cluster c(2);
+  c.Busy(0, 1, 600);
+  JobRequest j = Job(c, 1, 1);
+  j.exclusive = true;
+  auto d = RunPass(Opts(Policy::kEasy), kNow, c.nodes, c.running, {j});
+  ASSERT_TRUE(d[0].start);
+  ASSERT_EQ(d[0].alloc.size(), 1u);
+  EXPECT_EQ(d[0].alloc[0].first, 1u);
+  EXPECT_EQ(d[0].alloc[0].second, c.nodes[1].total);
+}
+
+TEST(SchedTest, TasksPerNodeRaisesTasksAndSpreadsThem) {
+  Cluster c(3);
+  JobRequest j = Job(c, 1, 1);
+  j.nodes = 2;
+  j.tasks_per_node = 2;
+  j.mem_per_cpu_mb = 100;
+  auto d = RunPass(Opts(Policy::kEasy), kNow, c.nodes, c.running, {j});
+  ASSERT_TRUE(d[0].start);
+  ASSERT_EQ(d[0].alloc.size(), 2u);
+  for (const auto& [n, r] : d[0].alloc) EXPECT_EQ(r, (Resources{2, 200, 0}));
+}
+
+TEST(SchedTest, RequiredNodeIsAllocated) {
+  Cluster c(3);
+  c.Busy(0, 3, 600);  // best-fit alone would pick n0
+  JobRequest j = Job(c, 1, 1);
+  j.required = {2};
+  auto d = RunPass(Opts(Policy::kEasy), kNow, c.nodes, c.running, {j});
+  ASSERT_TRUE(d[0].start);
+  EXPECT_EQ(NodesOf(d[0]), std::vector<uint32_t>{2});
+}
+
+TEST(SchedTest, MemoryPerCpuLimitsTasksPerNode) {
+  Cluster c(2, /*cpus=*/8, /*mem=*/4000);
+  JobRequest j = Job(c, 1, 6);
+  j.mem_per_cpu_mb = 1000;  // 4 tasks per node by memory, 8 by CPUs
+  auto d = RunPass(Opts(Policy::kEasy), kNow, c.nodes, c.running, {j});
+  ASSERT_TRUE(d[0].start);
+  ASSERT_EQ(d[0].alloc.size(), 2u);
+  EXPECT_EQ(d[0].alloc[0].second.cpus + d[0].alloc[1].second.cpus, 6u);
+  EXPECT_LE(d[0].alloc[0].second.memory_mb, 4000u);
+  EXPECT_LE(d[0].alloc[1].second.memory_mb, 4000u);
+}
+
+TEST(SchedTest, GpuJobsGoToGpuNodes) {
+  Cluster c(3);
+  c.nodes[2].total.gpus = c.nodes[2].free.gpus = 2;
+  JobRequest j = Job(c, 1, 1);
+  j.gpus_per_node = 2;
+  auto d = RunPass(Opts(Policy::kEasy), kNow, c.nodes, c.running, {j, j});
+  ASSERT_TRUE(d[0].start);
+  EXPECT_EQ(NodesOf(d[0]), std::vector<uint32_t>{2});
+  EXPECT_FALSE(d[1].start);
+  EXPECT_EQ(d[1].expected_start, kNow + 3600);
+}
+
+TEST(SchedTest, SharedCandidateSets) {
+  Cluster c(3);
+  JobRequest j = Job(c, 1, 4);
+  j.candidates.clear();
+  j.candidate_set = 1;
+  std::vector<std::vector<uint32_t>> sets = {{0}, {2}};
+  auto d = RunPass(Opts(Policy::kEasy), kNow, c.nodes, c.running, {j}, sets);
+  ASSERT_TRUE(d[0].start);
+  EXPECT_EQ(NodesOf(d[0]), std::vector<uint32_t>{2});
+}
+
+TEST(SchedTest, UnusableNodesStartNothing) {
+  Cluster c(1);
+  c.nodes[0].usable = false;
+  auto d = RunPass(Opts(Policy::kEasy), kNow, c.nodes, c.running, {Job(c, 1, 1)});
+  EXPECT_FALSE(d[0].start);
+  EXPECT_EQ(d[0].reason, Reason::kResources);
+}
+
+TEST(SchedTest, OptionsFromConfig) {
+  cluster::SchedulerConfig cfg;
+  cfg.policy = "conservative";
+  cfg.bf_max_job_test = 7;
+  auto o = Options::FromConfig(cfg);
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->policy, Policy::kConservative);
+  EXPECT_EQ(o->bf_max_job_test, 7u);
+  cfg.policy = "lottery";
+  EXPECT_EQ(Options::FromConfig(cfg).status().code(), Code::kInvalidArgument);
+}
+
+TEST(SchedTest, RegistryByName) {
+  EXPECT_TRUE(Registry::Global().Score("best-fit").ok());
+  EXPECT_EQ(Registry::Global().Score("nope").status().code(), Code::kNotFound);
+  EXPECT_EQ(Registry::Global()
+                .RegisterScore("best-fit", [] { return std::unique_ptr<ScorePlugin>(); })
+                .code(),
+            Code::kAlreadyExists);
+}
+
+TEST(PlannerTest, StepsTakeAndWindowMinimum) {
+  std::vector<NodeInfo> nodes(1);
+  nodes[0].total = {4, 400, 0};
+  nodes[0].free = {1, 100, 0};
+  std::vector<RunningJob> running = {{1, 0, {{0, Resources{3, 300, 0}}}}};
+  internal::Planner p;
+  p.Init(nodes, running, {10});
+  EXPECT_EQ(p.MinOver(0, 0, 5).cpus, 1u);
+  EXPECT_EQ(p.MinOver(0, 10, 20).cpus, 4u);
+  p.Take(0, 15, 30, Resources{2, 0, 0});
+  EXPECT_TRUE(p.has_reservations());
+  EXPECT_EQ(p.MinOver(0, 10, 15).cpus, 4u);
+  EXPECT_EQ(p.MinOver(0, 10, 16).cpus, 2u);
+  EXPECT_EQ(p.AvailNow(0, 5).cpus, 1u);
+  EXPECT_EQ(p.MinOver(0, 30, internal::kNever).cpus, 4u);
+}
+
+}  // namespace
+}  // namespace sluice::core::sched
