@@ -184,7 +184,9 @@ void Controller::RunBatch(std::vector<Item>& items, bool tick) {
     SLOG_ERROR("ctld").Msg("journal commit failed, exiting").Kv("error", st.message());
     std::abort();
   }
-  if (!changes.empty() || tick) {
+  // Always republish: derived fields (reasons, planned starts) change without journal records,
+  // and a view is a few pointer copies (see JobTable).
+  {
     auto view = state_.MakeView(now);
     std::lock_guard lock(view_mu_);
     view_ = std::move(view);

@@ -66,6 +66,9 @@ int main(int argc, char** argv) {
   if (Status st = rpc::EnsurePrivateDir(state_dir); !st.ok()) return Fail(st.message());
   auto config = compat::slurm::LoadSlurmConf(config_path);
   if (!config.ok()) return Fail(config.status().message());
+  if (Status st = core::cluster::ClusterState::Validate(*config); !st.ok()) {
+    return Fail(config_path + ": " + st.message());
+  }
   auto token = rpc::EnsureToken(state_dir);
   if (!token.ok()) return Fail(token.status().message());
   // A restart listens where the agents and the CLI already look.

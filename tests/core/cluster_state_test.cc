@@ -112,6 +112,9 @@ TEST_F(ClusterStateTest, SubmitAssignsIdsAndPriorityInOrder) {
 }
 
 TEST_F(ClusterStateTest, FifoStartsWhatFitsAndStopsAtFirstMiss) {
+  ClusterConfig fifo = ThreeNodes();
+  fifo.scheduler.policy = "fifo";
+  Reset(fifo);
   JobId big = Submit(Spec(4, 1, 0));   // one full node
   JobId wide = Submit(Spec(3, 4, 3));  // all three nodes, whole
   JobId small = Submit(Spec(1));
@@ -134,6 +137,35 @@ TEST_F(ClusterStateTest, FifoStartsWhatFitsAndStopsAtFirstMiss) {
   EXPECT_EQ(launches[0].job->id, wide);
   EXPECT_EQ(Job(wide)->allocation.size(), 3u);
   EXPECT_EQ(Job(big)->state, JobState::kCompleted);
+}
+
+TEST_F(ClusterStateTest, EasyBackfillsOnlyWhatDoesNotDelayTheTopJob) {
+  auto timed = [](uint32_t tasks, uint32_t nodes, Seconds limit) {
+    model::JobSpec s = Spec(tasks, 1, nodes);
+    s.time_limit = limit;
+    return s;
+  };
+  JobId a = Submit(timed(4, 1, 1000));  // fills n1 until 2000
+  JobId b = Submit(timed(4, 1, 1000));  // fills n2 until 2000
+  Schedule();
+  JobId wide = Submit(timed(12, 3, 500));  // needs all three nodes
+  JobId short_job = Submit(timed(1, 0, 500));  // ends before the wide job can start
+  JobId long_job = Submit(timed(1, 0, 2000));  // would hold n3 past that start
+  state_->TakeChanges();
+  Schedule();
+  EXPECT_EQ(Job(a)->state, JobState::kRunning);
+  EXPECT_EQ(Job(b)->state, JobState::kRunning);
+  EXPECT_EQ(Job(wide)->state, JobState::kPending);
+  EXPECT_EQ(Job(wide)->reason, Reason::kResources);
+  EXPECT_EQ(Job(wide)->expected_start, 2020);  // 2000 rounded up to bf_resolution (60 s)
+  EXPECT_EQ(Job(short_job)->state, JobState::kRunning);
+  EXPECT_EQ(Job(short_job)->allocation[0].node, "n3");
+  EXPECT_EQ(Job(long_job)->state, JobState::kPending);
+  EXPECT_EQ(Job(long_job)->reason, Reason::kPriority);
+  // Derived fields reach the view without a journal write.
+  std::set<JobId> journaled;
+  for (const auto& j : state_->TakeChanges().jobs) journaled.insert(j->id);
+  EXPECT_EQ(journaled, (std::set<JobId>{short_job}));
 }
 
 TEST_F(ClusterStateTest, AllocationCountsCoresAndMemoryPerNode) {

@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "common/strings.h"
-#include "compat/slurm/constraint.h"
+#include "core/model/constraint.h"
 #include "compat/slurm/hostlist.h"
 #include "compat/slurm/time_format.h"
 
@@ -426,7 +426,7 @@ Status Apply(const ParsedOption& opt, SbatchRequest* req, Seen* layer_seen, Seen
       break;
     }
     case Opt::kConstraint: {
-      SLUICE_ASSIGN_OR_RETURN(Constraint c, ParseConstraint(value));
+      SLUICE_ASSIGN_OR_RETURN(core::model::Constraint c, core::model::ParseConstraint(value));
       spec.constraint = c.text();
       break;
     }

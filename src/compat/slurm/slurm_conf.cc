@@ -533,6 +533,8 @@ Result<ClusterConfig> Parse(std::string_view text, std::string_view source) {
           SLUICE_ASSIGN_OR_RETURN(config.priority.max_age, ParseDuration(kv, where));
         } else if (kv.key == "prioritydecayhalflife") {
           SLUICE_ASSIGN_OR_RETURN(config.priority.decay_half_life, ParseDuration(kv, where));
+        } else if (kv.key == "prioritycalcperiod") {
+          SLUICE_ASSIGN_OR_RETURN(config.priority.calc_period, ParseDuration(kv, where));
         } else if (kv.key == "priorityfavorsmall") {
           SLUICE_ASSIGN_OR_RETURN(config.priority.favor_small, ParseYesNo(kv, where));
         }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <csignal>
 
+#include "core/model/constraint.h"
+
 namespace sluice::core::cluster {
 
 using model::Job;
@@ -14,10 +16,6 @@ using model::Partition;
 using model::Reason;
 
 namespace {
-// priority/basic: the first job gets Slurm's 4294901759 and each later one one less.
-constexpr uint32_t kBasePriority = 0xFFFF0000u;
-
-uint32_t BasicPriority(JobId id) { return id < kBasePriority ? kBasePriority - id : 1; }
 
 template <typename T>
 bool Contains(const std::vector<T>& v, const T& x) {
@@ -49,15 +47,6 @@ model::PartitionPtr ClusterView::FindPartition(const std::string& name) const {
   }
   return nullptr;
 }
-
-// A job's request in allocation terms.
-struct ClusterState::Shape {
-  uint32_t tasks = 1;
-  uint32_t nodes = 0;  // 0: as few as fit
-  uint32_t cpus_per_task = 1;
-  uint64_t mem_per_node_mb = 0;  // used when set
-  uint64_t mem_per_cpu_mb = 0;   // else this times the CPUs on each node
-};
 
 namespace {
 // A node with the hardware a NodeName= line or an agent's inventory describes.
@@ -96,8 +85,43 @@ void ClusterState::AddNode(Node node) {
   nodes_[name] = std::make_shared<Node>(std::move(node));
 }
 
+namespace {
+uint32_t TotalCpus(const ClusterConfig& c) {
+  uint32_t n = 0;
+  for (const auto& node : c.nodes) n += node.cpus;
+  return n;
+}
+
+uint32_t MaxJobFactor(const ClusterConfig& c) {
+  uint32_t m = 1;
+  for (const auto& p : c.partitions) m = std::max(m, p.priority_job_factor);
+  return m;
+}
+}  // namespace
+
+Status ClusterState::Validate(const ClusterConfig& config) {
+  if (auto options = sched::Options::FromConfig(config.scheduler); !options.ok()) {
+    return options.status();
+  }
+  auto tree =
+      policy::FairTree::Build(config.accounts, config.users, config.priority.decay_half_life);
+  return tree.ok() ? Status::Ok() : tree.status();
+}
+
 ClusterState::ClusterState(ClusterConfig config)
-    : config_(std::move(config)), next_job_id_(std::max<JobId>(config_.first_job_id, 1)) {
+    : config_(std::move(config)),
+      next_job_id_(std::max<JobId>(config_.first_job_id, 1)),
+      priority_(config_.priority, config_.qos, TotalCpus(config_), MaxJobFactor(config_),
+                static_cast<uint32_t>(config_.nodes.size())) {
+  // Validate() is the place to refuse a bad configuration; here it falls back to defaults.
+  if (auto options = sched::Options::FromConfig(config_.scheduler); options.ok()) {
+    sched_options_ = *options;
+  }
+  if (auto tree = policy::FairTree::Build(config_.accounts, config_.users,
+                                          config_.priority.decay_half_life);
+      tree.ok()) {
+    tree_ = std::move(*tree);
+  }
   for (const auto& p : config_.partitions) partitions_.push_back(std::make_shared<Partition>(p));
   for (const auto& nc : config_.nodes) AddNode(HardwareOf(nc));
 }
@@ -136,8 +160,8 @@ Reply ClusterState::Apply(const Command& command, UnixTime now, std::vector<Effe
     std::vector<Effect>* effects;
     Reply operator()(const cmd::Submit& c) { return s.Submit(c, now); }
     Reply operator()(const cmd::Cancel& c) { return s.Cancel(c, now, effects); }
-    Reply operator()(const cmd::Hold& c) { return s.Hold(c.ids, true); }
-    Reply operator()(const cmd::Release& c) { return s.Hold(c.ids, false); }
+    Reply operator()(const cmd::Hold& c) { return s.Hold(c.ids, true, now); }
+    Reply operator()(const cmd::Release& c) { return s.Hold(c.ids, false, now); }
     Reply operator()(const cmd::RegisterNode& c) { return s.RegisterNode(c, now, effects); }
     Reply operator()(const cmd::NodeConnected& c) {
       s.SetResponding(c.node, true, now);
@@ -172,98 +196,74 @@ const Partition* ClusterState::FindPartition(const std::string& name) const {
   return nullptr;
 }
 
-ClusterState::Shape ClusterState::ShapeOf(const model::JobSpec& spec,
-                                          const Partition& partition) const {
-  Shape s;
-  s.nodes = spec.num_nodes;
-  s.tasks = spec.num_tasks > 0 ? spec.num_tasks : std::max<uint32_t>(spec.num_nodes, 1);
-  s.cpus_per_task = std::max<uint32_t>(spec.cpus_per_task, 1);
-  s.mem_per_node_mb = spec.mem_per_node_mb;
-  s.mem_per_cpu_mb = spec.mem_per_cpu_mb;
-  if (s.mem_per_node_mb == 0 && s.mem_per_cpu_mb == 0) {
-    s.mem_per_cpu_mb = partition.def_mem_per_cpu_mb > 0 ? partition.def_mem_per_cpu_mb
-                                                        : config_.def_mem_per_cpu_mb;
+ClusterState::PassInput ClusterState::MakePassInput(bool empty) const {
+  PassInput in;
+  in.nodes.reserve(node_order_.size());
+  for (const auto& name : node_order_) {
+    const Node& n = *nodes_.at(name);
+    sched::NodeInfo info;
+    info.name = name;
+    info.total = {n.cpus, n.memory_mb, 0};
+    info.free = empty ? info.total : sched::Resources{n.FreeCpus(), n.FreeMemoryMb(), 0};
+    info.usable = empty || n.Usable();
+    info.weight = n.weight;
+    in.index.emplace(name, static_cast<uint32_t>(in.nodes.size()));
+    in.nodes.push_back(std::move(info));
   }
-  return s;
+  for (const auto& p : partitions_) {
+    std::vector<uint32_t> set;
+    set.reserve(p->nodes.size());
+    for (const auto& name : p->nodes) {
+      if (auto it = in.index.find(name); it != in.index.end()) set.push_back(it->second);
+    }
+    in.partition_set.emplace(p->name, static_cast<uint32_t>(in.candidate_sets.size()));
+    in.candidate_sets.push_back(std::move(set));
+  }
+  return in;
 }
 
-bool ClusterState::Fit(const Shape& shape, const Partition& partition, bool empty,
-                       std::vector<NodeAllocation>* out) const {
-  struct Candidate {
-    const Node* node;
-    uint32_t tasks;  // how many of the job's tasks this node can take
-    uint64_t mem_per_cpu;
-  };
-  std::vector<Candidate> candidates;
-  for (const auto& name : partition.nodes) {
-    auto it = nodes_.find(name);
-    if (it == nodes_.end()) continue;
-    const Node& n = *it->second;
-    if (!empty && !n.Usable()) continue;
-    const uint32_t cpus = empty ? n.cpus : n.FreeCpus();
-    const uint64_t mem = empty ? n.memory_mb : n.FreeMemoryMb();
-    uint32_t tasks = cpus / shape.cpus_per_task;
-    // Without any memory default, a job is charged the node's memory per CPU, as a fair share.
-    uint64_t mem_per_cpu = shape.mem_per_cpu_mb;
-    if (shape.mem_per_node_mb == 0 && mem_per_cpu == 0) {
-      mem_per_cpu = n.cpus > 0 ? n.memory_mb / n.cpus : 0;
-    }
-    if (shape.mem_per_node_mb > 0) {
-      if (mem < shape.mem_per_node_mb) tasks = 0;
-    } else if (mem_per_cpu > 0) {
-      tasks = std::min<uint64_t>(tasks, mem / (mem_per_cpu * shape.cpus_per_task));
-    }
-    if (tasks > 0) candidates.push_back({&n, tasks, mem_per_cpu});
-  }
-  std::vector<std::pair<const Candidate*, uint32_t>> chosen;  // candidate, tasks placed
-  if (shape.nodes > 0) {
-    if (candidates.size() < shape.nodes || shape.tasks < shape.nodes) return false;
-    // The nodes with the most room, so the tasks fit; each gets one task, then fill in order.
-    std::vector<const Candidate*> by_room;
-    for (const auto& c : candidates) by_room.push_back(&c);
-    std::stable_sort(by_room.begin(), by_room.end(),
-                     [](const Candidate* a, const Candidate* b) { return a->tasks > b->tasks; });
-    by_room.resize(shape.nodes);
-    std::stable_sort(by_room.begin(), by_room.end(), [&](const Candidate* a, const Candidate* b) {
-      return a - candidates.data() < b - candidates.data();
-    });
-    uint32_t left = shape.tasks - shape.nodes;
-    for (const Candidate* c : by_room) {
-      uint32_t extra = std::min(left, c->tasks - 1);
-      left -= extra;
-      chosen.emplace_back(c, 1 + extra);
-    }
-    if (left > 0) return false;
+Result<sched::JobRequest> ClusterState::MakeRequest(const Job& job, const Partition& partition,
+                                                    const PassInput& in) const {
+  const model::JobSpec& spec = *job.spec;
+  sched::JobRequest req;
+  req.id = job.id;
+  req.cpus_per_task = std::max<uint32_t>(spec.cpus_per_task, 1);
+  req.nodes = std::max<uint32_t>(spec.num_nodes, static_cast<uint32_t>(spec.nodelist.size()));
+  req.tasks_per_node = spec.ntasks_per_node;
+  if (spec.num_tasks > 0) {
+    req.tasks = spec.num_tasks;
+  } else if (spec.ntasks_per_node > 0) {
+    req.tasks = std::max<uint32_t>(req.nodes, 1) * spec.ntasks_per_node;
   } else {
-    // As few nodes as possible: one node that holds every task, else fill nodes in order.
-    for (const auto& c : candidates) {
-      if (c.tasks >= shape.tasks) {
-        chosen.emplace_back(&c, shape.tasks);
-        break;
-      }
-    }
-    if (chosen.empty()) {
-      uint32_t left = shape.tasks;
-      for (const auto& c : candidates) {
-        if (left == 0) break;
-        uint32_t take = std::min(left, c.tasks);
-        chosen.emplace_back(&c, take);
-        left -= take;
-      }
-      if (left > 0) return false;
+    req.tasks = std::max<uint32_t>(req.nodes, 1);
+  }
+  req.mem_per_node_mb = spec.mem_per_node_mb;
+  req.mem_per_cpu_mb = spec.mem_per_node_mb > 0 ? 0 : spec.mem_per_cpu_mb;
+  req.exclusive = spec.exclusive;
+  req.time_limit = job.time_limit;
+  const uint32_t set = in.partition_set.at(partition.name);
+  if (spec.exclude.empty() && spec.constraint.empty()) {
+    req.candidate_set = set;
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(model::Constraint constraint, model::ParseConstraint(spec.constraint));
+    for (uint32_t i : in.candidate_sets[set]) {
+      const Node& n = *nodes_.at(in.nodes[i].name);
+      if (Contains(spec.exclude, n.name) || !constraint.Matches(n.features)) continue;
+      req.candidates.push_back(i);
     }
   }
-  if (out != nullptr) {
-    out->clear();
-    for (const auto& [c, tasks] : chosen) {
-      NodeAllocation a;
-      a.node = c->node->name;
-      a.cpus = tasks * shape.cpus_per_task;
-      a.memory_mb = shape.mem_per_node_mb > 0 ? shape.mem_per_node_mb : a.cpus * c->mem_per_cpu;
-      out->push_back(std::move(a));
+  for (const auto& name : spec.nodelist) {
+    auto it = in.index.find(name);
+    const auto& pool =
+        req.candidate_set == sched::kOwnCandidates ? req.candidates : in.candidate_sets[set];
+    if (it == in.index.end() || std::find(pool.begin(), pool.end(), it->second) == pool.end()) {
+      return InvalidArgument("Requested node configuration is not available: node " + name +
+                             " is not in partition " + partition.name +
+                             " or does not match the job's --exclude/--constraint");
     }
+    req.required.push_back(it->second);
   }
-  return true;
+  return req;
 }
 
 uint32_t ClusterState::WidestNodeCpus(const Partition& partition) const {
@@ -273,6 +273,17 @@ uint32_t ClusterState::WidestNodeCpus(const Partition& partition) const {
     if (it != nodes_.end()) widest = std::max(widest, it->second->cpus);
   }
   return widest;
+}
+
+uint64_t ClusterState::SmallestMemoryPerCpu(const Partition& partition) const {
+  uint64_t smallest = 0;
+  for (const auto& name : partition.nodes) {
+    auto it = nodes_.find(name);
+    if (it == nodes_.end() || it->second->cpus == 0) continue;
+    const uint64_t per_cpu = it->second->memory_mb / it->second->cpus;
+    smallest = smallest == 0 ? per_cpu : std::min(smallest, per_cpu);
+  }
+  return smallest;
 }
 
 Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
@@ -303,40 +314,59 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
         "partition " +
         partition->name)};
   }
-  const Shape shape = ShapeOf(spec, *partition);
-  if (!Fit(shape, *partition, /*empty=*/true, nullptr)) {
-    const uint32_t max_cpus = WidestNodeCpus(*partition);
-    uint64_t max_mem = 0;
-    for (const auto& name : partition->nodes) {
-      auto it = nodes_.find(name);
-      if (it != nodes_.end()) max_mem = std::max(max_mem, it->second->memory_mb);
-    }
-    return {InvalidArgument(
-        "Requested node configuration is not available: " + std::to_string(shape.tasks) +
-        " tasks x " + std::to_string(shape.cpus_per_task) + " CPUs" +
-        (shape.nodes > 0 ? " on " + std::to_string(shape.nodes) + " nodes" : "") +
-        " do not fit partition " + partition->name + " (" +
-        std::to_string(partition->nodes.size()) + " nodes, at most " + std::to_string(max_cpus) +
-        " CPUs and " + std::to_string(max_mem) + " MB each)")};
-  }
   auto job = std::make_shared<Job>();
-  job->id = next_job_id_++;
   auto stored = std::make_shared<model::JobSpec>(spec);
-  // Like Slurm, a job without a memory request records the default it was given.
+  // Like Slurm, a job without a memory request records the default it was charged: the
+  // partition's or cluster's DefMemPerCPU, else the smallest memory per CPU of its nodes.
   if (stored->mem_per_node_mb == 0 && stored->mem_per_cpu_mb == 0) {
-    stored->mem_per_cpu_mb = shape.mem_per_cpu_mb;
+    stored->mem_per_cpu_mb = partition->def_mem_per_cpu_mb > 0 ? partition->def_mem_per_cpu_mb
+                                                               : config_.def_mem_per_cpu_mb;
+    if (stored->mem_per_cpu_mb == 0) stored->mem_per_cpu_mb = SmallestMemoryPerCpu(*partition);
   }
+  job->id = next_job_id_;
   job->spec = std::move(stored);
   job->partition = partition->name;
-  job->min_nodes = std::max<uint32_t>(spec.num_nodes, 1);
-  if (uint32_t widest = WidestNodeCpus(*partition); widest > 0) {
-    const uint32_t cpus = shape.tasks * shape.cpus_per_task;
-    job->min_nodes = std::max(job->min_nodes, (cpus + widest - 1) / widest);
-  }
   job->time_limit = limit;
+  // An impossible request is refused now rather than left pending forever: it must fit the
+  // partition's nodes when all of them are idle.
+  {
+    PassInput empty = MakePassInput(/*empty=*/true);
+    auto req = MakeRequest(*job, *partition, empty);
+    if (!req.ok()) return {req.status()};
+    sched::Options fit;
+    fit.policy = sched::Options::Policy::kFifo;
+    auto verdict = sched::RunPass(fit, now, empty.nodes, {}, {*req}, empty.candidate_sets);
+    if (verdict.empty() || !verdict.front().start) {
+      const uint32_t max_cpus = WidestNodeCpus(*partition);
+      uint64_t max_mem = 0;
+      for (const auto& name : partition->nodes) {
+        auto it = nodes_.find(name);
+        if (it != nodes_.end()) max_mem = std::max(max_mem, it->second->memory_mb);
+      }
+      return {InvalidArgument(
+          "Requested node configuration is not available: " + std::to_string(req->tasks) +
+          " tasks x " + std::to_string(req->cpus_per_task) + " CPUs" +
+          (req->nodes > 0 ? " on " + std::to_string(req->nodes) + " nodes" : "") +
+          (spec.exclusive ? " (exclusive)" : "") +
+          (spec.constraint.empty() ? "" : " with features " + spec.constraint) +
+          " do not fit partition " + partition->name + " (" +
+          std::to_string(partition->nodes.size()) + " nodes, at most " + std::to_string(max_cpus) +
+          " CPUs and " + std::to_string(max_mem) + " MB each)")};
+    }
+    job->min_nodes = std::max<uint32_t>(req->nodes, 1);
+    if (uint32_t widest = WidestNodeCpus(*partition); widest > 0) {
+      const uint32_t cpus = req->tasks * req->cpus_per_task;
+      job->min_nodes = std::max(job->min_nodes, (cpus + widest - 1) / widest);
+    }
+  }
+  ++next_job_id_;
   job->submit_time = now;
   job->held = spec.hold;
-  job->priority = spec.hold ? 0 : BasicPriority(job->id);
+  job->priority = spec.hold ? 0 : policy::BasicPriority(job->id);
+  if (priority_.multifactor() && !spec.hold) {
+    job->factors = priority_.Compute(*job, *partition, tree_, now);
+    job->priority = job->factors.priority;
+  }
   job->reason = spec.hold ? Reason::kJobHeldUser : Reason::kNone;
   const JobId id = job->id;
   jobs_.Put(std::move(job));
@@ -398,7 +428,7 @@ Reply ClusterState::Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effec
   return r;
 }
 
-Reply ClusterState::Hold(const std::vector<JobId>& ids, bool hold) {
+Reply ClusterState::Hold(const std::vector<JobId>& ids, bool hold, UnixTime now) {
   Reply r;
   for (JobId id : ids) {
     JobPtr current = jobs_.Find(id);
@@ -417,7 +447,13 @@ Reply ClusterState::Hold(const std::vector<JobId>& ids, bool hold) {
     }
     Job& job = MutableJob(id);
     job.held = hold;
-    job.priority = hold ? 0 : BasicPriority(id);
+    job.priority = hold ? 0 : policy::BasicPriority(id);
+    if (priority_.multifactor() && !hold) {
+      if (const Partition* p = FindPartition(job.partition)) {
+        job.factors = priority_.Compute(job, *p, tree_, now);
+        job.priority = job.factors.priority;
+      }
+    }
     job.reason = hold ? Reason::kJobHeldUser : Reason::kNone;
     r.job_ids.push_back(id);
     needs_schedule_ = true;
@@ -525,6 +561,9 @@ void ClusterState::JobEnded(const std::string& node, const JobEnd& end, UnixTime
 
 void ClusterState::FinishJob(Job& job, JobState state, UnixTime now) {
   if (job.state == JobState::kRunning || job.state == JobState::kCompleting) {
+    // Fair-share usage: the CPUs held over the run. A user without an association has none.
+    (void)tree_.AddRunUsage(job.spec->account, job.spec->user, job.NumCpus(), job.start_time,
+                            std::max(now, job.start_time));
     Allocate(job.allocation, /*release=*/true);
     if (!job.allocation.empty()) jobs_on_node_[job.allocation.front().node].erase(job.id);
     needs_schedule_ = true;
@@ -562,6 +601,7 @@ void ClusterState::Allocate(const std::vector<NodeAllocation>& alloc, bool relea
 }
 
 void ClusterState::Tick(UnixTime now) {
+  if (priority_.multifactor()) tree_.Decay(now);
   while (!finished_.empty() && finished_.front().first + config_.min_job_age <= now) {
     const JobId id = finished_.front().second;
     finished_.pop_front();
@@ -583,49 +623,117 @@ void ClusterState::Tick(UnixTime now) {
   }
 }
 
-void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
-  needs_schedule_ = false;
-  bool blocked = false;
-  std::vector<JobId> started;
+Reason ClusterState::StaticReason(const Job& job, const Partition* partition) const {
+  if (job.held) return Reason::kJobHeldUser;
+  if (partition == nullptr || !partition->up) return Reason::kPartitionDown;
+  if (job.time_limit > partition->max_time) return Reason::kPartitionTimeLimit;
+  if (partition->max_nodes > 0 && job.min_nodes > partition->max_nodes) {
+    return Reason::kPartitionNodeLimit;
+  }
+  for (const auto& name : job.spec->nodelist) {
+    auto it = nodes_.find(name);
+    if (it == nodes_.end() || !it->second->Usable()) return Reason::kReqNodeNotAvail;
+  }
+  return Reason::kNone;
+}
+
+void ClusterState::SetPendingInfo(JobId id, Reason reason, UnixTime expected_start) {
+  const JobPtr job = jobs_.Find(id);
+  if (job->reason == reason && job->expected_start == expected_start) return;
+  // Derived from the rest of the state and recomputed by the first pass after a restart, so it
+  // changes the published view but is not worth a journal write.
+  Job& j = MutableJob(id, /*journal=*/false);
+  j.reason = reason;
+  j.expected_start = expected_start;
+}
+
+void ClusterState::RecalculatePriorities(UnixTime now) {
+  last_priority_calc_ = now;
   for (JobId id : pending_) {
-    // The table keeps the record alive; it is not used after MutableJob() replaces it.
-    const Job& job = *jobs_.Find(id);
-    Reason reason = Reason::kNone;
-    const Partition* partition = FindPartition(job.partition);
-    std::vector<NodeAllocation> alloc;
-    if (job.held) {
-      reason = Reason::kJobHeldUser;
-    } else if (partition == nullptr || !partition->up) {
-      reason = Reason::kPartitionDown;
-    } else if (job.time_limit > partition->max_time) {
-      reason = Reason::kPartitionTimeLimit;
-    } else if (blocked) {
-      reason = Reason::kPriority;
-    } else if (!Fit(ShapeOf(*job.spec, *partition), *partition, /*empty=*/false, &alloc)) {
-      // FIFO: nothing behind the first job that does not fit may start.
-      reason = Reason::kResources;
-      blocked = true;
-    } else {
-      Job& j = MutableJob(id);
-      j.state = JobState::kRunning;
-      j.reason = Reason::kNone;
-      j.start_time = now;
-      j.end_time = 0;
-      j.allocation = std::move(alloc);
-      Allocate(j.allocation, /*release=*/false);
-      jobs_on_node_[j.allocation.front().node].insert(id);
-      started.push_back(id);
-      effects->push_back(effect::LaunchJob{nullptr, j.allocation.front().node});
+    const JobPtr job = jobs_.Find(id);
+    const Partition* partition = FindPartition(job->partition);
+    if (partition == nullptr) continue;
+    const model::PriorityFactors f = priority_.Compute(*job, *partition, tree_, now);
+    if (f.priority == job->priority && f.age == job->factors.age &&
+        f.fairshare == job->factors.fairshare) {
       continue;
     }
-    if (job.reason != reason) MutableJob(id).reason = reason;
+    Job& j = MutableJob(id, /*journal=*/false);
+    j.priority = f.priority;
+    j.factors = f;
   }
-  for (JobId id : started) pending_.erase(id);
-  // The launches carry the final records, taken once the pass is done with them.
-  size_t next = 0;
-  for (auto& e : *effects) {
-    auto* launch = std::get_if<effect::LaunchJob>(&e);
-    if (launch != nullptr && !launch->job) launch->job = jobs_.Find(started[next++]);
+}
+
+void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
+  needs_schedule_ = false;
+  if (priority_.multifactor() &&
+      (last_priority_calc_ == 0 || now - last_priority_calc_ >= config_.priority.calc_period)) {
+    RecalculatePriorities(now);
+  }
+  const PassInput in = MakePassInput(/*empty=*/false);
+  std::vector<sched::RunningJob> running;
+  for (const auto& [node, ids] : jobs_on_node_) {
+    for (JobId id : ids) {
+      const JobPtr job = jobs_.Find(id);
+      sched::RunningJob r;
+      r.id = id;
+      r.end = job->time_limit == kUnlimited ? kUnlimited : job->start_time + job->time_limit;
+      for (const auto& a : job->allocation) {
+        if (auto it = in.index.find(a.node); it != in.index.end()) {
+          r.alloc.emplace_back(it->second, sched::Resources{a.cpus, a.memory_mb, 0});
+        }
+      }
+      running.push_back(std::move(r));
+    }
+  }
+  // QueueSort: priority, then submit order.
+  std::vector<std::pair<uint32_t, JobId>> order;
+  order.reserve(pending_.size());
+  for (JobId id : pending_) {
+    const JobPtr job = jobs_.Find(id);
+    const Reason reason = StaticReason(*job, FindPartition(job->partition));
+    if (reason != Reason::kNone) {
+      SetPendingInfo(id, reason, 0);
+      continue;
+    }
+    order.emplace_back(job->priority, id);
+  }
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::vector<sched::JobRequest> queue;
+  queue.reserve(order.size());
+  for (const auto& [priority, id] : order) {
+    const JobPtr job = jobs_.Find(id);
+    auto req = MakeRequest(*job, *FindPartition(job->partition), in);
+    if (!req.ok()) {
+      SetPendingInfo(id, Reason::kResources, 0);
+      continue;
+    }
+    queue.push_back(std::move(*req));
+  }
+  const std::vector<sched::Decision> decisions =
+      sched::RunPass(sched_options_, now, in.nodes, running, queue, in.candidate_sets);
+  for (const auto& d : decisions) {
+    if (!d.start) {
+      SetPendingInfo(d.id, d.reason, d.expected_start);
+      continue;
+    }
+    Job& j = MutableJob(d.id);
+    j.state = JobState::kRunning;
+    j.reason = Reason::kNone;
+    j.expected_start = 0;
+    j.start_time = now;
+    j.end_time = 0;
+    j.allocation.clear();
+    for (const auto& [index, res] : d.alloc) {
+      j.allocation.push_back({in.nodes[index].name, res.cpus, res.memory_mb});
+    }
+    Allocate(j.allocation, /*release=*/false);
+    jobs_on_node_[j.allocation.front().node].insert(d.id);
+    pending_.erase(d.id);
+    // The record is final for this batch: launches carry it as it is journaled.
+    effects->push_back(effect::LaunchJob{jobs_.Find(d.id), j.allocation.front().node});
   }
 }
 
@@ -651,8 +759,8 @@ std::shared_ptr<const ClusterView> ClusterState::MakeView(UnixTime now) const {
   return view;
 }
 
-Job& ClusterState::MutableJob(JobId id) {
-  dirty_jobs_.insert(id);
+Job& ClusterState::MutableJob(JobId id, bool journal) {
+  if (journal) dirty_jobs_.insert(id);
   if (jobs_.Exclusive(id)) return const_cast<Job&>(*jobs_.Find(id));
   auto copy = std::make_shared<Job>(*jobs_.Find(id));
   Job& ref = *copy;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/cluster/commands.h"
@@ -13,6 +14,9 @@
 #include "core/cluster/job_table.h"
 #include "core/model/job.h"
 #include "core/model/node.h"
+#include "core/policy/fair_tree.h"
+#include "core/policy/priority.h"
+#include "core/sched/scheduler.h"
 
 namespace sluice::core::cluster {
 
@@ -38,6 +42,10 @@ struct Changes {
 
 class ClusterState {
  public:
+  // Checks what the constructor would otherwise replace with defaults: the scheduler policy and
+  // knobs and the account tree. Daemons call it before constructing.
+  static Status Validate(const ClusterConfig& config);
+
   explicit ClusterState(ClusterConfig config);
 
   // Loads what the journal kept (a restart). Call once, before any Apply. Nodes come back as
@@ -62,11 +70,18 @@ class ClusterState {
   const ClusterConfig& config() const { return config_; }
 
  private:
-  struct Shape;  // a job's request, resolved against a partition's defaults
+  // The scheduler's view of the nodes for one pass: an index per node and one candidate list
+  // per partition, shared by that partition's jobs.
+  struct PassInput {
+    std::vector<sched::NodeInfo> nodes;
+    std::unordered_map<std::string, uint32_t> index;
+    std::vector<std::vector<uint32_t>> candidate_sets;
+    std::unordered_map<std::string, uint32_t> partition_set;
+  };
 
   Reply Submit(const cmd::Submit& c, UnixTime now);
   Reply Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effect>* effects);
-  Reply Hold(const std::vector<JobId>& ids, bool hold);
+  Reply Hold(const std::vector<JobId>& ids, bool hold, UnixTime now);
   Reply RegisterNode(const cmd::RegisterNode& c, UnixTime now, std::vector<Effect>* effects);
   void JobEnded(const std::string& node, const JobEnd& end, UnixTime now,
                 std::vector<Effect>* effects);
@@ -78,16 +93,24 @@ class ClusterState {
   void AddNode(model::Node node);
   const model::Partition* FindPartition(const std::string& name) const;
   uint32_t WidestNodeCpus(const model::Partition& partition) const;
-  Shape ShapeOf(const model::JobSpec& spec, const model::Partition& partition) const;
-  // Chooses nodes for the job from free resources (or, with `empty`, as if all were idle).
-  bool Fit(const Shape& shape, const model::Partition& partition, bool empty,
-           std::vector<model::NodeAllocation>* out) const;
+  // Nodes as they are (or, with `empty`, as if all were idle and responding).
+  PassInput MakePassInput(bool empty) const;
+  // The job's request in the scheduler's terms; fails if its -w nodes are not candidates.
+  Result<sched::JobRequest> MakeRequest(const model::Job& job, const model::Partition& partition,
+                                        const PassInput& in) const;
+  // Why a pending job may not be considered at all (held, partition limits), or kNone.
+  model::Reason StaticReason(const model::Job& job, const model::Partition* partition) const;
+  void SetPendingInfo(JobId id, model::Reason reason, UnixTime expected_start);
+  void RecalculatePriorities(UnixTime now);
+  uint64_t SmallestMemoryPerCpu(const model::Partition& partition) const;
   void Allocate(const std::vector<model::NodeAllocation>& alloc, bool release);
   void FinishJob(model::Job& job, model::JobState state, UnixTime now);
   void Requeue(model::Job& job);
 
   // Copy-on-write access: a record shared with a published view is copied before it changes.
-  model::Job& MutableJob(JobId id);
+  // `journal`: false for derived fields (reason, planned start, priority) that the next pass
+  // recomputes anyway; they reach the published view but cost no journal write.
+  model::Job& MutableJob(JobId id, bool journal = true);
   model::Node& MutableNode(const std::string& name);
 
   ClusterConfig config_;
@@ -99,6 +122,10 @@ class ClusterState {
   std::map<std::string, std::set<JobId>> jobs_on_node_;  // batch host -> running jobs
   std::deque<std::pair<UnixTime, JobId>> finished_;      // end time order, for MinJobAge
   JobId next_job_id_;
+  sched::Options sched_options_;
+  policy::FairTree tree_;
+  policy::PriorityCalculator priority_;
+  UnixTime last_priority_calc_ = 0;
   bool needs_schedule_ = false;
   std::set<JobId> dirty_jobs_;
   std::set<JobId> purged_;

@@ -65,6 +65,7 @@ struct PriorityConfig {
   Seconds max_age = 7 * 86400;          // PriorityMaxAge
   Seconds decay_half_life = 7 * 86400;  // PriorityDecayHalfLife
   bool favor_small = false;             // PriorityFavorSmall
+  Seconds calc_period = 300;            // PriorityCalcPeriod: how often pending jobs are rescored
 };
 
 struct ClusterConfig {

@@ -80,6 +80,18 @@ struct JobSpec {
   int32_t nice = 0;                   // --nice: lowers (or, for root, raises) the priority
 };
 
+// The normalized multifactor priority factors of a pending job, its nice value and the priority
+// they give (see core/policy/priority.h for the formula).
+struct PriorityFactors {
+  double age = 0;
+  double fairshare = 0;
+  double job_size = 0;
+  double partition = 0;
+  double qos = 0;
+  int32_t nice = 0;
+  uint32_t priority = 0;
+};
+
 // One node's share of an allocation.
 struct NodeAllocation {
   std::string node;
@@ -101,10 +113,11 @@ struct Job {
   UnixTime start_time = 0;
   UnixTime end_time = 0;
   std::vector<NodeAllocation> allocation;  // empty while pending
-  uint32_t min_nodes = 1;  // -N, or the fewest nodes the request can fit on (squeue's NODES)
+  uint32_t min_nodes = 1;       // -N, or the fewest nodes the request can fit on (squeue's NODES)
+  PriorityFactors factors;      // pending, priority/multifactor: as of the last calculation
   UnixTime expected_start = 0;  // pending: the planned start (squeue --start); 0: none
-  int exit_code = 0;       // the batch script's exit status
-  int term_signal = 0;     // the signal that ended it, 0 if none
+  int exit_code = 0;            // the batch script's exit status
+  int term_signal = 0;          // the signal that ended it, 0 if none
   uint32_t restarts = 0;
   JobState final_state = JobState::kCancelled;  // while COMPLETING: the state it ends in
 

@@ -41,16 +41,8 @@
 
 namespace sluice::core::policy {
 
-// The normalized factors of one job, its nice value and the priority they give.
-struct PriorityFactors {
-  double age = 0;
-  double fairshare = 0;
-  double job_size = 0;
-  double partition = 0;
-  double qos = 0;
-  int32_t nice = 0;
-  uint32_t priority = 0;
-};
+// The normalized factors of one job (a model type: jobs carry their latest factors for sprio).
+using PriorityFactors = model::PriorityFactors;
 
 // priority/basic's priority of job `id` (held jobs are the caller's business: they get 0).
 uint32_t BasicPriority(model::JobId id);

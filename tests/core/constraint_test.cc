@@ -1,8 +1,8 @@
-#include "compat/slurm/constraint.h"
+#include "core/model/constraint.h"
 
 #include <gtest/gtest.h>
 
-namespace sluice::compat::slurm {
+namespace sluice::core::model {
 namespace {
 
 using Features = std::vector<std::string>;
@@ -121,4 +121,4 @@ TEST(ParseConstraint, Errors) {
 }
 
 }  // namespace
-}  // namespace sluice::compat::slurm
+}  // namespace sluice::core::model

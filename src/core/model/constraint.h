@@ -7,7 +7,7 @@
 
 #include "common/status.h"
 
-namespace sluice::compat::slurm {
+namespace sluice::core::model {
 
 // A parsed --constraint. Operators evaluate left to right without precedence, as Slurm 22.05
 // does: "a|b&c" is "(a|b)&c". Feature names match exactly (case-sensitive). The default value
@@ -66,4 +66,4 @@ class Constraint {
 // "node counts (*N) are not supported yet").
 Result<Constraint> ParseConstraint(std::string_view text);
 
-}  // namespace sluice::compat::slurm
+}  // namespace sluice::core::model

@@ -1,4 +1,4 @@
-#include "compat/slurm/constraint.h"
+#include "core/model/constraint.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 
 #include "common/strings.h"
 
-namespace sluice::compat::slurm {
+namespace sluice::core::model {
 
 // A recursive-descent parser over the text. `enclosing` is the open group: 0 (the top level),
 // '(' or '['.
@@ -152,4 +152,4 @@ std::vector<Constraint> Constraint::MatchingOrAlternatives() const {
 
 Result<Constraint> ParseConstraint(std::string_view text) { return ConstraintParser(text).Parse(); }
 
-}  // namespace sluice::compat::slurm
+}  // namespace sluice::core::model
