@@ -14,6 +14,7 @@ using Args = std::vector<std::string>;  // the arguments after the command name
 int Sbatch(const Args& args);
 int Squeue(const Args& args);
 int Sinfo(const Args& args);
+int Sprio(const Args& args);
 int Scancel(const Args& args);
 int Scontrol(const Args& args);
 int Up(const Args& args);

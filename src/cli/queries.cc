@@ -7,6 +7,7 @@
 #include "common/strings.h"
 #include "compat/slurm/scontrol_show.h"
 #include "compat/slurm/sinfo_format.h"
+#include "compat/slurm/sprio_format.h"
 #include "compat/slurm/squeue_format.h"
 #include "rpc/convert.h"
 
@@ -72,6 +73,7 @@ int Squeue(const Args& args) {
                               {"format", 'o', true},
                               {"long", 'l', false},
                               {"me", 0, false},
+                              {"start", 0, false},
                               {"help", 0, false}});
   if (!parsed.ok()) return Report("squeue", parsed.status());
   if (parsed->Has("help")) {
@@ -97,6 +99,12 @@ int Squeue(const Args& args) {
   }
   // Slurm shows a job named with -j whatever its state.
   req.set_include_finished(all || !ids.empty());
+  const bool start = parsed->Has("start");
+  if (start) {
+    // --start: pending jobs, soonest planned start first (those without one last).
+    filter->clear_states();
+    filter->add_states(v1::JOB_STATE_PENDING);
+  }
 
   auto client = Connect();
   if (!client.ok()) return Report("squeue", client.status());
@@ -106,7 +114,15 @@ int Squeue(const Args& args) {
   }
   auto jobs = ToJobs(resp.jobs());
   compat::slurm::SortForSqueue(&jobs);
+  if (start) {
+    std::stable_sort(jobs.begin(), jobs.end(), [](const m::JobPtr& a, const m::JobPtr& b) {
+      const UnixTime ka = a->expected_start == 0 ? kUnlimited : a->expected_start;
+      const UnixTime kb = b->expected_start == 0 ? kUnlimited : b->expected_start;
+      return ka < kb;
+    });
+  }
   std::string format = parsed->Value("format");
+  if (format.empty() && start) format = std::string(compat::slurm::SqueueStartFormat());
   if (format.empty() && parsed->Has("long")) {
     format = std::string(compat::slurm::SqueueLongFormat());
     if (!parsed->Has("noheader")) {
@@ -120,6 +136,85 @@ int Squeue(const Args& args) {
   }
   auto out = compat::slurm::FormatSqueue(jobs, format, !parsed->Has("noheader"), resp.now());
   if (!out.ok()) return Report("squeue", out.status());
+  fwrite(out->data(), 1, out->size(), stdout);
+  return 0;
+}
+
+int Sprio(const Args& args) {
+  auto parsed = ParseOptions("sprio", args,
+                             {{"jobs", 'j', true},
+                              {"user", 'u', true},
+                              {"partition", 'p', true},
+                              {"long", 'l', false},
+                              {"norm", 'n', false},
+                              {"weights", 'w', false},
+                              {"noheader", 'h', false},
+                              {"format", 'o', true},
+                              {"help", 0, false}});
+  if (!parsed.ok()) return Report("sprio", parsed.status());
+  if (parsed->Has("help")) {
+    printf("Usage: sprio [-j jobs] [-u users] [-p partitions] [-l] [-n] [-w] [-h] [-o format]\n");
+    return 0;
+  }
+  auto client = Connect();
+  if (!client.ok()) return Report("sprio", client.status());
+  v1::ClusterInfo cluster;
+  if (Status st = client->Call("GET", "/api/v1/cluster", nullptr, &cluster); !st.ok()) {
+    return Report("sprio", st);
+  }
+  const core::cluster::PriorityConfig weights = rpc::FromProto(cluster.priority());
+  if (weights.type != "priority/multifactor") {
+    fprintf(stderr,
+            "You are not running a supported priority plugin\n(%s).\nOnly "
+            "'priority/multifactor' is supported.\n",
+            weights.type.c_str());
+    return 1;
+  }
+  const bool header = !parsed->Has("noheader");
+  const bool users_given = parsed->Has("user");
+  std::string format = parsed->Value("format");
+  if (format.empty()) {
+    format = compat::slurm::SprioDefaultFormat(weights, parsed->Has("long"), parsed->Has("norm"),
+                                               users_given);
+  }
+  if (parsed->Has("weights")) {
+    auto out = compat::slurm::FormatSprioWeights(format, weights, header);
+    if (!out.ok()) return Report("sprio", out.status());
+    fwrite(out->data(), 1, out->size(), stdout);
+    return 0;
+  }
+  v1::ListJobsRequest req;
+  v1::JobFilter* filter = req.mutable_filter();
+  filter->add_states(v1::JOB_STATE_PENDING);
+  for (const auto& u : CommaList(parsed->Value("user"))) filter->add_users(u);
+  for (const auto& p : CommaList(parsed->Value("partition"))) filter->add_partitions(p);
+  std::vector<uint32_t> ids;
+  if (parsed->Has("jobs")) {
+    if (Status st = ParseJobIds({parsed->Value("jobs")}, &ids); !st.ok()) {
+      return Report("sprio", st);
+    }
+  }
+  for (auto id : ids) filter->add_job_ids(id);
+  v1::ListJobsResponse resp;
+  if (Status st = client->Call("POST", "/api/v1/jobs:list", &req, &resp); !st.ok()) {
+    return Report("sprio", st);
+  }
+  // Slurm lists the pending jobs that are eligible (not held), by job id.
+  std::vector<compat::slurm::SprioRow> rows;
+  for (const auto& job : ToJobs(resp.jobs())) {
+    if (job->held) continue;
+    compat::slurm::SprioRow row;
+    row.job_id = job->id;
+    row.partition = job->partition;
+    row.user = job->spec->user;
+    row.factors = job->factors;
+    row.factors.priority = job->priority;
+    rows.push_back(std::move(row));
+  }
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.job_id < b.job_id; });
+  auto out = compat::slurm::FormatSprio(rows, format, weights, header);
+  if (!out.ok()) return Report("sprio", out.status());
   fwrite(out->data(), 1, out->size(), stdout);
   return 0;
 }

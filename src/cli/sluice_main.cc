@@ -15,6 +15,7 @@ int Dispatch(const std::string& name, const cli::Args& args) {
   if (name == "sbatch") return cli::Sbatch(args);
   if (name == "squeue") return cli::Squeue(args);
   if (name == "sinfo") return cli::Sinfo(args);
+  if (name == "sprio") return cli::Sprio(args);
   if (name == "scancel") return cli::Scancel(args);
   if (name == "scontrol") return cli::Scontrol(args);
   return -1;
@@ -26,7 +27,7 @@ void Usage() {
       "  up [--nodes N] [--cpus C] [--memory MB] [--state-dir DIR]  start a local cluster\n"
       "  down [--state-dir DIR]                                   stop it (by pid)\n"
       "  status [--state-dir DIR]                                 show what runs\n"
-      "  sbatch|squeue|sinfo|scancel|scontrol ARGS                Slurm's commands\n"
+      "  sbatch|squeue|sinfo|sprio|scancel|scontrol ARGS          Slurm's commands\n"
       "The Slurm commands are also installed under their own names (symlinks to sluice).\n");
 }
 

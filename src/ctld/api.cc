@@ -132,6 +132,14 @@ Status Api::GetPartition(const v1::GetPartitionRequest& req, v1::GetPartitionRes
   return Status::Ok();
 }
 
+Status Api::GetCluster(const v1::GetClusterRequest&, v1::ClusterInfo* resp) {
+  const core::cluster::ClusterConfig& config = controller_->config();
+  resp->set_name(config.cluster_name);
+  resp->set_scheduler_policy(config.scheduler.policy);
+  rpc::ToProto(config.priority, resp->mutable_priority());
+  return Status::Ok();
+}
+
 std::string Api::Metrics() {
   auto view = controller_->View();
   std::map<std::string, int> by_state;

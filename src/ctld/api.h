@@ -3,6 +3,7 @@
 
 #include "common/status.h"
 #include "ctld/controller.h"
+#include "sluice/v1/cluster.pb.h"
 #include "sluice/v1/jobs.pb.h"
 #include "sluice/v1/nodes.pb.h"
 #include "sluice/v1/partitions.pb.h"
@@ -26,6 +27,8 @@ class Api {
 
   Status ListPartitions(const v1::ListPartitionsRequest& req, v1::ListPartitionsResponse* resp);
   Status GetPartition(const v1::GetPartitionRequest& req, v1::GetPartitionResponse* resp);
+
+  Status GetCluster(const v1::GetClusterRequest& req, v1::ClusterInfo* resp);
 
   // Prometheus text exposition of the current view.
   std::string Metrics();

@@ -60,6 +60,8 @@ class Controller {
 
   std::shared_ptr<NodeChannel> Channel(const std::string& node);
   Seconds kill_wait() const { return state_.config().kill_wait; }
+  // The configuration the state was built from; immutable, so any thread may read it.
+  const core::cluster::ClusterConfig& config() const { return state_.config(); }
 
  private:
   struct Item {

@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "rpc/convert.h"
+#include "sluice/v1/cluster.grpc.pb.h"
 #include "sluice/v1/jobs.grpc.pb.h"
 #include "sluice/v1/nodes.grpc.pb.h"
 #include "sluice/v1/partitions.grpc.pb.h"
@@ -82,6 +83,16 @@ class PartitionServiceImpl final : public v1::PartitionService::Service {
   std::string token_;
 };
 
+class ClusterServiceImpl final : public v1::ClusterService::Service {
+ public:
+  ClusterServiceImpl(Api* api, std::string token) : api_(api), token_(std::move(token)) {}
+  SLUICE_GRPC_METHOD(Get, v1::GetClusterRequest, v1::ClusterInfo, GetCluster)
+
+ private:
+  Api* api_;
+  std::string token_;
+};
+
 class NodeServiceImpl final : public v1::NodeService::Service {
  public:
   NodeServiceImpl(Api* api, std::string token) : api_(api), token_(std::move(token)) {}
@@ -152,11 +163,13 @@ Status GrpcServer::Start(const std::string& address, int* port) {
   jobs_ = std::make_unique<JobServiceImpl>(api_, token_);
   nodes_ = std::make_unique<NodeServiceImpl>(api_, token_);
   partitions_ = std::make_unique<PartitionServiceImpl>(api_, token_);
+  cluster_ = std::make_unique<ClusterServiceImpl>(api_, token_);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
   builder.RegisterService(jobs_.get());
   builder.RegisterService(nodes_.get());
   builder.RegisterService(partitions_.get());
+  builder.RegisterService(cluster_.get());
   // Malformed or oversized messages are refused by gRPC itself; cap them well above real jobs.
   builder.SetMaxReceiveMessageSize(64 << 20);
   server_ = builder.BuildAndStart();

@@ -144,6 +144,11 @@ Status RestServer::Start(const std::string& host, int port, int* bound_port) {
           req.set_name(http.matches[1].str());
           Reply(res, api_->GetPartition(req, &resp), &resp);
         });
+  s.Get("/api/v1/cluster", [this](const httplib::Request&, httplib::Response& res) {
+    v1::GetClusterRequest req;
+    v1::ClusterInfo resp;
+    Reply(res, api_->GetCluster(req, &resp), &resp);
+  });
   s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(api_->Metrics(), "text/plain; version=0.0.4");
   });

@@ -108,6 +108,13 @@ void ToProto(const m::Job& in, v1::Job* out) {
   out->set_final_state(ToProto(in.final_state));
   out->set_min_nodes(in.min_nodes);
   out->set_expected_start(in.expected_start);
+  auto* f = out->mutable_factors();
+  f->set_age(in.factors.age);
+  f->set_fairshare(in.factors.fairshare);
+  f->set_job_size(in.factors.job_size);
+  f->set_partition(in.factors.partition);
+  f->set_qos(in.factors.qos);
+  f->set_nice(in.factors.nice);
 }
 
 m::Job FromProto(const v1::Job& in) {
@@ -130,6 +137,13 @@ m::Job FromProto(const v1::Job& in) {
   out.restarts = in.restarts();
   out.final_state = FromProto(in.final_state());
   out.expected_start = in.expected_start();
+  out.factors.age = in.factors().age();
+  out.factors.fairshare = in.factors().fairshare();
+  out.factors.job_size = in.factors().job_size();
+  out.factors.partition = in.factors().partition();
+  out.factors.qos = in.factors().qos();
+  out.factors.nice = in.factors().nice();
+  out.factors.priority = in.priority();
   out.min_nodes = std::max<uint32_t>(in.min_nodes(), std::max<uint32_t>(in.spec().num_nodes(), 1));
   return out;
 }
@@ -258,6 +272,34 @@ c::NodeInventory FromProto(const v1::NodeInventory& in) {
   out.arch = in.arch();
   out.os = in.os();
   out.address = in.address();
+  return out;
+}
+
+void ToProto(const c::PriorityConfig& in, v1::PriorityConfig* out) {
+  out->set_type(in.type);
+  out->set_weight_age(in.weight_age);
+  out->set_weight_fairshare(in.weight_fairshare);
+  out->set_weight_job_size(in.weight_job_size);
+  out->set_weight_partition(in.weight_partition);
+  out->set_weight_qos(in.weight_qos);
+  out->set_max_age_s(in.max_age);
+  out->set_decay_half_life_s(in.decay_half_life);
+  out->set_favor_small(in.favor_small);
+  out->set_calc_period_s(in.calc_period);
+}
+
+c::PriorityConfig FromProto(const v1::PriorityConfig& in) {
+  c::PriorityConfig out;
+  out.type = in.type();
+  out.weight_age = in.weight_age();
+  out.weight_fairshare = in.weight_fairshare();
+  out.weight_job_size = in.weight_job_size();
+  out.weight_partition = in.weight_partition();
+  out.weight_qos = in.weight_qos();
+  out.max_age = in.max_age_s();
+  out.decay_half_life = in.decay_half_life_s();
+  out.favor_small = in.favor_small();
+  out.calc_period = in.calc_period_s();
   return out;
 }
 

@@ -3,8 +3,10 @@
 #pragma once
 
 #include "core/cluster/commands.h"
+#include "core/cluster/config.h"
 #include "core/model/job.h"
 #include "core/model/node.h"
+#include "sluice/v1/cluster.pb.h"
 #include "sluice/v1/jobs.pb.h"
 #include "sluice/v1/nodes.pb.h"
 #include "sluice/v1/partitions.pb.h"
@@ -28,6 +30,8 @@ void ToProto(const core::cluster::JobFilter& in, v1::JobFilter* out);
 core::cluster::JobFilter FromProto(const v1::JobFilter& in);
 void ToProto(const core::cluster::NodeInventory& in, v1::NodeInventory* out);
 core::cluster::NodeInventory FromProto(const v1::NodeInventory& in);
+void ToProto(const core::cluster::PriorityConfig& in, v1::PriorityConfig* out);
+core::cluster::PriorityConfig FromProto(const v1::PriorityConfig& in);
 void ToProto(const core::cluster::JobEnd& in, v1::JobEnd* out);
 core::cluster::JobEnd FromProto(const v1::JobEnd& in);
 

@@ -339,3 +339,26 @@ TEST(PlannerTest, StepsTakeAndWindowMinimum) {
 
 }  // namespace
 }  // namespace sluice::core::sched
+
+namespace sluice::core::sched {
+namespace {
+
+// Three 4-CPU nodes and one 8-CPU node, all busy for 600 s: a 20-task job needs all four, with
+// unequal shares. The plan must find that start rather than give the top job no reservation.
+TEST(EasySchedTest, PlansFewestNodesJobOnUnequalNodes) {
+  Cluster c(3);
+  NodeInfo big;
+  big.name = "big";
+  big.total = {8, 8000, 0};
+  big.free = big.total;
+  c.nodes.push_back(big);
+  for (uint32_t n = 0; n < 4; ++n) c.Busy(n, c.nodes[n].total.cpus, 600);
+  auto d = RunPass(Opts(Policy::kEasy), kNow, c.nodes, c.running, {Job(c, 1, 20, 60)});
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_FALSE(d[0].start);
+  EXPECT_EQ(d[0].reason, Reason::kResources);
+  EXPECT_EQ(d[0].expected_start, kNow + 600);
+}
+
+}  // namespace
+}  // namespace sluice::core::sched

@@ -222,6 +222,78 @@ class Pass {
             mode};
   }
   // Turns chosen (node, cap) into the block distribution of `tasks`.
+  // Plans a fewest-nodes request with unequal shares: each node holds as many tasks as its
+  // least-free step over the run allows, and the earliest slot where those capacities add up to
+  // the job's tasks wins. Slower than the equal-share plan; used when that finds nothing.
+  int64_t EarliestUnequal(const JobRequest& job, const Shape& shape, const CandSet& cs, int64_t len,
+                          Alloc* out) const {
+    const int64_t w = window_slots_;
+    struct Piece {
+      uint32_t node;
+      int64_t from, to;  // starts in [from, to] give this capacity
+      uint32_t cap;
+    };
+    std::vector<Piece> pieces;
+    std::vector<int64_t> sum(w + 2, 0);
+    std::vector<int64_t> starts;
+    for (uint32_t n : *cs.nodes) {
+      if (n >= nodes_.size() || !nodes_[n].usable) continue;
+      if (job.gpus_per_node > 0 && nodes_[n].total.gpus < job.gpus_per_node) continue;
+      const auto& steps = planner_.Steps(n);
+      // The capacity for a start s changes only where a step enters or leaves [s, s + len).
+      starts.assign({0});
+      for (const auto& st : steps) {
+        if (st.slot <= w) starts.push_back(st.slot);
+        if (st.slot - len > 0 && st.slot - len <= w) starts.push_back(st.slot - len);
+      }
+      std::sort(starts.begin(), starts.end());
+      starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+      for (size_t j = 0; j < starts.size(); ++j) {
+        const int64_t from = starts[j];
+        const int64_t to = j + 1 < starts.size() ? starts[j + 1] - 1 : w;
+        uint32_t cap = UINT32_MAX;
+        for (size_t i = 0; i < steps.size(); ++i) {
+          const int64_t step_end = i + 1 < steps.size() ? steps[i + 1].slot : kNever;
+          if (step_end <= from || steps[i].slot >= from + len) continue;
+          cap = std::min(cap,
+                         job.exclusive
+                             ? (steps[i].free == nodes_[n].total ? Cap(job, n, nodes_[n].total) : 0)
+                             : Cap(job, n, steps[i].free));
+        }
+        if (cap == 0 || cap == UINT32_MAX) continue;
+        sum[from] += cap;
+        sum[to + 1] -= cap;
+        pieces.push_back({n, from, to, cap});
+      }
+    }
+    int64_t found = -1;
+    int64_t running = 0;
+    for (int64_t t = 0; t <= w; ++t) {
+      running += sum[t];
+      if (running >= shape.tasks) {
+        found = t;
+        break;
+      }
+    }
+    if (found < 0 || out == nullptr) return found;
+    std::vector<std::pair<uint32_t, uint32_t>> at;  // capacity, node
+    for (const auto& p : pieces) {
+      if (p.from <= found && found <= p.to) at.emplace_back(p.cap, p.node);
+    }
+    std::sort(at.begin(), at.end(), std::greater<>());
+    out->clear();
+    uint32_t left = shape.tasks;
+    for (const auto& [cap, n] : at) {
+      if (left == 0) break;
+      const uint32_t t = std::min(cap, left);
+      left -= t;
+      out->emplace_back(n, TaskResources(job, nodes_[n].total, t));
+    }
+    std::sort(out->begin(), out->end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    return found;
+  }
+
   void Distribute(const JobRequest& job, uint32_t tasks, uint32_t per_node_max,
                   const std::vector<uint32_t>& chosen, Alloc* out) const {
     out->clear();
@@ -501,47 +573,62 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
     r = (shape.tasks + k - 1) / k;
   }
   const int64_t w = window_slots_;
-  diff_.assign(w + 2, 0);
-  req_diff_.assign(w + 2, 0);
-  feasible_.clear();
-  for (uint32_t n : job.required) mark_[n] = 1;
   const uint32_t nreq = static_cast<uint32_t>(job.required.size());
-  for (uint32_t n : *cs.nodes) {
-    if (n >= nodes_.size() || !nodes_[n].usable) continue;
-    if (job.gpus_per_node > 0 && nodes_[n].total.gpus < job.gpus_per_node) continue;
-    auto& d = mark_[n] ? req_diff_ : diff_;
-    auto emit = [&](int64_t a, int64_t b) {  // starts in [a, b] are feasible
-      b = std::min(b, w);
-      if (a > b) return;
-      ++d[a];
-      --d[b + 1];
-      if (out != nullptr) feasible_.emplace_back(n, a, b);
-    };
-    // A start s is feasible when [s, s + len) touches no step where the node lacks room. Room
-    // for r tasks is a fixed resource vector (the whole node when exclusive), so the steps are
-    // compared directly rather than through the filters, once per node and not once per step.
-    const Resources& total = nodes_[n].total;
-    if (Cap(job, n, total) < r) continue;
-    const Resources need = TaskResources(job, total, r);
-    const auto& steps = planner_.Steps(n);
-    int64_t from = 0;
-    for (size_t i = 0; i < steps.size() && from <= w; ++i) {
-      if (job.exclusive ? steps[i].free == total : need.FitsIn(steps[i].free)) continue;
-      if (steps[i].slot >= len) emit(from, steps[i].slot - len);
-      from = i + 1 < steps.size() ? steps[i + 1].slot : kNever;
+  // The earliest slot where k nodes can each hold r tasks for the job's length, or -1.
+  auto earliest = [&](uint32_t k, uint32_t r) -> int64_t {
+    diff_.assign(w + 2, 0);
+    req_diff_.assign(w + 2, 0);
+    feasible_.clear();
+    for (uint32_t n : job.required) mark_[n] = 1;
+    for (uint32_t n : *cs.nodes) {
+      if (n >= nodes_.size() || !nodes_[n].usable) continue;
+      if (job.gpus_per_node > 0 && nodes_[n].total.gpus < job.gpus_per_node) continue;
+      auto& d = mark_[n] ? req_diff_ : diff_;
+      auto emit = [&](int64_t a, int64_t b) {  // starts in [a, b] are feasible
+        b = std::min(b, w);
+        if (a > b) return;
+        ++d[a];
+        --d[b + 1];
+        if (out != nullptr) feasible_.emplace_back(n, a, b);
+      };
+      // A start s is feasible when [s, s + len) touches no step where the node lacks room.
+      // Room for r tasks is a fixed resource vector (the whole node when exclusive), so the
+      // steps are compared directly rather than through the filters, once per node and not
+      // once per step.
+      const Resources& total = nodes_[n].total;
+      if (Cap(job, n, total) < r) continue;
+      const Resources need = TaskResources(job, total, r);
+      const auto& steps = planner_.Steps(n);
+      int64_t from = 0;
+      for (size_t i = 0; i < steps.size() && from <= w; ++i) {
+        if (job.exclusive ? steps[i].free == total : need.FitsIn(steps[i].free)) continue;
+        if (steps[i].slot >= len) emit(from, steps[i].slot - len);
+        from = i + 1 < steps.size() ? steps[i + 1].slot : kNever;
+      }
+      if (from <= w) emit(from, w);
     }
-    if (from <= w) emit(from, w);
+    for (uint32_t n : job.required) mark_[n] = 0;
+    int64_t cnt = 0, req_cnt = 0;
+    for (int64_t s = 0; s <= w; ++s) {
+      cnt += diff_[s];
+      req_cnt += req_diff_[s];
+      if (req_cnt == nreq && cnt + nreq >= k) return s;
+    }
+    return -1;
+  };
+  int64_t found = earliest(k, r);
+  // On unequal nodes the fewest nodes of the largest kind may not exist: spread the tasks over
+  // one more node at a time (fewer tasks each) until a plan fits or the set runs out.
+  const uint32_t set_size = static_cast<uint32_t>(cs.nodes->size());
+  while (found < 0 && shape.fewest && k < set_size && r > 1) {
+    ++k;
+    r = (shape.tasks + k - 1) / k;
+    found = earliest(k, r);
   }
-  for (uint32_t n : job.required) mark_[n] = 0;
-  int64_t found = -1;
-  int64_t cnt = 0, req_cnt = 0;
-  for (int64_t s = 0; s <= w; ++s) {
-    cnt += diff_[s];
-    req_cnt += req_diff_[s];
-    if (req_cnt == nreq && cnt + nreq >= k) {
-      found = s;
-      break;
-    }
+  if (found < 0 && shape.fewest && job.required.empty()) {
+    found = EarliestUnequal(job, shape, cs, len, out);
+    if (memo) planned_[key] = {version_, found};
+    return found;
   }
   if (memo) planned_[key] = {version_, found};
   if (found < 0 || out == nullptr) return found;
