@@ -54,7 +54,9 @@ inline bool WaitFor(const std::function<bool()>& cond,
 class LocalCluster {
  public:
   // A cluster of `nodes` x `cpus` with KillWait=1, so time limits and cancels end fast.
-  LocalCluster(int nodes, int cpus, const std::string& extra_conf = "") {
+  // `node_lines`, when given, replaces the NodeName= line (to set features, weights, ...).
+  LocalCluster(int nodes, int cpus, const std::string& extra_conf = "",
+               const std::string& node_lines = "") {
     char tmpl[] = "/tmp/sluice-it-XXXXXX";
     root_ = mkdtemp(tmpl);
     state_ = root_ + "/state";
@@ -64,7 +66,11 @@ class LocalCluster {
     fs::permissions(state_, fs::perms::owner_all, fs::perm_options::replace);
     std::ofstream conf(state_ + "/slurm.conf");
     conf << "ClusterName=it\nKillWait=1\nMinJobAge=300\n";
-    conf << "NodeName=n[1-" << nodes << "] CPUs=" << cpus << " RealMemory=4000\n";
+    if (node_lines.empty()) {
+      conf << "NodeName=n[1-" << nodes << "] CPUs=" << cpus << " RealMemory=4000\n";
+    } else {
+      conf << node_lines;
+    }
     conf << "PartitionName=debug Nodes=ALL Default=YES MaxTime=60 State=UP\n";
     conf << "PartitionName=short Nodes=n1 MaxTime=1 DefaultTime=1 State=UP\n";
     conf << extra_conf;
