@@ -20,6 +20,8 @@ struct NodeConfig {
   uint64_t memory_mb = 1;             // RealMemory
   std::vector<std::string> features;  // Feature= (Slurm's Features= too)
   uint32_t weight = 1;                // Weight=
+  std::vector<model::Gpu> gpus;       // Gres=gpu:TYPE:N (+ gres.conf or the agent's inventory)
+  double gpu_overprovision_threshold = 0.5;
 };
 
 // The queue policy and Slurm's backfill knobs (SchedulerType, SchedulerParameters).

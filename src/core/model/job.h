@@ -78,6 +78,15 @@ struct JobSpec {
   std::string account;                // -A/--account; empty: the user's default account
   std::string qos;                    // -q/--qos; empty: the default QOS
   int32_t nice = 0;                   // --nice: lowers (or, for root, raises) the priority
+  // GPU requests, whole GPUs (exclusive to the job) or shares of one GPU.
+  uint32_t gpus = 0;           // --gpus (total over the job)
+  uint32_t gpus_per_node = 0;  // --gpus-per-node, --gres=gpu[:type]:N
+  uint32_t gpus_per_task = 0;  // --gpus-per-task
+  std::string gpu_type;        // --gres=gpu:TYPE:N, --gpus=TYPE:N
+  uint32_t mps_percent = 0;    // --gres=mps:P: P percent of one GPU per node
+  uint32_t shards = 0;         // --gres=shard:N: N shards of one GPU per node
+  uint64_t gpu_memory_mb = 0;  // --gpu-mem (Sluice): the GPU memory an MPS job needs
+  std::string reservation;     // --reservation
 };
 
 // The normalized multifactor priority factors of a pending job, its nice value and the priority
@@ -92,11 +101,19 @@ struct PriorityFactors {
   uint32_t priority = 0;
 };
 
+// A GPU (or part of one) given to a job on a node.
+struct GpuAllocation {
+  uint32_t index = 0;
+  uint32_t shares = 0;     // 0: the whole GPU; else MPS percent or shards
+  uint64_t memory_mb = 0;  // MPS: the GPU memory limit promised
+};
+
 // One node's share of an allocation.
 struct NodeAllocation {
   std::string node;
   uint32_t cpus = 0;
   uint64_t memory_mb = 0;
+  std::vector<GpuAllocation> gpus;
 };
 
 // A job as the controller knows it. Shared immutably between state versions; see ClusterState.

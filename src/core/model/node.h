@@ -17,6 +17,20 @@ enum class NodeState : uint8_t { kUnknown, kIdle, kMixed, kAllocated, kDown };
 std::string_view NodeStateName(NodeState s);        // "IDLE"
 std::string_view NodeStateShortLower(NodeState s);  // sinfo's "idle", "mix", "alloc", "down", "unk"
 
+// One GPU of a node. Used whole (one job) or shared (MPS percentages or shards), never both.
+struct Gpu {
+  uint32_t index = 0;  // the node-local index (nvidia-smi's)
+  std::string type;    // e.g. "h100"; --gres=gpu:TYPE:N matches it
+  std::string uuid;    // for CUDA_VISIBLE_DEVICES
+  uint64_t memory_mb = 0;
+  uint32_t socket = 0;            // the socket (NUMA domain) it hangs off, for locality
+  uint32_t share_capacity = 100;  // MPS percent (or shards) it offers; > 100 overprovisions
+  uint32_t shares_used = 0;       // MPS percent / shards held by running jobs
+  uint64_t memory_used_mb = 0;    // GPU memory promised to MPS jobs
+  bool whole = false;             // held whole by one job
+  double utilization = 0;         // last reported, 0..1 (NVML); gates overprovisioned shares
+};
+
 struct Node {
   std::string name;
   uint32_t cpus = 0;
@@ -38,6 +52,9 @@ struct Node {
   std::vector<std::string> partitions;
   std::vector<std::string> features;  // Feature= in slurm.conf; --constraint matches these
   uint32_t weight = 1;                // Weight=: lower-weight nodes are allocated first
+  std::vector<Gpu> gpus;
+  // A share beyond 100% of a GPU is granted only while its utilization is below this (0..1).
+  double gpu_overprovision_threshold = 0.5;
 
   NodeState State() const;
   uint32_t FreeCpus() const { return cpus - alloc_cpus; }
