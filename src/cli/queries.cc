@@ -2,13 +2,18 @@
 // it in Slurm's formats (compat/slurm), or ask it to change jobs.
 #include <cstdio>
 #include <ctime>
+#include <map>
+#include <optional>
+#include <set>
 
 #include "cli/cli.h"
 #include "common/strings.h"
+#include "compat/slurm/hostlist.h"
 #include "compat/slurm/scontrol_show.h"
 #include "compat/slurm/sinfo_format.h"
 #include "compat/slurm/sprio_format.h"
 #include "compat/slurm/squeue_format.h"
+#include "compat/slurm/time_format.h"
 #include "rpc/convert.h"
 
 namespace sluice::cli {
@@ -305,6 +310,142 @@ int Scancel(const Args& args) {
   return 0;
 }
 
+namespace {
+
+// scontrol's reservation verbs: "create|update reservation Key=Value...", "delete
+// ReservationName=NAME" (or "delete reservation NAME").
+int ReservationCommand(rpc::RestClient& client, const std::string& verb, const Args& words) {
+  std::map<std::string, std::string> kv;
+  std::string bare_name;
+  for (size_t i = 1; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    auto eq = w.find('=');
+    if (eq == std::string::npos) {
+      const std::string lower = str::ToLower(w);
+      if (lower == "reservation" || lower == "res") continue;
+      bare_name = w;
+      continue;
+    }
+    std::string key = str::ToLower(w.substr(0, eq));
+    if (key == "reservation" || key == "res") key = "reservationname";
+    kv[key] = w.substr(eq + 1);
+  }
+  const std::string name = kv.count("reservationname") ? kv["reservationname"] : bare_name;
+  if (verb == "delete") {
+    if (name.empty()) return Report("scontrol", InvalidArgument("Reservation name required"));
+    v1::DeleteReservationRequest req;
+    v1::DeleteReservationResponse resp;
+    req.set_name(name);
+    return Report("scontrol", client.Call("POST", "/api/v1/reservations:delete", &req, &resp));
+  }
+  const UnixTime now = WallClockNow();
+  std::optional<UnixTime> start, end;
+  std::optional<Seconds> duration;
+  std::vector<std::string> nodes;
+  uint32_t node_count = 0;
+  static const std::set<std::string> kKnown = {
+      "reservationname", "starttime", "endtime",       "duration",  "nodes", "nodecnt",
+      "users",           "accounts",  "partitionname", "partition", "flags"};
+  for (const auto& [key, value] : kv) {
+    if (kKnown.count(key) == 0) {
+      return Report("scontrol", InvalidArgument("Invalid reservation key: " + key));
+    }
+  }
+  if (kv.count("starttime")) {
+    auto t = compat::slurm::ParseTimestamp(kv["starttime"], now);
+    if (!t.ok()) return Report("scontrol", t.status());
+    start = *t;
+  }
+  if (kv.count("endtime")) {
+    auto t = compat::slurm::ParseTimestamp(kv["endtime"], now);
+    if (!t.ok()) return Report("scontrol", t.status());
+    end = *t;
+  }
+  if (kv.count("duration")) {
+    auto d = compat::slurm::ParseTimeLimit(kv["duration"]);
+    if (!d.ok()) return Report("scontrol", d.status());
+    duration = *d;
+  }
+  if (kv.count("nodes")) {
+    auto expanded = compat::slurm::ExpandHostlist(kv["nodes"]);
+    if (!expanded.ok()) return Report("scontrol", expanded.status());
+    nodes = *expanded;
+  }
+  if (kv.count("nodecnt")) {
+    uint64_t n = 0;
+    if (!str::ParseUint(kv["nodecnt"], &n) || n == 0) {
+      return Report("scontrol", InvalidArgument("Invalid NodeCnt: " + kv["nodecnt"]));
+    }
+    node_count = static_cast<uint32_t>(n);
+  }
+  if (verb == "create") {
+    if (name.empty()) return Report("scontrol", InvalidArgument("ReservationName is required"));
+    v1::CreateReservationRequest req;
+    v1::Reservation* r = req.mutable_reservation();
+    r->set_name(name);
+    const UnixTime s = start.value_or(now);
+    r->set_start_time(s);
+    if (end) {
+      r->set_end_time(*end);
+    } else if (duration) {
+      r->set_end_time(*duration == kUnlimited ? -1 : s + *duration);
+    } else {
+      return Report("scontrol", InvalidArgument("Duration or EndTime is required"));
+    }
+    for (const auto& n : nodes) r->add_nodes(n);
+    for (const auto& u : CommaList(kv["users"])) r->add_users(u);
+    for (const auto& a : CommaList(kv["accounts"])) r->add_accounts(a);
+    r->set_partition(kv.count("partitionname") ? kv["partitionname"] : kv["partition"]);
+    req.set_node_count(node_count);
+    v1::CreateReservationResponse resp;
+    if (Status st = client.Call("POST", "/api/v1/reservations", &req, &resp); !st.ok()) {
+      return Report("scontrol",
+                    Status(st.code(), "Error creating the reservation: " + st.message()));
+    }
+    printf("Reservation created: %s\n", name.c_str());
+    return 0;
+  }
+  // update
+  if (name.empty()) return Report("scontrol", InvalidArgument("ReservationName is required"));
+  v1::UpdateReservationRequest req;
+  req.set_name(name);
+  if (start) req.set_start_time(*start);
+  if (end) {
+    req.set_end_time(*end);
+  } else if (duration) {
+    // A new duration counts from the (possibly new) start.
+    v1::ListReservationsResponse list;
+    if (Status st = client.Call("GET", "/api/v1/reservations", nullptr, &list); !st.ok()) {
+      return Report("scontrol", st);
+    }
+    UnixTime s = start.value_or(0);
+    for (const auto& r : list.reservations()) {
+      if (r.name() == name && !start) s = r.start_time();
+    }
+    req.set_end_time(*duration == kUnlimited ? -1 : s + *duration);
+  }
+  if (kv.count("nodes")) {
+    req.set_set_nodes(true);
+    for (const auto& n : nodes) req.add_nodes(n);
+  }
+  if (kv.count("users")) {
+    req.set_set_users(true);
+    for (const auto& u : CommaList(kv["users"])) req.add_users(u);
+  }
+  if (kv.count("accounts")) {
+    req.set_set_accounts(true);
+    for (const auto& a : CommaList(kv["accounts"])) req.add_accounts(a);
+  }
+  v1::UpdateReservationResponse resp;
+  if (Status st = client.Call("POST", "/api/v1/reservations:update", &req, &resp); !st.ok()) {
+    return Report("scontrol", Status(st.code(), "Error updating the reservation: " + st.message()));
+  }
+  printf("Reservation updated.\n");
+  return 0;
+}
+
+}  // namespace
+
 int Scontrol(const Args& args) {
   bool one_liner = false;
   Args words;
@@ -343,6 +484,9 @@ int Scontrol(const Args& args) {
     }
     return Report("scontrol", st);
   }
+  if (verb == "create" || verb == "update" || verb == "delete") {
+    return ReservationCommand(*client, verb, words);
+  }
   if (verb != "show" || words.size() < 2) {
     return Report("scontrol", InvalidArgument("invalid keyword: " + words[0]));
   }
@@ -350,6 +494,7 @@ int Scontrol(const Args& args) {
   if (entity == "jobs") entity = "job";
   if (entity == "nodes") entity = "node";
   if (entity == "partitions") entity = "partition";
+  if (entity == "reservations" || entity == "res") entity = "reservation";
   const std::string name = words.size() > 2 ? words[2] : "";
   std::string out;
   if (entity == "job") {
@@ -413,9 +558,34 @@ int Scontrol(const Args& args) {
       fprintf(stderr, "Partition %s not found\n", name.c_str());
       return 1;
     }
+  } else if (entity == "reservation") {
+    v1::ListReservationsResponse resp;
+    v1::ListNodesResponse nodes;
+    if (Status st = client->Call("GET", "/api/v1/reservations", nullptr, &resp); !st.ok()) {
+      return Report("scontrol", st);
+    }
+    if (Status st = client->Call("GET", "/api/v1/nodes", nullptr, &nodes); !st.ok()) {
+      return Report("scontrol", st);
+    }
+    std::vector<m::NodePtr> node_list;
+    for (const auto& n : nodes.nodes()) {
+      node_list.push_back(std::make_shared<m::Node>(rpc::FromProto(n)));
+    }
+    for (const auto& r : resp.reservations()) {
+      if (!name.empty() && r.name() != name) continue;
+      out += compat::slurm::ShowReservation(rpc::FromProto(r), node_list, resp.now(), one_liner);
+    }
+    if (out.empty()) {
+      if (!name.empty()) {
+        fprintf(stderr, "Reservation %s not found\n", name.c_str());
+        return 1;
+      }
+      printf("No reservations in the system\n");
+      return 0;
+    }
   } else {
-    return Report("scontrol",
-                  InvalidArgument("invalid entity: " + words[1] + " (use job, node or partition)"));
+    return Report("scontrol", InvalidArgument("invalid entity: " + words[1] +
+                                              " (use job, node, partition or reservation)"));
   }
   fwrite(out.data(), 1, out.size(), stdout);
   return 0;

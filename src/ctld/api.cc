@@ -140,6 +140,44 @@ Status Api::GetCluster(const v1::GetClusterRequest&, v1::ClusterInfo* resp) {
   return Status::Ok();
 }
 
+Status Api::CreateReservation(const v1::CreateReservationRequest& req,
+                              v1::CreateReservationResponse* resp) {
+  cl::cmd::CreateReservation c;
+  c.reservation = rpc::FromProto(req.reservation());
+  c.node_count = req.node_count();
+  cl::Reply r = controller_->Post(std::move(c));
+  SLUICE_RETURN_IF_ERROR(r.status);
+  resp->set_name(req.reservation().name());
+  return Status::Ok();
+}
+
+Status Api::UpdateReservation(const v1::UpdateReservationRequest& req,
+                              v1::UpdateReservationResponse*) {
+  cl::cmd::UpdateReservation c;
+  c.name = req.name();
+  if (req.has_start_time()) c.start = req.start_time();
+  if (req.has_end_time()) c.end = req.end_time() < 0 ? kUnlimited : req.end_time();
+  if (req.set_nodes()) c.nodes = std::vector<std::string>(req.nodes().begin(), req.nodes().end());
+  if (req.set_users()) c.users = std::vector<std::string>(req.users().begin(), req.users().end());
+  if (req.set_accounts()) {
+    c.accounts = std::vector<std::string>(req.accounts().begin(), req.accounts().end());
+  }
+  return controller_->Post(std::move(c)).status;
+}
+
+Status Api::DeleteReservation(const v1::DeleteReservationRequest& req,
+                              v1::DeleteReservationResponse*) {
+  return controller_->Post(cl::cmd::DeleteReservation{req.name()}).status;
+}
+
+Status Api::ListReservations(const v1::ListReservationsRequest&,
+                             v1::ListReservationsResponse* resp) {
+  auto view = controller_->View();
+  resp->set_now(view->now);
+  for (const auto& r : view->reservations) rpc::ToProto(*r, resp->add_reservations());
+  return Status::Ok();
+}
+
 std::string Api::Metrics() {
   auto view = controller_->View();
   std::map<std::string, int> by_state;

@@ -7,6 +7,7 @@
 #include "sluice/v1/jobs.pb.h"
 #include "sluice/v1/nodes.pb.h"
 #include "sluice/v1/partitions.pb.h"
+#include "sluice/v1/reservations.pb.h"
 
 namespace sluice::ctld {
 
@@ -29,6 +30,15 @@ class Api {
   Status GetPartition(const v1::GetPartitionRequest& req, v1::GetPartitionResponse* resp);
 
   Status GetCluster(const v1::GetClusterRequest& req, v1::ClusterInfo* resp);
+
+  Status CreateReservation(const v1::CreateReservationRequest& req,
+                           v1::CreateReservationResponse* resp);
+  Status UpdateReservation(const v1::UpdateReservationRequest& req,
+                           v1::UpdateReservationResponse* resp);
+  Status DeleteReservation(const v1::DeleteReservationRequest& req,
+                           v1::DeleteReservationResponse* resp);
+  Status ListReservations(const v1::ListReservationsRequest& req,
+                          v1::ListReservationsResponse* resp);
 
   // Prometheus text exposition of the current view.
   std::string Metrics();

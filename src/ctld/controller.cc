@@ -71,9 +71,16 @@ Result<std::unique_ptr<Controller>> Controller::Create(cl::ClusterConfig config,
     if (!pb.ParseFromString(bytes)) return Internal("journal: a node record is corrupt");
     nodes.push_back(rpc::FromProto(pb));
   }
+  std::vector<core::model::Reservation> reservations;
+  for (const auto& bytes : contents.reservations) {
+    v1::Reservation pb;
+    if (!pb.ParseFromString(bytes)) return Internal("journal: a reservation record is corrupt");
+    reservations.push_back(rpc::FromProto(pb));
+  }
   const size_t restored = jobs.size();
   const UnixTime now = WallClockNow();
-  c->state_.Restore(std::move(jobs), std::move(nodes), contents.next_job_id, now);
+  c->state_.Restore(std::move(jobs), std::move(nodes), contents.next_job_id, now,
+                    std::move(reservations));
   c->view_ = c->state_.MakeView(now);
   SLOG_INFO("ctld")
       .Msg("state restored")
@@ -177,6 +184,12 @@ void Controller::RunBatch(std::vector<Item>& items, bool tick) {
     rpc::ToProto(*node, &pb);
     batch.node_upserts.emplace_back(node->name, pb.SerializeAsString());
   }
+  for (const auto& r : changes.reservations) {
+    v1::Reservation pb;
+    rpc::ToProto(*r, &pb);
+    batch.reservation_upserts.emplace_back(r->name, pb.SerializeAsString());
+  }
+  batch.reservation_deletes = std::move(changes.deleted_reservations);
   if (!batch.job_upserts.empty()) batch.next_job_id = state_.next_job_id();
   if (Status st = journal_->Commit(batch); !st.ok()) {
     // The state moved on in memory but not on disk: acknowledging would risk losing work, so

@@ -10,6 +10,7 @@
 #include "sluice/v1/jobs.grpc.pb.h"
 #include "sluice/v1/nodes.grpc.pb.h"
 #include "sluice/v1/partitions.grpc.pb.h"
+#include "sluice/v1/reservations.grpc.pb.h"
 
 namespace sluice::ctld {
 
@@ -93,6 +94,23 @@ class ClusterServiceImpl final : public v1::ClusterService::Service {
   std::string token_;
 };
 
+class ReservationServiceImpl final : public v1::ReservationService::Service {
+ public:
+  ReservationServiceImpl(Api* api, std::string token) : api_(api), token_(std::move(token)) {}
+  SLUICE_GRPC_METHOD(Create, v1::CreateReservationRequest, v1::CreateReservationResponse,
+                     CreateReservation)
+  SLUICE_GRPC_METHOD(Update, v1::UpdateReservationRequest, v1::UpdateReservationResponse,
+                     UpdateReservation)
+  SLUICE_GRPC_METHOD(Delete, v1::DeleteReservationRequest, v1::DeleteReservationResponse,
+                     DeleteReservation)
+  SLUICE_GRPC_METHOD(List, v1::ListReservationsRequest, v1::ListReservationsResponse,
+                     ListReservations)
+
+ private:
+  Api* api_;
+  std::string token_;
+};
+
 class NodeServiceImpl final : public v1::NodeService::Service {
  public:
   NodeServiceImpl(Api* api, std::string token) : api_(api), token_(std::move(token)) {}
@@ -164,12 +182,14 @@ Status GrpcServer::Start(const std::string& address, int* port) {
   nodes_ = std::make_unique<NodeServiceImpl>(api_, token_);
   partitions_ = std::make_unique<PartitionServiceImpl>(api_, token_);
   cluster_ = std::make_unique<ClusterServiceImpl>(api_, token_);
+  reservations_ = std::make_unique<ReservationServiceImpl>(api_, token_);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
   builder.RegisterService(jobs_.get());
   builder.RegisterService(nodes_.get());
   builder.RegisterService(partitions_.get());
   builder.RegisterService(cluster_.get());
+  builder.RegisterService(reservations_.get());
   // Malformed or oversized messages are refused by gRPC itself; cap them well above real jobs.
   builder.SetMaxReceiveMessageSize(64 << 20);
   server_ = builder.BuildAndStart();

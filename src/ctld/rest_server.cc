@@ -84,6 +84,17 @@ Status RestServer::Start(const std::string& host, int port, int* bound_port) {
   post("/api/v1/jobs:hold", &Api::Hold, v1::HoldJobsRequest{}, v1::HoldJobsResponse{});
   post("/api/v1/jobs:release", &Api::Release, v1::ReleaseJobsRequest{}, v1::ReleaseJobsResponse{});
   post("/api/v1/jobs:list", &Api::ListJobs, v1::ListJobsRequest{}, v1::ListJobsResponse{});
+  post("/api/v1/reservations", &Api::CreateReservation, v1::CreateReservationRequest{},
+       v1::CreateReservationResponse{});
+  post("/api/v1/reservations:update", &Api::UpdateReservation, v1::UpdateReservationRequest{},
+       v1::UpdateReservationResponse{});
+  post("/api/v1/reservations:delete", &Api::DeleteReservation, v1::DeleteReservationRequest{},
+       v1::DeleteReservationResponse{});
+  s.Get("/api/v1/reservations", [this](const httplib::Request&, httplib::Response& res) {
+    v1::ListReservationsRequest req;
+    v1::ListReservationsResponse resp;
+    Reply(res, api_->ListReservations(req, &resp), &resp);
+  });
 
   s.Get("/api/v1/jobs", [this](const httplib::Request& http, httplib::Response& res) {
     v1::ListJobsRequest req;

@@ -48,6 +48,14 @@ void ToProto(const m::JobSpec& in, v1::JobSpec* out) {
   out->set_account(in.account);
   out->set_qos(in.qos);
   out->set_nice(in.nice);
+  out->set_gpus(in.gpus);
+  out->set_gpus_per_node(in.gpus_per_node);
+  out->set_gpus_per_task(in.gpus_per_task);
+  out->set_gpu_type(in.gpu_type);
+  out->set_mps_percent(in.mps_percent);
+  out->set_shards(in.shards);
+  out->set_gpu_memory_mb(in.gpu_memory_mb);
+  out->set_reservation(in.reservation);
 }
 
 m::JobSpec FromProto(const v1::JobSpec& in) {
@@ -81,6 +89,14 @@ m::JobSpec FromProto(const v1::JobSpec& in) {
   out.account = in.account();
   out.qos = in.qos();
   out.nice = in.nice();
+  out.gpus = in.gpus();
+  out.gpus_per_node = in.gpus_per_node();
+  out.gpus_per_task = in.gpus_per_task();
+  out.gpu_type = in.gpu_type();
+  out.mps_percent = in.mps_percent();
+  out.shards = in.shards();
+  out.gpu_memory_mb = in.gpu_memory_mb();
+  out.reservation = in.reservation();
   return out;
 }
 
@@ -101,6 +117,12 @@ void ToProto(const m::Job& in, v1::Job* out) {
     pa->set_node(a.node);
     pa->set_cpus(a.cpus);
     pa->set_memory_mb(a.memory_mb);
+    for (const auto& g : a.gpus) {
+      auto* pg = pa->add_gpus();
+      pg->set_index(g.index);
+      pg->set_shares(g.shares);
+      pg->set_memory_mb(g.memory_mb);
+    }
   }
   out->set_exit_code(in.exit_code);
   out->set_term_signal(in.term_signal);
@@ -130,8 +152,11 @@ m::Job FromProto(const v1::Job& in) {
   out.submit_time = in.submit_time();
   out.start_time = in.start_time();
   out.end_time = in.end_time();
-  for (const auto& a : in.allocation())
-    out.allocation.push_back({a.node(), a.cpus(), a.memory_mb()});
+  for (const auto& a : in.allocation()) {
+    m::NodeAllocation na{a.node(), a.cpus(), a.memory_mb(), {}};
+    for (const auto& g : a.gpus()) na.gpus.push_back({g.index(), g.shares(), g.memory_mb()});
+    out.allocation.push_back(std::move(na));
+  }
   out.exit_code = in.exit_code();
   out.term_signal = in.term_signal();
   out.restarts = in.restarts();
@@ -170,6 +195,20 @@ void ToProto(const m::Node& in, v1::Node* out) {
   for (const auto& p : in.partitions) out->add_partitions(p);
   for (const auto& f : in.features) out->add_features(f);
   out->set_weight(in.weight);
+  for (const auto& g : in.gpus) {
+    auto* pg = out->add_gpus();
+    pg->set_index(g.index);
+    pg->set_type(g.type);
+    pg->set_uuid(g.uuid);
+    pg->set_memory_mb(g.memory_mb);
+    pg->set_socket(g.socket);
+    pg->set_share_capacity(g.share_capacity);
+    pg->set_shares_used(g.shares_used);
+    pg->set_memory_used_mb(g.memory_used_mb);
+    pg->set_whole(g.whole);
+    pg->set_utilization(g.utilization);
+  }
+  out->set_gpu_overprovision_threshold(in.gpu_overprovision_threshold);
 }
 
 m::Node FromProto(const v1::Node& in) {
@@ -194,6 +233,21 @@ m::Node FromProto(const v1::Node& in) {
   out.partitions.assign(in.partitions().begin(), in.partitions().end());
   out.features.assign(in.features().begin(), in.features().end());
   out.weight = in.weight() > 0 ? in.weight() : 1;
+  for (const auto& g : in.gpus()) {
+    m::Gpu gpu;
+    gpu.index = g.index();
+    gpu.type = g.type();
+    gpu.uuid = g.uuid();
+    gpu.memory_mb = g.memory_mb();
+    gpu.socket = g.socket();
+    gpu.share_capacity = g.share_capacity();
+    gpu.shares_used = g.shares_used();
+    gpu.memory_used_mb = g.memory_used_mb();
+    gpu.whole = g.whole();
+    gpu.utilization = g.utilization();
+    out.gpus.push_back(std::move(gpu));
+  }
+  out.gpu_overprovision_threshold = in.gpu_overprovision_threshold();
   return out;
 }
 
@@ -272,6 +326,28 @@ c::NodeInventory FromProto(const v1::NodeInventory& in) {
   out.arch = in.arch();
   out.os = in.os();
   out.address = in.address();
+  return out;
+}
+
+void ToProto(const m::Reservation& in, v1::Reservation* out) {
+  out->set_name(in.name);
+  out->set_start_time(in.start);
+  out->set_end_time(LimitToProto(in.end));
+  for (const auto& n : in.nodes) out->add_nodes(n);
+  for (const auto& u : in.users) out->add_users(u);
+  for (const auto& a : in.accounts) out->add_accounts(a);
+  out->set_partition(in.partition);
+}
+
+m::Reservation FromProto(const v1::Reservation& in) {
+  m::Reservation out;
+  out.name = in.name();
+  out.start = in.start_time();
+  out.end = LimitFromProto(in.end_time());
+  out.nodes.assign(in.nodes().begin(), in.nodes().end());
+  out.users.assign(in.users().begin(), in.users().end());
+  out.accounts.assign(in.accounts().begin(), in.accounts().end());
+  out.partition = in.partition();
   return out;
 }
 

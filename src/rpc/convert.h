@@ -10,6 +10,7 @@
 #include "sluice/v1/jobs.pb.h"
 #include "sluice/v1/nodes.pb.h"
 #include "sluice/v1/partitions.pb.h"
+#include "sluice/v1/reservations.pb.h"
 
 namespace sluice::rpc {
 
@@ -30,6 +31,8 @@ void ToProto(const core::cluster::JobFilter& in, v1::JobFilter* out);
 core::cluster::JobFilter FromProto(const v1::JobFilter& in);
 void ToProto(const core::cluster::NodeInventory& in, v1::NodeInventory* out);
 core::cluster::NodeInventory FromProto(const v1::NodeInventory& in);
+void ToProto(const core::model::Reservation& in, v1::Reservation* out);
+core::model::Reservation FromProto(const v1::Reservation& in);
 void ToProto(const core::cluster::PriorityConfig& in, v1::PriorityConfig* out);
 core::cluster::PriorityConfig FromProto(const v1::PriorityConfig& in);
 void ToProto(const core::cluster::JobEnd& in, v1::JobEnd* out);

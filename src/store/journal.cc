@@ -32,10 +32,11 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& path) {
   // WAL with synchronous=FULL: a commit is on disk when it returns; one fsync per batch.
   SLUICE_RETURN_IF_ERROR(j->Exec("PRAGMA journal_mode=WAL"));
   SLUICE_RETURN_IF_ERROR(j->Exec("PRAGMA synchronous=FULL"));
-  SLUICE_RETURN_IF_ERROR(
-      j->Exec("CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, record BLOB NOT NULL);"
-              "CREATE TABLE IF NOT EXISTS nodes (name TEXT PRIMARY KEY, record BLOB NOT NULL);"
-              "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"));
+  SLUICE_RETURN_IF_ERROR(j->Exec(
+      "CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, record BLOB NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS nodes (name TEXT PRIMARY KEY, record BLOB NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS reservations (name TEXT PRIMARY KEY, record BLOB NOT NULL);"));
   SLUICE_RETURN_IF_ERROR(j->Prepare());
   return j;
 }
@@ -45,6 +46,8 @@ Journal::~Journal() {
   sqlite3_finalize(delete_job_);
   sqlite3_finalize(upsert_node_);
   sqlite3_finalize(upsert_meta_);
+  sqlite3_finalize(upsert_reservation_);
+  sqlite3_finalize(delete_reservation_);
   sqlite3_close(db_);
 }
 
@@ -67,6 +70,8 @@ Status Journal::Prepare() {
       {"DELETE FROM jobs WHERE id = ?", &delete_job_},
       {"INSERT OR REPLACE INTO nodes (name, record) VALUES (?, ?)", &upsert_node_},
       {"INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", &upsert_meta_},
+      {"INSERT OR REPLACE INTO reservations (name, record) VALUES (?, ?)", &upsert_reservation_},
+      {"DELETE FROM reservations WHERE name = ?", &delete_reservation_},
   };
   for (auto& s : stmts) {
     if (sqlite3_prepare_v3(db_, s.sql, -1, SQLITE_PREPARE_PERSISTENT, s.stmt, nullptr) !=
@@ -104,6 +109,20 @@ Status Journal::Commit(const JournalBatch& batch) {
                       SQLITE_STATIC);
     st = step(upsert_node_);
   }
+  for (const auto& [name, record] : batch.reservation_upserts) {
+    if (!st.ok()) break;
+    sqlite3_bind_text(upsert_reservation_, 1, name.data(), static_cast<int>(name.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_blob(upsert_reservation_, 2, record.data(), static_cast<int>(record.size()),
+                      SQLITE_STATIC);
+    st = step(upsert_reservation_);
+  }
+  for (const auto& name : batch.reservation_deletes) {
+    if (!st.ok()) break;
+    sqlite3_bind_text(delete_reservation_, 1, name.data(), static_cast<int>(name.size()),
+                      SQLITE_STATIC);
+    st = step(delete_reservation_);
+  }
   if (st.ok() && batch.next_job_id) {
     sqlite3_bind_text(upsert_meta_, 1, "next_job_id", -1, SQLITE_STATIC);
     sqlite3_bind_int64(upsert_meta_, 2, *batch.next_job_id);
@@ -134,6 +153,8 @@ Result<JournalContents> Journal::Load() {
   };
   SLUICE_RETURN_IF_ERROR(read_blobs("SELECT record FROM jobs ORDER BY id", &out.jobs));
   SLUICE_RETURN_IF_ERROR(read_blobs("SELECT record FROM nodes ORDER BY name", &out.nodes));
+  SLUICE_RETURN_IF_ERROR(
+      read_blobs("SELECT record FROM reservations ORDER BY name", &out.reservations));
   sqlite3_stmt* s = nullptr;
   if (sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = 'next_job_id'", -1, &s,
                          nullptr) != SQLITE_OK) {

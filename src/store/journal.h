@@ -21,16 +21,20 @@ struct JournalBatch {
   std::vector<std::pair<uint32_t, std::string>> job_upserts;
   std::vector<uint32_t> job_deletes;
   std::vector<std::pair<std::string, std::string>> node_upserts;
+  std::vector<std::pair<std::string, std::string>> reservation_upserts;
+  std::vector<std::string> reservation_deletes;
   std::optional<uint32_t> next_job_id;
 
   bool empty() const {
-    return job_upserts.empty() && job_deletes.empty() && node_upserts.empty() && !next_job_id;
+    return job_upserts.empty() && job_deletes.empty() && node_upserts.empty() &&
+           reservation_upserts.empty() && reservation_deletes.empty() && !next_job_id;
   }
 };
 
 struct JournalContents {
   std::vector<std::string> jobs;  // in id order
   std::vector<std::string> nodes;
+  std::vector<std::string> reservations;
   uint32_t next_job_id = 0;  // 0: never written
 };
 
@@ -58,6 +62,8 @@ class Journal {
   sqlite3_stmt* delete_job_ = nullptr;
   sqlite3_stmt* upsert_node_ = nullptr;
   sqlite3_stmt* upsert_meta_ = nullptr;
+  sqlite3_stmt* upsert_reservation_ = nullptr;
+  sqlite3_stmt* delete_reservation_ = nullptr;
 };
 
 }  // namespace sluice::store

@@ -270,6 +270,69 @@ TEST(ParseSlurmConf, SchedulingAndAssociationErrors) {
   }
 }
 
+TEST(ParseSlurmConf, QosLimits) {
+  auto c = ParseSlurmConf(
+      "QOS=normal MaxJobsPerUser=2 MaxSubmitJobsPerUser=10 "
+      "MaxTRESPerUser=cpu=8,mem=16G,node=2,gres/gpu=4 MaxWall=1-00:00:00 "
+      "MaxTRESRunMinsPerUser=cpu=6000\n"
+      "QOS=short Priority=5 MaxJobsPU=-1 MaxSubmitJobsPU=UNLIMITED MaxTRESPU=\"cpu=4, mem=500\" "
+      "MaxWallDurationPerJob=30 MaxTRESRunMinsPU=mem=100M,node=-1,GRES/GPU=60\n"
+      "QOS=open MaxWall=UNLIMITED\n");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ(c->qos.size(), 3u);
+  const auto& normal = c->qos[0];
+  EXPECT_EQ(normal.max_jobs_per_user, 2u);
+  EXPECT_EQ(normal.max_submit_jobs_per_user, 10u);
+  EXPECT_EQ(normal.max_tres_per_user.cpu, 8u);
+  EXPECT_EQ(normal.max_tres_per_user.mem_mb, 16u * 1024);
+  EXPECT_EQ(normal.max_tres_per_user.node, 2u);
+  EXPECT_EQ(normal.max_tres_per_user.gpu, 4u);
+  EXPECT_EQ(normal.max_wall, 86400);
+  EXPECT_EQ(normal.max_tres_run_mins_per_user.cpu, 6000u);
+  EXPECT_EQ(normal.max_tres_run_mins_per_user.mem_mb, 0u);
+  const auto& short_qos = c->qos[1];
+  EXPECT_EQ(short_qos.priority, 5u);
+  EXPECT_EQ(short_qos.max_jobs_per_user, 0u);
+  EXPECT_EQ(short_qos.max_submit_jobs_per_user, 0u);
+  EXPECT_EQ(short_qos.max_tres_per_user.cpu, 4u);
+  EXPECT_EQ(short_qos.max_tres_per_user.mem_mb, 500u);
+  EXPECT_EQ(short_qos.max_tres_per_user.gpu, 0u);
+  EXPECT_EQ(short_qos.max_wall, 30 * 60);
+  EXPECT_EQ(short_qos.max_tres_run_mins_per_user.mem_mb, 100u);
+  EXPECT_EQ(short_qos.max_tres_run_mins_per_user.node, 0u);
+  EXPECT_EQ(short_qos.max_tres_run_mins_per_user.gpu, 60u);
+  const auto& open = c->qos[2];
+  EXPECT_EQ(open.max_wall, 0);  // UNLIMITED: no limit
+  EXPECT_EQ(open.max_jobs_per_user, 0u);
+  EXPECT_EQ(open.max_tres_per_user.cpu, 0u);
+}
+
+TEST(ParseSlurmConf, QosLimitErrors) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"QOS=q MaxJobsPerUser=many\n",
+       "slurm.conf line 1: invalid number \"many\" for maxjobsperuser"},
+      {"\nQOS=q MaxSubmitJobsPerUser=-2\n",
+       "slurm.conf line 2: invalid number \"-2\" for maxsubmitjobsperuser"},
+      {"QOS=q MaxTRESPerUser=cpu=x\n",
+       "slurm.conf line 1: invalid TRES \"cpu=x\" for maxtresperuser"},
+      {"QOS=q MaxTRESPerUser=mem=lots\n",
+       "slurm.conf line 1: invalid TRES \"mem=lots\" for maxtresperuser"},
+      {"QOS=q MaxTRESPerUser=cpu\n", "slurm.conf line 1: invalid TRES \"cpu\" for maxtresperuser"},
+      {"QOS=q MaxTRESRunMinsPerUser=billing=10\n",
+       "slurm.conf line 1: unsupported TRES \"billing=10\" for maxtresrunminsperuser (cpu, mem, "
+       "node or gres/gpu)"},
+      {"QOS=q MaxTRESPerUser=gres/gpu:a100=2\n",
+       "slurm.conf line 1: unsupported TRES \"gres/gpu:a100=2\" for maxtresperuser (cpu, mem, node "
+       "or gres/gpu)"},
+      {"QOS=q\nQOS=r MaxWall=soon\n", "slurm.conf line 2: invalid time \"soon\" for maxwall"},
+  };
+  for (const auto& [text, message] : cases) {
+    auto c = ParseSlurmConf(text);
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_EQ(c.status().message(), message);
+  }
+}
+
 TEST(LoadSlurmConf, ReadsFileAndReportsMissing) {
   std::string path = testing::TempDir() + "/slurm_conf_test.conf";
   {

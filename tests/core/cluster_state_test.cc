@@ -414,3 +414,83 @@ TEST_F(ClusterStateTest, ViewsAreImmutableSnapshots) {
 
 }  // namespace
 }  // namespace sluice::core::cluster
+
+namespace sluice::core::cluster {
+namespace {
+
+class ClusterPolicyTest : public ClusterStateTest {};
+
+TEST_F(ClusterPolicyTest, QosMaxJobsPerUserHoldsBackTheSecondJob) {
+  ClusterConfig c = ThreeNodes();
+  QosConfig normal;
+  normal.name = "normal";
+  normal.max_jobs_per_user = 1;
+  c.qos.push_back(normal);
+  Reset(c);
+  JobId first = Submit(Spec());
+  JobId second = Submit(Spec());
+  Schedule();
+  EXPECT_EQ(Job(first)->state, JobState::kRunning);
+  EXPECT_EQ(Job(second)->state, JobState::kPending);
+  EXPECT_EQ(model::ReasonName(Job(second)->reason), "QOSMaxJobsPerUserLimit");
+  End(first);
+  Schedule();
+  EXPECT_EQ(Job(second)->state, JobState::kRunning);
+}
+
+TEST_F(ClusterPolicyTest, ReservationKeepsNodesForItsUsers) {
+  cmd::CreateReservation create;
+  create.reservation.name = "maint";
+  create.reservation.start = now_;
+  create.reservation.end = now_ + 3600;
+  create.reservation.users = {"bob"};
+  create.node_count = 3;
+  ASSERT_TRUE(Apply(create).status.ok());
+  // Every node is reserved: alice's job waits, bob's runs inside the reservation.
+  JobId alice = Submit(Spec());
+  model::JobSpec bob_spec = Spec();
+  bob_spec.user = "bob";
+  bob_spec.reservation = "maint";
+  JobId bob = Submit(bob_spec);
+  model::JobSpec sneaky = Spec();
+  sneaky.reservation = "maint";
+  EXPECT_EQ(Apply(cmd::Submit{sneaky}).status.code(), Code::kPermissionDenied);
+  Schedule();
+  EXPECT_EQ(Job(alice)->state, JobState::kPending);
+  EXPECT_EQ(Job(bob)->state, JobState::kRunning);
+  // In use: it cannot be deleted; once bob's job ends it can, and alice's job starts.
+  EXPECT_FALSE(Apply(cmd::DeleteReservation{"maint"}).status.ok());
+  End(bob);
+  EXPECT_TRUE(Apply(cmd::DeleteReservation{"maint"}).status.ok());
+  Schedule();
+  EXPECT_EQ(Job(alice)->state, JobState::kRunning);
+  // Overlapping reservations on the same nodes are refused.
+  create.reservation.name = "a";
+  create.node_count = 0;
+  create.reservation.nodes = {"n1"};
+  ASSERT_TRUE(Apply(create).status.ok());
+  create.reservation.name = "b";
+  EXPECT_FALSE(Apply(create).status.ok());
+}
+
+TEST_F(ClusterPolicyTest, FutureReservationMakesMembersWait) {
+  cmd::CreateReservation create;
+  create.reservation.name = "later";
+  create.reservation.start = now_ + 600;
+  create.reservation.end = now_ + 1200;
+  create.reservation.users = {"alice"};
+  create.reservation.nodes = {"n1"};
+  ASSERT_TRUE(Apply(create).status.ok());
+  model::JobSpec s = Spec();
+  s.reservation = "later";
+  JobId id = Submit(s);
+  Schedule();
+  EXPECT_EQ(Job(id)->reason, Reason::kReservation);
+  now_ += 600;
+  Schedule();
+  EXPECT_EQ(Job(id)->state, JobState::kRunning);
+  EXPECT_EQ(Job(id)->allocation[0].node, "n1");
+}
+
+}  // namespace
+}  // namespace sluice::core::cluster

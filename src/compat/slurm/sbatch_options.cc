@@ -41,6 +41,12 @@ enum class Opt {
   kAccount,
   kQos,
   kNice,
+  kGpus,
+  kGpusPerNode,
+  kGpusPerTask,
+  kGres,
+  kGpuMem,
+  kReservation,
   kIgnored,  // a Slurm option Sluice accepts and does not model
 };
 
@@ -79,6 +85,12 @@ constexpr OptionDef kOptions[] = {
     {"account", 'A', Arg::kRequired, Opt::kAccount},
     {"qos", 'q', Arg::kRequired, Opt::kQos},
     {"nice", 0, Arg::kOptional, Opt::kNice},
+    {"gpus", 'G', Arg::kRequired, Opt::kGpus},
+    {"gpus-per-node", 0, Arg::kRequired, Opt::kGpusPerNode},
+    {"gpus-per-task", 0, Arg::kRequired, Opt::kGpusPerTask},
+    {"gres", 0, Arg::kRequired, Opt::kGres},
+    {"gpu-mem", 0, Arg::kRequired, Opt::kGpuMem},  // Sluice's: an MPS job's GPU memory
+    {"reservation", 0, Arg::kRequired, Opt::kReservation},
     {"array", 'a', Arg::kRequired, Opt::kIgnored},
     {"acctg-freq", 0, Arg::kRequired, Opt::kIgnored},
     {"batch", 0, Arg::kRequired, Opt::kIgnored},
@@ -94,7 +106,6 @@ constexpr OptionDef kOptions[] = {
     {"export-file", 0, Arg::kRequired, Opt::kIgnored},
     {"get-user-env", 0, Arg::kOptional, Opt::kIgnored},
     {"gid", 0, Arg::kRequired, Opt::kIgnored},
-    {"gres", 0, Arg::kRequired, Opt::kIgnored},
     {"gres-flags", 0, Arg::kRequired, Opt::kIgnored},
     {"hint", 0, Arg::kRequired, Opt::kIgnored},
     {"ignore-pbs", 0, Arg::kNone, Opt::kIgnored},
@@ -143,18 +154,14 @@ constexpr OptionDef kOptions[] = {
     {"contiguous", 0, Arg::kNone, Opt::kIgnored},
     {"nodefile", 'F', Arg::kRequired, Opt::kIgnored},
     {"mincpus", 0, Arg::kRequired, Opt::kIgnored},
-    {"reservation", 0, Arg::kRequired, Opt::kIgnored},
     {"sockets-per-node", 0, Arg::kRequired, Opt::kIgnored},
     {"cores-per-socket", 0, Arg::kRequired, Opt::kIgnored},
     {"threads-per-core", 0, Arg::kRequired, Opt::kIgnored},
     {"extra-node-info", 'B', Arg::kRequired, Opt::kIgnored},
     {"cpus-per-gpu", 0, Arg::kRequired, Opt::kIgnored},
-    {"gpus", 'G', Arg::kRequired, Opt::kIgnored},
     {"gpu-bind", 0, Arg::kRequired, Opt::kIgnored},
     {"gpu-freq", 0, Arg::kRequired, Opt::kIgnored},
-    {"gpus-per-node", 0, Arg::kRequired, Opt::kIgnored},
     {"gpus-per-socket", 0, Arg::kRequired, Opt::kIgnored},
-    {"gpus-per-task", 0, Arg::kRequired, Opt::kIgnored},
     {"mem-per-gpu", 0, Arg::kRequired, Opt::kIgnored},
 };
 
@@ -318,11 +325,84 @@ Result<std::vector<std::string>> ParseNodeNames(const std::string& value, std::s
   return *names;
 }
 
+// "[type:]N" of --gpus, --gpus-per-node and --gpus-per-task: N > 0 GPUs, of `type` if given.
+Status ParseTypedGpuCount(const std::string& value, std::string_view option, uint32_t* count,
+                          std::string* type) {
+  std::string_view v = str::Trim(value);
+  const size_t colon = v.rfind(':');
+  std::string_view t = colon == std::string_view::npos ? "" : v.substr(0, colon);
+  uint64_t n = 0;
+  if (!str::ParseUint(v.substr(colon == std::string_view::npos ? 0 : colon + 1), &n) || n == 0 ||
+      n > UINT32_MAX || (colon != std::string_view::npos && t.empty()) ||
+      t.find(':') != std::string_view::npos) {
+    return InvalidArgument("Invalid " + std::string(option) + " specification");
+  }
+  *count = static_cast<uint32_t>(n);
+  if (!t.empty()) *type = std::string(t);
+  return Status::Ok();
+}
+
+// --gres=LIST: gpu[:type][:N] (N defaults to 1), mps:P (percent of one GPU), shard:N, or
+// "none". Replaces what an earlier --gres asked.
+Status ParseGres(const std::string& value, core::model::JobSpec* spec, bool* gpus_from_gres) {
+  static const std::string kInvalid = "Invalid generic resource (gres) specification";
+  if (*gpus_from_gres) {
+    spec->gpus_per_node = 0;
+    spec->gpu_type.clear();
+  }
+  spec->mps_percent = 0;
+  spec->shards = 0;
+  *gpus_from_gres = false;
+  if (str::ToLower(str::Trim(value)) == "none") return Status::Ok();
+  for (const std::string& item : str::Split(value, ',')) {
+    std::vector<std::string> parts = str::Split(str::Trim(item), ':');
+    const std::string name = str::ToLower(parts[0]);
+    uint64_t n = 1;
+    std::string type;
+    if (name == "gpu" && parts.size() <= 3) {
+      if (parts.size() == 3) {
+        type = parts[1];
+        if (type.empty() || !str::ParseUint(parts[2], &n)) return InvalidArgument(kInvalid);
+      } else if (parts.size() == 2 && !str::ParseUint(parts[1], &n)) {
+        type = parts[1];  // gpu:TYPE, one GPU
+        if (type.empty()) return InvalidArgument(kInvalid);
+      }
+      if (n > UINT32_MAX) return InvalidArgument(kInvalid);
+      spec->gpus_per_node = static_cast<uint32_t>(n);
+      if (!type.empty()) spec->gpu_type = type;
+      *gpus_from_gres = true;
+    } else if ((name == "mps" || name == "shard") && parts.size() == 2) {
+      if (!str::ParseUint(parts[1], &n) || n == 0) return InvalidArgument(kInvalid);
+      if (name == "mps" && n > 100) {
+        return InvalidArgument("Invalid --gres=mps:" + parts[1] +
+                               ": mps is a percentage of one GPU, 1 to 100");
+      }
+      if (n > UINT32_MAX) return InvalidArgument(kInvalid);
+      (name == "mps" ? spec->mps_percent : spec->shards) = static_cast<uint32_t>(n);
+    } else {
+      return InvalidArgument(kInvalid);
+    }
+  }
+  return Status::Ok();
+}
+
+// A job takes whole GPUs or a share of one, not both.
+Status CheckGpuRequest(const core::model::JobSpec& spec) {
+  const bool whole = spec.gpus > 0 || spec.gpus_per_node > 0 || spec.gpus_per_task > 0;
+  if (whole && (spec.mps_percent > 0 || spec.shards > 0)) {
+    return InvalidArgument(
+        "--gres=mps or --gres=shard cannot be combined with whole GPUs (--gpus, --gpus-per-node, "
+        "--gpus-per-task, --gres=gpu) in one job");
+  }
+  return Status::Ok();
+}
+
 // What one layer has set so far, for checks within the layer and defaults afterwards.
 struct Seen {
   bool name = false;
   bool mem = false;
   bool mem_per_cpu = false;
+  bool gpus_from_gres = false;  // gpus_per_node came from --gres, which a later --gres replaces
 };
 
 Status Apply(const ParsedOption& opt, SbatchRequest* req, Seen* layer_seen, Seen* all_seen) {
@@ -440,6 +520,30 @@ Status Apply(const ParsedOption& opt, SbatchRequest* req, Seen* layer_seen, Seen
       SLUICE_ASSIGN_OR_RETURN(spec.nice, ParseNice(opt.value));
       break;
     }
+    case Opt::kGpus:
+      SLUICE_RETURN_IF_ERROR(ParseTypedGpuCount(value, "--gpus", &spec.gpus, &spec.gpu_type));
+      break;
+    case Opt::kGpusPerNode:
+      SLUICE_RETURN_IF_ERROR(
+          ParseTypedGpuCount(value, "--gpus-per-node", &spec.gpus_per_node, &spec.gpu_type));
+      all_seen->gpus_from_gres = false;
+      break;
+    case Opt::kGpusPerTask:
+      SLUICE_RETURN_IF_ERROR(
+          ParseTypedGpuCount(value, "--gpus-per-task", &spec.gpus_per_task, &spec.gpu_type));
+      break;
+    case Opt::kGres:
+      SLUICE_RETURN_IF_ERROR(ParseGres(value, &spec, &all_seen->gpus_from_gres));
+      break;
+    case Opt::kGpuMem: {
+      auto mb = ParseMemoryMb(value);
+      if (!mb.ok() || *mb == 0) return InvalidArgument("Invalid --gpu-mem specification");
+      spec.gpu_memory_mb = *mb;
+      break;
+    }
+    case Opt::kReservation:
+      spec.reservation = value;
+      break;
     case Opt::kIgnored:
       req->ignored_options.push_back(opt.written);
       break;
@@ -538,6 +642,11 @@ std::optional<std::string_view> LongNameForEnv(std::string_view name) {
       {"SBATCH_QOS", "qos"},
       {"SBATCH_CONSTRAINT", "constraint"},
       {"SBATCH_EXCLUSIVE", "exclusive"},
+      {"SBATCH_GPUS", "gpus"},
+      {"SBATCH_GPUS_PER_NODE", "gpus-per-node"},
+      {"SBATCH_GPUS_PER_TASK", "gpus-per-task"},
+      {"SBATCH_GRES", "gres"},
+      {"SBATCH_RESERVATION", "reservation"},
   };
   for (const auto& [env, opt] : kEnv) {
     if (env == name) return opt;
@@ -568,6 +677,7 @@ Result<SbatchRequest> ParseSbatchCommandLine(const std::vector<std::string>& arg
   Seen seen;
   SLUICE_RETURN_IF_ERROR(ApplyLayer(cli, &req, &seen, ""));
   SLUICE_RETURN_IF_ERROR(TakePositional(cli, &req));
+  SLUICE_RETURN_IF_ERROR(CheckGpuRequest(req.spec));
   if (req.has_wrap) req.spec.script = WrapScript(req.wrap);
   FillDefaultName(seen, &req);
   return req;
@@ -666,6 +776,7 @@ Result<SbatchRequest> ResolveSbatch(const std::vector<std::string>& argv, std::s
 
   SLUICE_RETURN_IF_ERROR(ApplyLayer(cli, &req, &seen, ""));
   SLUICE_RETURN_IF_ERROR(TakePositional(cli, &req));
+  SLUICE_RETURN_IF_ERROR(CheckGpuRequest(req.spec));
   if (!only_info) req.spec.script = std::move(text);
   FillDefaultName(seen, &req);
   return req;

@@ -225,4 +225,30 @@ std::string ShowPartition(const Partition& partition,
   return Render(lines, one_liner);
 }
 
+std::string ShowReservation(const core::model::Reservation& r,
+                            const std::vector<core::model::NodePtr>& nodes, UnixTime now,
+                            bool one_liner) {
+  uint64_t cores = 0;
+  for (const auto& n : nodes) {
+    if (std::find(r.nodes.begin(), r.nodes.end(), n->name) != r.nodes.end()) cores += n->cpus;
+  }
+  const bool open_ended = r.end == kUnlimited;
+  std::vector<std::string> lines = {
+      "ReservationName=" + r.name + " StartTime=" + FormatIsoTime(r.start) + " EndTime=" +
+          (open_ended ? std::string("Unknown") : FormatIsoTime(r.end)) + " Duration=" +
+          (open_ended ? std::string("UNLIMITED") : FormatScontrolDuration(r.end - r.start)),
+      "Nodes=" + CompressHostlist(r.nodes) + " NodeCnt=" + std::to_string(r.nodes.size()) +
+          " CoreCnt=" + std::to_string(cores) +
+          " Features=(null) PartitionName=" + OrNull(r.partition) + " Flags=",
+      "TRES=cpu=" + std::to_string(cores),
+      "Users=" + (r.users.empty() ? std::string("(null)") : str::Join(r.users, ",")) +
+          " Groups=(null) Accounts=" +
+          (r.accounts.empty() ? std::string("(null)") : str::Join(r.accounts, ",")) +
+          " Licenses=(null) State=" + (r.ActiveAt(now) ? "ACTIVE" : "INACTIVE") +
+          " BurstBuffer=(null) Watts=n/a",
+      "MaxStartDelay=(null)",
+  };
+  return Render(lines, one_liner);
+}
+
 }  // namespace sluice::compat::slurm

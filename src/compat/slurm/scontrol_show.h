@@ -7,6 +7,7 @@
 #include "common/time.h"
 #include "core/model/job.h"
 #include "core/model/node.h"
+#include "core/model/reservation.h"
 
 namespace sluice::compat::slurm {
 
@@ -33,5 +34,10 @@ std::string ShowNode(const core::model::Node& node, bool one_liner);
 // found in `nodes` (by name). Multi-line output ends with a blank line; one_liner ends with '\n'.
 std::string ShowPartition(const core::model::Partition& partition,
                           const std::vector<core::model::NodePtr>& nodes, bool one_liner);
+
+// `scontrol show reservation`: Slurm 22.05's fields; State is ACTIVE or INACTIVE at `now`.
+std::string ShowReservation(const core::model::Reservation& r,
+                            const std::vector<core::model::NodePtr>& nodes, UnixTime now,
+                            bool one_liner);
 
 }  // namespace sluice::compat::slurm

@@ -171,7 +171,47 @@ struct NodeFields {
   std::optional<uint64_t> memory;
   std::optional<std::vector<std::string>> features;
   std::optional<uint32_t> weight;
+  std::optional<std::vector<std::pair<std::string, uint32_t>>> gpus;  // Gres=gpu: type, count
+  std::optional<uint64_t> gpu_memory;                                 // GpuMemory=, per GPU
+  std::optional<std::vector<uint32_t>> gpu_sockets;                   // GpuSockets=
+  std::optional<uint32_t> mps_capacity;                               // MpsCapacity= (percent)
+  std::optional<uint32_t> gpu_util_threshold;                         // GpuUtilThreshold= (%)
 };
+
+// Gres=gpu[:TYPE][:N],mps:N,shard:N: the GPU items in order (N defaults to 1). mps and shard
+// items, which Slurm needs, are checked and ignored: Sluice gives every GPU a share capacity.
+Status ParseNodeGres(const KeyValue& kv, std::string_view where,
+                     std::vector<std::pair<std::string, uint32_t>>* gpus) {
+  gpus->clear();
+  for (const std::string& part : str::Split(kv.value, ',')) {
+    std::string item(str::Trim(part));
+    if (item.empty()) continue;
+    std::vector<std::string> f = str::Split(item, ':');
+    const std::string name = str::ToLower(f[0]);
+    uint64_t n = 1;
+    std::string type;
+    bool ok = true;
+    if (name == "gpu") {
+      if (f.size() == 3) {
+        type = f[1];
+        ok = !type.empty() && str::ParseUint(f[2], &n);
+      } else if (f.size() == 2) {
+        ok = str::ParseUint(f[1], &n);
+      } else {
+        ok = f.size() == 1;
+      }
+      ok = ok && n <= 1024;
+      if (ok) gpus->emplace_back(type, static_cast<uint32_t>(n));
+    } else if (name == "mps" || name == "shard") {
+      ok = f.size() == 2 && str::ParseUint(f[1], &n);
+    } else {
+      return InvalidArgument(std::string(where) + "unsupported Gres \"" + item +
+                             "\" (gpu, mps or shard)");
+    }
+    if (!ok) return InvalidArgument(std::string(where) + "invalid Gres \"" + item + "\"");
+  }
+  return Status::Ok();
+}
 
 Status ParseNodeFields(const Line& line, std::string_view where, NodeFields* f) {
   for (size_t i = 1; i < line.words.size(); ++i) {
@@ -203,6 +243,34 @@ Status ParseNodeFields(const Line& line, std::string_view where, NodeFields* f) 
     } else if (kv.key == "weight") {
       SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &v));
       f->weight = v;
+    } else if (kv.key == "gres") {
+      f->gpus.emplace();
+      SLUICE_RETURN_IF_ERROR(ParseNodeGres(kv, where, &*f->gpus));
+    } else if (kv.key == "gpumemory") {
+      auto mb = ParseMemoryMb(kv.value);
+      if (!mb.ok()) {
+        return InvalidArgument(std::string(where) + "invalid size \"" + kv.value + "\" for " +
+                               kv.key);
+      }
+      f->gpu_memory = *mb;
+    } else if (kv.key == "gpusockets") {
+      std::vector<uint32_t> sockets;
+      for (const std::string& part : str::Split(kv.value, ',')) {
+        SLUICE_RETURN_IF_ERROR(ParseU32({kv.key, std::string(str::Trim(part))}, where, &v));
+        sockets.push_back(v);
+      }
+      f->gpu_sockets = std::move(sockets);
+    } else if (kv.key == "mpscapacity") {
+      SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &v));
+      if (v == 0) return InvalidArgument(std::string(where) + "MpsCapacity must be at least 1");
+      f->mps_capacity = v;
+    } else if (kv.key == "gpuutilthreshold") {
+      SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &v));
+      if (v > 100) {
+        return InvalidArgument(std::string(where) + "GpuUtilThreshold is a percentage (0-100), "
+                               "got \"" + kv.value + "\"");
+      }
+      f->gpu_util_threshold = v;
     }
   }
   return Status::Ok();
@@ -217,7 +285,56 @@ NodeFields Merge(const NodeFields& defaults, const NodeFields& own) {
   if (own.memory) f.memory = own.memory;
   if (own.features) f.features = own.features;
   if (own.weight) f.weight = own.weight;
+  if (own.gpus) f.gpus = own.gpus;
+  if (own.gpu_memory) f.gpu_memory = own.gpu_memory;
+  if (own.gpu_sockets) f.gpu_sockets = own.gpu_sockets;
+  if (own.mps_capacity) f.mps_capacity = own.mps_capacity;
+  if (own.gpu_util_threshold) f.gpu_util_threshold = own.gpu_util_threshold;
   return f;
+}
+
+// The GPUs a node's fields describe: indexes 0..N-1 over the Gres=gpu items in order.
+std::vector<core::model::Gpu> MakeGpus(const NodeFields& f) {
+  std::vector<core::model::Gpu> gpus;
+  if (!f.gpus) return gpus;
+  for (const auto& [type, count] : *f.gpus) {
+    for (uint32_t i = 0; i < count; ++i) {
+      core::model::Gpu g;
+      g.index = static_cast<uint32_t>(gpus.size());
+      g.type = type;
+      g.memory_mb = f.gpu_memory.value_or(0);
+      if (f.gpu_sockets) g.socket = (*f.gpu_sockets)[g.index];
+      g.share_capacity = f.mps_capacity.value_or(100);
+      gpus.push_back(std::move(g));
+    }
+  }
+  return gpus;
+}
+
+// GpuSockets= must name a socket for every GPU, each below the node's socket count.
+Status CheckGpuSockets(const NodeFields& f, const core::cluster::NodeConfig& node,
+                       std::string_view where) {
+  if (!f.gpu_sockets) return Status::Ok();
+  if (f.gpu_sockets->size() != node.gpus.size()) {
+    return InvalidArgument(std::string(where) + "GpuSockets names " +
+                           std::to_string(f.gpu_sockets->size()) + " sockets for " +
+                           std::to_string(node.gpus.size()) + " GPUs");
+  }
+  for (uint32_t s : *f.gpu_sockets) {
+    if (s >= node.sockets) {
+      return InvalidArgument(std::string(where) + "GpuSockets names socket " + std::to_string(s) +
+                             " of a node with " + std::to_string(node.sockets) + " sockets");
+    }
+  }
+  return Status::Ok();
+}
+
+size_t TotalGpus(const NodeFields& f) {
+  size_t n = 0;
+  if (f.gpus) {
+    for (const auto& [type, count] : *f.gpus) n += count;
+  }
+  return n;
 }
 
 NodeConfig MakeNode(const std::string& name, const NodeFields& f) {
@@ -236,6 +353,9 @@ NodeConfig MakeNode(const std::string& name, const NodeFields& f) {
   n.memory_mb = f.memory.value_or(1);
   n.features = f.features.value_or(std::vector<std::string>{});
   n.weight = f.weight.value_or(1);
+  // GpuSockets is checked against the GPU count (CheckGpuSockets) before this runs.
+  if (!f.gpu_sockets || f.gpu_sockets->size() == TotalGpus(f)) n.gpus = MakeGpus(f);
+  n.gpu_overprovision_threshold = f.gpu_util_threshold.value_or(50) / 100.0;
   return n;
 }
 
@@ -310,6 +430,56 @@ Status ParseSchedulerParameters(const KeyValue& kv, std::string_view where,
   return Status::Ok();
 }
 
+// A QOS count limit: N, or -1 / UNLIMITED / INFINITE for none (0).
+Status ParseQosCount(const KeyValue& kv, std::string_view where, uint32_t* out) {
+  if (str::Trim(kv.value) == "-1") {
+    *out = 0;
+    return Status::Ok();
+  }
+  return ParseU32OrUnlimited(kv, where, out);
+}
+
+// A TRES limit list in Slurm's syntax, "cpu=8,mem=16G,node=2,gres/gpu=4"; a TRES not named, or
+// given -1, has no limit (0). Memory takes ParseMemoryMb's units (MB without one).
+Status ParseTresLimits(const KeyValue& kv, std::string_view where, core::cluster::Tres* out) {
+  *out = {};
+  for (const std::string& part : str::Split(kv.value, ',')) {
+    std::string_view item = str::Trim(part);
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    std::string name = str::ToLower(str::Trim(item.substr(0, eq)));
+    std::string_view value = eq == std::string_view::npos ? "" : str::Trim(item.substr(eq + 1));
+    uint64_t* field = nullptr;
+    if (name == "cpu") {
+      field = &out->cpu;
+    } else if (name == "mem") {
+      field = &out->mem_mb;
+    } else if (name == "node") {
+      field = &out->node;
+    } else if (name == "gres/gpu") {
+      field = &out->gpu;
+    } else {
+      return InvalidArgument(std::string(where) + "unsupported TRES \"" + std::string(item) +
+                             "\" for " + kv.key + " (cpu, mem, node or gres/gpu)");
+    }
+    bool ok = true;
+    if (value == "-1") {
+      *field = 0;
+    } else if (field == &out->mem_mb) {
+      auto mb = ParseMemoryMb(value);
+      ok = mb.ok();
+      if (ok) *field = *mb;
+    } else {
+      ok = str::ParseUint(value, field);
+    }
+    if (!ok) {
+      return InvalidArgument(std::string(where) + "invalid TRES \"" + std::string(item) +
+                             "\" for " + kv.key);
+    }
+  }
+  return Status::Ok();
+}
+
 // The association lines Sluice reads until accounting moves to its own store, each with the line
 // that defined it for errors found once all lines are read.
 struct Associations {
@@ -373,7 +543,20 @@ Status ParseAssociationLine(const Line& line, std::string_view where, Associatio
     qos.name = first.value;
     for (size_t i = 1; i < line.words.size(); ++i) {
       const KeyValue& kv = line.words[i];
-      if (kv.key == "priority") SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &qos.priority));
+      if (kv.key == "priority") {
+        SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &qos.priority));
+      } else if (kv.key == "maxjobsperuser" || kv.key == "maxjobspu") {
+        SLUICE_RETURN_IF_ERROR(ParseQosCount(kv, where, &qos.max_jobs_per_user));
+      } else if (kv.key == "maxsubmitjobsperuser" || kv.key == "maxsubmitjobspu") {
+        SLUICE_RETURN_IF_ERROR(ParseQosCount(kv, where, &qos.max_submit_jobs_per_user));
+      } else if (kv.key == "maxtresperuser" || kv.key == "maxtrespu") {
+        SLUICE_RETURN_IF_ERROR(ParseTresLimits(kv, where, &qos.max_tres_per_user));
+      } else if (kv.key == "maxtresrunminsperuser" || kv.key == "maxtresrunminspu") {
+        SLUICE_RETURN_IF_ERROR(ParseTresLimits(kv, where, &qos.max_tres_run_mins_per_user));
+      } else if (kv.key == "maxwall" || kv.key == "maxwalldurationperjob") {
+        SLUICE_ASSIGN_OR_RETURN(qos.max_wall, ParseLimit(kv, where));
+        if (qos.max_wall == kUnlimited) qos.max_wall = 0;  // -1, UNLIMITED, 0: no limit
+      }
     }
     for (const auto& [other, other_line] : a->qos) {
       if (other.name == qos.name) {
@@ -460,6 +643,7 @@ Result<ClusterConfig> Parse(std::string_view text, std::string_view source) {
                                  std::to_string(it->second));
         }
         config.nodes.push_back(MakeNode(name, merged));
+        SLUICE_RETURN_IF_ERROR(CheckGpuSockets(merged, config.nodes.back(), where));
       }
     } else if (first.key == "partitionname") {
       PartitionLine p = partition_defaults;

@@ -106,6 +106,56 @@ std::string FormatIsoTime(UnixTime t) {
   return buf;
 }
 
+Result<UnixTime> ParseTimestamp(std::string_view text, UnixTime now) {
+  const std::string s = str::ToLower(str::Trim(text));
+  auto invalid = [&] {
+    return InvalidArgument("Invalid time specification: \"" + std::string(text) + "\"");
+  };
+  if (s.rfind("now", 0) == 0) {
+    if (s.size() == 3) return now;
+    if (s[3] != '+') return invalid();
+    size_t i = 4;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    uint64_t count = 0;
+    if (!str::ParseUint(s.substr(4, i - 4), &count)) return invalid();
+    const std::string unit = s.substr(i);
+    int64_t scale = 0;
+    if (unit.empty() || unit == "s" || unit == "sec" || unit == "secs" || unit == "second" ||
+        unit == "seconds") {
+      scale = 1;
+    } else if (unit == "m" || unit == "min" || unit == "mins" || unit == "minute" ||
+               unit == "minutes") {
+      scale = 60;
+    } else if (unit == "h" || unit == "hour" || unit == "hours") {
+      scale = 3600;
+    } else if (unit == "d" || unit == "day" || unit == "days") {
+      scale = 86400;
+    } else if (unit == "w" || unit == "week" || unit == "weeks") {
+      scale = 7 * 86400;
+    } else {
+      return invalid();
+    }
+    return now + static_cast<int64_t>(count) * scale;
+  }
+  struct tm tm_buf {};
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  const int n = std::sscanf(s.c_str(), "%4d-%2d-%2dt%2d:%2d:%2d", &year, &month, &day, &hour,
+                            &minute, &second);
+  if (n != 3 && n != 5 && n != 6) return invalid();
+  tm_buf.tm_year = year - 1900;
+  tm_buf.tm_mon = month - 1;
+  tm_buf.tm_mday = day;
+  tm_buf.tm_hour = hour;
+  tm_buf.tm_min = minute;
+  tm_buf.tm_sec = second;
+  tm_buf.tm_isdst = -1;
+  const time_t t = mktime(&tm_buf);
+  if (t == static_cast<time_t>(-1) || month < 1 || month > 12 || day < 1 || day > 31) {
+    return invalid();
+  }
+  return static_cast<UnixTime>(t);
+}
+
 Result<uint64_t> ParseMemoryMb(std::string_view text) {
   std::string_view s = str::Trim(text);
   auto invalid = [&] {

@@ -38,6 +38,10 @@ std::string FormatIsoTime(UnixTime t);
 // InvalidArgument on anything else.
 Result<uint64_t> ParseMemoryMb(std::string_view text);
 
+// Parses scontrol's StartTime/EndTime forms: "now", "now+N[seconds|minutes|hours|days|weeks]"
+// (seconds by default), "YYYY-MM-DD[THH:MM[:SS]]" in local time; `now` anchors "now".
+Result<UnixTime> ParseTimestamp(std::string_view text, UnixTime now);
+
 // A megabyte amount as squeue's MIN_MEMORY and scontrol's TRES show it: "100M", "1500M", and the
 // next unit while it divides evenly by 1024 ("2G" for 2048, "1T"); 0 gives "0".
 std::string FormatMemoryMb(uint64_t mb);

@@ -112,7 +112,8 @@ ClusterState::ClusterState(ClusterConfig config)
     : config_(std::move(config)),
       next_job_id_(std::max<JobId>(config_.first_job_id, 1)),
       priority_(config_.priority, config_.qos, TotalCpus(config_), MaxJobFactor(config_),
-                static_cast<uint32_t>(config_.nodes.size())) {
+                static_cast<uint32_t>(config_.nodes.size())),
+      limits_(config_.qos) {
   // Validate() is the place to refuse a bad configuration; here it falls back to defaults.
   if (auto options = sched::Options::FromConfig(config_.scheduler); options.ok()) {
     sched_options_ = *options;
@@ -127,7 +128,12 @@ ClusterState::ClusterState(ClusterConfig config)
 }
 
 void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_nodes,
-                           JobId next_job_id, UnixTime now) {
+                           JobId next_job_id, UnixTime now,
+                           std::vector<model::Reservation> reservations) {
+  for (auto& r : reservations) {
+    const std::string name = r.name;
+    reservations_[name] = std::make_shared<model::Reservation>(std::move(r));
+  }
   for (auto& n : dynamic_nodes) {
     if (nodes_.count(n.name) == 0) AddNode(n);
   }
@@ -145,6 +151,8 @@ void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_node
       if (!j.allocation.empty()) jobs_on_node_[j.allocation.front().node].insert(id);
     }
     if (model::IsFinished(j.state)) finished_.emplace_back(j.end_time, id);
+    if (!model::IsFinished(j.state)) limits_.JobSubmitted(j);
+    if (j.state == JobState::kRunning) limits_.JobStarted(j);
     jobs_.Put(std::make_shared<Job>(std::move(j)));
   }
   std::sort(finished_.begin(), finished_.end());
@@ -185,6 +193,9 @@ Reply ClusterState::Apply(const Command& command, UnixTime now, std::vector<Effe
       s.Tick(now);
       return {};
     }
+    Reply operator()(const cmd::CreateReservation& c) { return s.CreateReservation(c, now); }
+    Reply operator()(const cmd::UpdateReservation& c) { return s.UpdateReservation(c, now); }
+    Reply operator()(const cmd::DeleteReservation& c) { return s.DeleteReservation(c); }
   };
   return std::visit(Visitor{*this, now, effects}, command);
 }
@@ -196,8 +207,16 @@ const Partition* ClusterState::FindPartition(const std::string& name) const {
   return nullptr;
 }
 
-ClusterState::PassInput ClusterState::MakePassInput(bool empty) const {
+ClusterState::PassInput ClusterState::MakePassInput(bool empty, UnixTime now) const {
   PassInput in;
+  // Nodes of an active reservation are kept for its members: other jobs' candidate lists leave
+  // them out (members get lists of their own in MakeRequest).
+  std::set<std::string> reserved;
+  if (!empty) {
+    for (const auto& [name, r] : reservations_) {
+      if (r->ActiveAt(now)) reserved.insert(r->nodes.begin(), r->nodes.end());
+    }
+  }
   in.nodes.reserve(node_order_.size());
   for (const auto& name : node_order_) {
     const Node& n = *nodes_.at(name);
@@ -214,6 +233,7 @@ ClusterState::PassInput ClusterState::MakePassInput(bool empty) const {
     std::vector<uint32_t> set;
     set.reserve(p->nodes.size());
     for (const auto& name : p->nodes) {
+      if (reserved.count(name) > 0) continue;
       if (auto it = in.index.find(name); it != in.index.end()) set.push_back(it->second);
     }
     in.partition_set.emplace(p->name, static_cast<uint32_t>(in.candidate_sets.size()));
@@ -242,14 +262,32 @@ Result<sched::JobRequest> ClusterState::MakeRequest(const Job& job, const Partit
   req.exclusive = spec.exclusive;
   req.time_limit = job.time_limit;
   const uint32_t set = in.partition_set.at(partition.name);
-  if (spec.exclude.empty() && spec.constraint.empty()) {
+  const model::Reservation* reservation = nullptr;
+  if (!spec.reservation.empty()) {
+    auto it = reservations_.find(spec.reservation);
+    if (it == reservations_.end()) {
+      return InvalidArgument("Requested reservation is invalid: " + spec.reservation);
+    }
+    reservation = it->second.get();
+  }
+  if (spec.exclude.empty() && spec.constraint.empty() && reservation == nullptr) {
     req.candidate_set = set;
   } else {
     SLUICE_ASSIGN_OR_RETURN(model::Constraint constraint, model::ParseConstraint(spec.constraint));
-    for (uint32_t i : in.candidate_sets[set]) {
-      const Node& n = *nodes_.at(in.nodes[i].name);
+    // A reservation's members run on its nodes only (those of the job's partition).
+    const std::vector<std::string>& pool =
+        reservation != nullptr ? reservation->nodes : partition.nodes;
+    for (const auto& name : pool) {
+      auto it = in.index.find(name);
+      if (it == in.index.end() || !Contains(partition.nodes, name)) continue;
+      const Node& n = *nodes_.at(name);
+      if (reservation == nullptr &&
+          std::find(in.candidate_sets[set].begin(), in.candidate_sets[set].end(), it->second) ==
+              in.candidate_sets[set].end()) {
+        continue;  // reserved for others
+      }
       if (Contains(spec.exclude, n.name) || !constraint.Matches(n.features)) continue;
-      req.candidates.push_back(i);
+      req.candidates.push_back(it->second);
     }
   }
   for (const auto& name : spec.nodelist) {
@@ -308,11 +346,25 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
     if (*spec.time_limit <= 0) return {InvalidArgument("Requested time limit is invalid")};
     limit = *spec.time_limit;
   }
+  const cluster::QosConfig* qos = limits_.QosOf(spec);
+  limit = policy::QosTimeLimit(spec, limit, qos);
+  if (Status st = policy::CheckSubmit(spec, limit, qos, limits_.SubmittedJobs(spec)); !st.ok()) {
+    return {st};
+  }
   if (limit > partition->max_time) {
     return {InvalidArgument(
         "Requested time limit is invalid (missing or exceeds some limit): exceeds MaxTime of "
         "partition " +
         partition->name)};
+  }
+  if (!spec.reservation.empty()) {
+    auto it = reservations_.find(spec.reservation);
+    if (it == reservations_.end()) {
+      return {InvalidArgument("Requested reservation is invalid: " + spec.reservation)};
+    }
+    if (!it->second->Admits(spec.user, spec.account)) {
+      return {PermissionDenied("Access denied to requested reservation " + spec.reservation)};
+    }
   }
   auto job = std::make_shared<Job>();
   auto stored = std::make_shared<model::JobSpec>(spec);
@@ -330,7 +382,7 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   // An impossible request is refused now rather than left pending forever: it must fit the
   // partition's nodes when all of them are idle.
   {
-    PassInput empty = MakePassInput(/*empty=*/true);
+    PassInput empty = MakePassInput(/*empty=*/true, now);
     auto req = MakeRequest(*job, *partition, empty);
     if (!req.ok()) return {req.status()};
     sched::Options fit;
@@ -370,6 +422,7 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   job->reason = spec.hold ? Reason::kJobHeldUser : Reason::kNone;
   const JobId id = job->id;
   jobs_.Put(std::move(job));
+  limits_.JobSubmitted(*jobs_.Find(id));
   pending_.insert(id);
   dirty_jobs_.insert(id);
   needs_schedule_ = true;
@@ -568,6 +621,7 @@ void ClusterState::FinishJob(Job& job, JobState state, UnixTime now) {
     if (!job.allocation.empty()) jobs_on_node_[job.allocation.front().node].erase(job.id);
     needs_schedule_ = true;
   }
+  limits_.JobEnded(job);
   job.state = state;
   job.reason = Reason::kNone;
   job.end_time = now;
@@ -575,6 +629,7 @@ void ClusterState::FinishJob(Job& job, JobState state, UnixTime now) {
 }
 
 void ClusterState::Requeue(Job& job) {
+  limits_.JobRequeued(job);
   Allocate(job.allocation, /*release=*/true);
   if (!job.allocation.empty()) jobs_on_node_[job.allocation.front().node].erase(job.id);
   job.allocation.clear();
@@ -600,6 +655,97 @@ void ClusterState::Allocate(const std::vector<NodeAllocation>& alloc, bool relea
   }
 }
 
+Status ClusterState::CheckReservation(const model::Reservation& r,
+                                      const std::string& except) const {
+  if (r.end <= r.start) return InvalidArgument("Reservation end time must follow its start");
+  if (r.users.empty() && r.accounts.empty()) {
+    return InvalidArgument("Reservation request lacks users or accounts");
+  }
+  if (r.nodes.empty()) return InvalidArgument("Reservation request lacks nodes");
+  if (!r.partition.empty() && FindPartition(r.partition) == nullptr) {
+    return InvalidArgument("Invalid partition name specified: " + r.partition);
+  }
+  for (const auto& n : r.nodes) {
+    if (nodes_.count(n) == 0) return InvalidArgument("Invalid node name specified: " + n);
+  }
+  for (const auto& [name, other] : reservations_) {
+    if (name == except || other->end <= r.start || r.end <= other->start) continue;
+    for (const auto& n : r.nodes) {
+      if (Contains(other->nodes, n)) {
+        return InvalidArgument("Requested nodes are busy: " + n + " is in reservation " + name);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Reply ClusterState::CreateReservation(const cmd::CreateReservation& c, UnixTime now) {
+  model::Reservation r = c.reservation;
+  if (r.name.empty()) return {InvalidArgument("Reservation request lacks a name")};
+  if (reservations_.count(r.name) > 0) {
+    return {Status(Code::kAlreadyExists, "Duplicate reservation name: " + r.name)};
+  }
+  if (r.start == 0) r.start = now;
+  if (r.nodes.empty() && c.node_count > 0) {
+    // Chosen now: usable nodes of the partition (or any) not reserved over the same window.
+    const Partition* part = r.partition.empty() ? nullptr : FindPartition(r.partition);
+    for (const auto& name : part != nullptr ? part->nodes : node_order_) {
+      if (r.nodes.size() == c.node_count) break;
+      if (nodes_.count(name) == 0 || !nodes_.at(name)->Usable()) continue;
+      model::Reservation probe = r;
+      probe.nodes = {name};
+      if (CheckReservation(probe, "").ok()) r.nodes.push_back(name);
+    }
+    if (r.nodes.size() < c.node_count) {
+      return {InvalidArgument("Requested nodes are busy: only " + std::to_string(r.nodes.size()) +
+                              " of " + std::to_string(c.node_count) + " nodes are free")};
+    }
+  }
+  if (Status st = CheckReservation(r, ""); !st.ok()) return {st};
+  const std::string name = r.name;
+  reservations_[name] = std::make_shared<model::Reservation>(std::move(r));
+  dirty_reservations_.insert(name);
+  deleted_reservations_.erase(name);
+  needs_schedule_ = true;
+  return {};
+}
+
+Reply ClusterState::UpdateReservation(const cmd::UpdateReservation& c, UnixTime now) {
+  auto it = reservations_.find(c.name);
+  if (it == reservations_.end()) {
+    return {NotFound("Reservation " + c.name + " not found")};
+  }
+  model::Reservation r = *it->second;
+  if (c.start) r.start = *c.start == 0 ? now : *c.start;
+  if (c.end) r.end = *c.end;
+  if (c.nodes) r.nodes = *c.nodes;
+  if (c.users) r.users = *c.users;
+  if (c.accounts) r.accounts = *c.accounts;
+  if (Status st = CheckReservation(r, c.name); !st.ok()) return {st};
+  it->second = std::make_shared<model::Reservation>(std::move(r));
+  dirty_reservations_.insert(c.name);
+  needs_schedule_ = true;
+  return {};
+}
+
+Reply ClusterState::DeleteReservation(const cmd::DeleteReservation& c) {
+  if (reservations_.count(c.name) == 0) {
+    return {NotFound("Reservation " + c.name + " not found")};
+  }
+  bool in_use = false;
+  jobs_.ForEach([&](const JobPtr& j) {
+    in_use = in_use || (!model::IsFinished(j->state) && j->spec->reservation == c.name);
+  });
+  if (in_use) {
+    return {FailedPrecondition("Reservation is in use: jobs pending or running in " + c.name)};
+  }
+  reservations_.erase(c.name);
+  dirty_reservations_.erase(c.name);
+  deleted_reservations_.insert(c.name);
+  needs_schedule_ = true;
+  return {};
+}
+
 void ClusterState::Tick(UnixTime now) {
   if (priority_.multifactor()) tree_.Decay(now);
   while (!finished_.empty() && finished_.front().first + config_.min_job_age <= now) {
@@ -623,7 +769,7 @@ void ClusterState::Tick(UnixTime now) {
   }
 }
 
-Reason ClusterState::StaticReason(const Job& job, const Partition* partition) const {
+Reason ClusterState::StaticReason(const Job& job, const Partition* partition, UnixTime now) const {
   if (job.held) return Reason::kJobHeldUser;
   if (partition == nullptr || !partition->up) return Reason::kPartitionDown;
   if (job.time_limit > partition->max_time) return Reason::kPartitionTimeLimit;
@@ -633,6 +779,10 @@ Reason ClusterState::StaticReason(const Job& job, const Partition* partition) co
   for (const auto& name : job.spec->nodelist) {
     auto it = nodes_.find(name);
     if (it == nodes_.end() || !it->second->Usable()) return Reason::kReqNodeNotAvail;
+  }
+  if (!job.spec->reservation.empty()) {
+    auto it = reservations_.find(job.spec->reservation);
+    if (it == reservations_.end() || !it->second->ActiveAt(now)) return Reason::kReservation;
   }
   return Reason::kNone;
 }
@@ -670,7 +820,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       (last_priority_calc_ == 0 || now - last_priority_calc_ >= config_.priority.calc_period)) {
     RecalculatePriorities(now);
   }
-  const PassInput in = MakePassInput(/*empty=*/false);
+  const PassInput in = MakePassInput(/*empty=*/false, now);
   std::vector<sched::RunningJob> running;
   for (const auto& [node, ids] : jobs_on_node_) {
     for (JobId id : ids) {
@@ -691,7 +841,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   order.reserve(pending_.size());
   for (JobId id : pending_) {
     const JobPtr job = jobs_.Find(id);
-    const Reason reason = StaticReason(*job, FindPartition(job->partition));
+    const Reason reason = StaticReason(*job, FindPartition(job->partition), now);
     if (reason != Reason::kNone) {
       SetPendingInfo(id, reason, 0);
       continue;
@@ -701,6 +851,28 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   });
+  // QOS limits: a job over its user's budget (counting the jobs ahead of it) sits this pass
+  // out, so it neither starts nor holds a reservation.
+  {
+    std::vector<JobPtr> held_refs;
+    std::vector<const Job*> ordered;
+    held_refs.reserve(order.size());
+    ordered.reserve(order.size());
+    for (const auto& [priority, id] : order) {
+      held_refs.push_back(jobs_.Find(id));
+      ordered.push_back(held_refs.back().get());
+    }
+    const std::vector<Reason> verdicts = limits_.Admit(ordered, now);
+    size_t kept = 0;
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (verdicts[i] != Reason::kNone) {
+        SetPendingInfo(order[i].second, verdicts[i], 0);
+      } else {
+        order[kept++] = order[i];
+      }
+    }
+    order.resize(kept);
+  }
   std::vector<sched::JobRequest> queue;
   queue.reserve(order.size());
   for (const auto& [priority, id] : order) {
@@ -730,6 +902,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       j.allocation.push_back({in.nodes[index].name, res.cpus, res.memory_mb});
     }
     Allocate(j.allocation, /*release=*/false);
+    limits_.JobStarted(j);
     jobs_on_node_[j.allocation.front().node].insert(d.id);
     pending_.erase(d.id);
     // The record is final for this batch: launches carry it as it is journaled.
@@ -743,6 +916,14 @@ Changes ClusterState::TakeChanges() {
     if (JobPtr job = jobs_.Find(id)) c.jobs.push_back(std::move(job));
   }
   c.purged_jobs.assign(purged_.begin(), purged_.end());
+  for (const auto& name : dirty_reservations_) {
+    if (auto it = reservations_.find(name); it != reservations_.end()) {
+      c.reservations.push_back(it->second);
+    }
+  }
+  c.deleted_reservations.assign(deleted_reservations_.begin(), deleted_reservations_.end());
+  dirty_reservations_.clear();
+  deleted_reservations_.clear();
   for (const auto& name : dirty_nodes_) c.nodes.push_back(nodes_[name]);
   dirty_jobs_.clear();
   purged_.clear();
@@ -756,6 +937,7 @@ std::shared_ptr<const ClusterView> ClusterState::MakeView(UnixTime now) const {
   view->jobs = jobs_;
   for (const auto& name : node_order_) view->nodes.push_back(nodes_.at(name));
   view->partitions = partitions_;
+  for (const auto& [name, r] : reservations_) view->reservations.push_back(r);
   return view;
 }
 

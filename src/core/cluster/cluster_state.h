@@ -15,6 +15,7 @@
 #include "core/model/job.h"
 #include "core/model/node.h"
 #include "core/policy/fair_tree.h"
+#include "core/policy/limits.h"
 #include "core/policy/priority.h"
 #include "core/sched/scheduler.h"
 
@@ -26,6 +27,7 @@ struct ClusterView {
   JobTable jobs;                      // by id; shares its chunks with the state that published it
   std::vector<model::NodePtr> nodes;  // in configuration order
   std::vector<model::PartitionPtr> partitions;
+  std::vector<model::ReservationPtr> reservations;  // by name
 
   model::JobPtr FindJob(JobId id) const;
   model::NodePtr FindNode(const std::string& name) const;
@@ -37,7 +39,12 @@ struct Changes {
   std::vector<model::JobPtr> jobs;
   std::vector<JobId> purged_jobs;
   std::vector<model::NodePtr> nodes;
-  bool empty() const { return jobs.empty() && purged_jobs.empty() && nodes.empty(); }
+  std::vector<model::ReservationPtr> reservations;
+  std::vector<std::string> deleted_reservations;
+  bool empty() const {
+    return jobs.empty() && purged_jobs.empty() && nodes.empty() && reservations.empty() &&
+           deleted_reservations.empty();
+  }
 };
 
 class ClusterState {
@@ -51,7 +58,7 @@ class ClusterState {
   // Loads what the journal kept (a restart). Call once, before any Apply. Nodes come back as
   // not responding, with `now` as their last contact, so they get a full timeout to reconnect.
   void Restore(std::vector<model::Job> jobs, std::vector<model::Node> dynamic_nodes,
-               JobId next_job_id, UnixTime now);
+               JobId next_job_id, UnixTime now, std::vector<model::Reservation> reservations = {});
 
   // Applies one command at `now`; appends what the driver must do to `effects`.
   Reply Apply(const Command& command, UnixTime now, std::vector<Effect>* effects);
@@ -87,6 +94,11 @@ class ClusterState {
                 std::vector<Effect>* effects);
   void Tick(UnixTime now);
   void SetResponding(const std::string& node, bool responding, UnixTime now);
+  Reply CreateReservation(const cmd::CreateReservation& c, UnixTime now);
+  Reply UpdateReservation(const cmd::UpdateReservation& c, UnixTime now);
+  Reply DeleteReservation(const cmd::DeleteReservation& c);
+  // Checks a reservation against the nodes and the other reservations (`except`: its own name).
+  Status CheckReservation(const model::Reservation& r, const std::string& except) const;
 
   // Adds a node (from the configuration, the journal or a first registration) to the partitions
   // that name it or take ALL nodes.
@@ -94,12 +106,13 @@ class ClusterState {
   const model::Partition* FindPartition(const std::string& name) const;
   uint32_t WidestNodeCpus(const model::Partition& partition) const;
   // Nodes as they are (or, with `empty`, as if all were idle and responding).
-  PassInput MakePassInput(bool empty) const;
+  PassInput MakePassInput(bool empty, UnixTime now) const;
   // The job's request in the scheduler's terms; fails if its -w nodes are not candidates.
   Result<sched::JobRequest> MakeRequest(const model::Job& job, const model::Partition& partition,
                                         const PassInput& in) const;
   // Why a pending job may not be considered at all (held, partition limits), or kNone.
-  model::Reason StaticReason(const model::Job& job, const model::Partition* partition) const;
+  model::Reason StaticReason(const model::Job& job, const model::Partition* partition,
+                             UnixTime now) const;
   void SetPendingInfo(JobId id, model::Reason reason, UnixTime expected_start);
   void RecalculatePriorities(UnixTime now);
   uint64_t SmallestMemoryPerCpu(const model::Partition& partition) const;
@@ -125,11 +138,15 @@ class ClusterState {
   sched::Options sched_options_;
   policy::FairTree tree_;
   policy::PriorityCalculator priority_;
+  policy::LimitTracker limits_;  // QOS limits: what each user's jobs hold and have queued
   UnixTime last_priority_calc_ = 0;
   bool needs_schedule_ = false;
   std::set<JobId> dirty_jobs_;
   std::set<JobId> purged_;
   std::set<std::string> dirty_nodes_;
+  std::map<std::string, model::ReservationPtr> reservations_;
+  std::set<std::string> dirty_reservations_;
+  std::set<std::string> deleted_reservations_;
 };
 
 }  // namespace sluice::core::cluster

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "common/time.h"
 #include "core/model/job.h"
 #include "core/model/node.h"
+#include "core/model/reservation.h"
 
 namespace sluice::core::cluster {
 
@@ -88,11 +90,29 @@ struct JobEnded {
 };
 // Periodic housekeeping: node timeouts, purging old finished jobs.
 struct Tick {};
+// scontrol create reservation: `reservation.nodes` or `node_count` nodes (chosen then).
+struct CreateReservation {
+  model::Reservation reservation;
+  uint32_t node_count = 0;
+};
+// scontrol update reservation: the named one takes the fields that are set.
+struct UpdateReservation {
+  std::string name;
+  std::optional<UnixTime> start;
+  std::optional<UnixTime> end;
+  std::optional<std::vector<std::string>> nodes;
+  std::optional<std::vector<std::string>> users;
+  std::optional<std::vector<std::string>> accounts;
+};
+struct DeleteReservation {
+  std::string name;
+};
 }  // namespace cmd
 
-using Command = std::variant<cmd::Submit, cmd::Cancel, cmd::Hold, cmd::Release, cmd::RegisterNode,
-                             cmd::NodeConnected, cmd::NodeDisconnected, cmd::NodeHeartbeat,
-                             cmd::JobEnded, cmd::Tick>;
+using Command =
+    std::variant<cmd::Submit, cmd::Cancel, cmd::Hold, cmd::Release, cmd::RegisterNode,
+                 cmd::NodeConnected, cmd::NodeDisconnected, cmd::NodeHeartbeat, cmd::JobEnded,
+                 cmd::Tick, cmd::CreateReservation, cmd::UpdateReservation, cmd::DeleteReservation>;
 
 // The answer to one command.
 struct Reply {

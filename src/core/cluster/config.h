@@ -50,10 +50,26 @@ struct UserConfig {
   bool is_default = false;
 };
 
-// A QOS (`QOS=NAME Priority=N`); its limits come with the limits work.
+// Trackable resources (Slurm's TRES) a QOS limit counts; 0 is no limit. `gpu` is gres/gpu, whole
+// GPUs (MPS and shard allocations do not count).
+struct Tres {
+  uint64_t cpu = 0;
+  uint64_t mem_mb = 0;
+  uint64_t node = 0;
+  uint64_t gpu = 0;
+};
+
+// A QOS (`QOS=NAME Priority=N [limits]`) and its per-user limits, Slurm's names; 0: no limit.
+// Enforced by core/policy/limits.h.
 struct QosConfig {
   std::string name;
   uint32_t priority = 0;
+  uint32_t max_jobs_per_user = 0;         // MaxJobsPerUser: running jobs
+  uint32_t max_submit_jobs_per_user = 0;  // MaxSubmitJobsPerUser: pending and running jobs
+  Tres max_tres_per_user;                 // MaxTRESPerUser: TRES of the user's running jobs
+  Seconds max_wall = 0;                   // MaxWall: the longest time limit of a job
+  Tres max_tres_run_mins_per_user;        // MaxTRESRunMinsPerUser: sum over running jobs of
+                                          // TRES * minutes left of their time limit
 };
 
 // PriorityType and the multifactor plugin's settings, with Slurm's names and defaults.

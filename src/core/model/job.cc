@@ -27,7 +27,7 @@ struct ReasonNames {
   Reason reason;
   std::string_view name;
 };
-constexpr std::array<ReasonNames, 10> kReasons = {{
+constexpr std::array<ReasonNames, 21> kReasons = {{
     {Reason::kNone, "None"},
     {Reason::kPriority, "Priority"},
     {Reason::kResources, "Resources"},
@@ -38,6 +38,17 @@ constexpr std::array<ReasonNames, 10> kReasons = {{
     {Reason::kNodeDown, "NodeDown"},
     {Reason::kPartitionNodeLimit, "PartitionNodeLimit"},
     {Reason::kReqNodeNotAvail, "ReqNodeNotAvail"},
+    {Reason::kReservation, "Reservation"},
+    {Reason::kQosMaxJobsPerUserLimit, "QOSMaxJobsPerUserLimit"},
+    {Reason::kQosMaxCpuPerUserLimit, "QOSMaxCpuPerUserLimit"},
+    {Reason::kQosMaxMemoryPerUser, "QOSMaxMemoryPerUser"},
+    {Reason::kQosMaxNodePerUserLimit, "QOSMaxNodePerUserLimit"},
+    {Reason::kQosMaxGresPerUser, "QOSMaxGRESPerUser"},
+    {Reason::kQosMaxWallDurationPerJobLimit, "QOSMaxWallDurationPerJobLimit"},
+    {Reason::kMaxCpuRunMinsPerUser, "MaxCpuRunMinsPerUser"},
+    {Reason::kMaxMemoryRunMinsPerUser, "MaxMemoryRunMinsPerUser"},
+    {Reason::kMaxNodeRunMinsPerUser, "MaxNodeRunMinsPerUser"},
+    {Reason::kMaxGresRunMinsPerUser, "MaxGRESRunMinsPerUser"},
 }};
 }  // namespace
 

@@ -43,6 +43,19 @@ enum class Reason : uint8_t {
   kNodeDown,
   kPartitionNodeLimit,  // asks more nodes than the partition's MaxNodes
   kReqNodeNotAvail,     // a node named with -w is down or not responding
+  kReservation,         // waiting for its advance reservation to begin
+  // QOS limits (core/policy/limits.h). The run-minutes names are Slurm 24.05's, which first
+  // enforced MaxTRESRunMinsPerUser.
+  kQosMaxJobsPerUserLimit,         // MaxJobsPerUser running already
+  kQosMaxCpuPerUserLimit,          // MaxTRESPerUser cpu
+  kQosMaxMemoryPerUser,            // MaxTRESPerUser mem
+  kQosMaxNodePerUserLimit,         // MaxTRESPerUser node
+  kQosMaxGresPerUser,              // MaxTRESPerUser gres/gpu
+  kQosMaxWallDurationPerJobLimit,  // the job's time limit exceeds MaxWall
+  kMaxCpuRunMinsPerUser,           // MaxTRESRunMinsPerUser cpu
+  kMaxMemoryRunMinsPerUser,        // MaxTRESRunMinsPerUser mem
+  kMaxNodeRunMinsPerUser,          // MaxTRESRunMinsPerUser node
+  kMaxGresRunMinsPerUser,          // MaxTRESRunMinsPerUser gres/gpu
 };
 std::string_view ReasonName(Reason r);
 std::optional<Reason> ParseReason(std::string_view s);

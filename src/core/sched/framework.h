@@ -50,13 +50,27 @@ class ScorePlugin {
   virtual int64_t Score(const JobRequest& job, const NodeView& view, uint32_t tasks) const = 0;
 };
 
+// GpuScore: ranks the GPUs of one node that can take (part of) a job; higher first, ties to the
+// lower GPU index. `gpu` is the GPU as the pass sees it now (jobs started earlier in the pass
+// included). The pass applies locality on top: a job's GPUs on one node go to as few sockets as
+// possible, and a share follows the socket of the job's whole GPUs there. (Socket locality to
+// the job's cores comes with the core placement model; the node model places no cores yet.)
+class GpuScorePlugin {
+ public:
+  virtual ~GpuScorePlugin() = default;
+  virtual std::string_view Name() const = 0;
+  virtual int64_t Score(const JobRequest& job, const model::Gpu& gpu) const = 0;
+};
+
 // Name -> factory. Built-ins: filter "node-resources-fit"; scores "best-fit" (Slurm cons_tres
 // packing: fewest free CPUs left after placing), "spread" (most left), "weight-first" (Weight,
-// then index).
+// then index); GPU scores "least-occupied" (fewest shares in use) and "utilization" (lowest
+// reported utilization).
 class Registry {
  public:
   using FilterFactory = std::function<std::unique_ptr<FilterPlugin>()>;
   using ScoreFactory = std::function<std::unique_ptr<ScorePlugin>()>;
+  using GpuScoreFactory = std::function<std::unique_ptr<GpuScorePlugin>()>;
 
   // The process-wide registry, holding the built-ins. Register at startup, before passes run:
   // it is not synchronized.
@@ -65,14 +79,18 @@ class Registry {
   // AlreadyExists when the name is taken.
   Status RegisterFilter(std::string name, FilterFactory factory);
   Status RegisterScore(std::string name, ScoreFactory factory);
+  Status RegisterGpuScore(std::string name, GpuScoreFactory factory);
   // A new plugin instance; NotFound for an unknown name.
   Result<std::unique_ptr<FilterPlugin>> Filter(std::string_view name) const;
   Result<std::unique_ptr<ScorePlugin>> Score(std::string_view name) const;
+  Result<std::unique_ptr<GpuScorePlugin>> GpuScore(std::string_view name) const;
   std::vector<std::string> ScoreNames() const;
+  std::vector<std::string> GpuScoreNames() const;
 
  private:
   std::map<std::string, FilterFactory, std::less<>> filters_;
   std::map<std::string, ScoreFactory, std::less<>> scores_;
+  std::map<std::string, GpuScoreFactory, std::less<>> gpu_scores_;
 };
 
 // The resources `tasks` tasks of the job take on a node with `total` (all of it when exclusive).

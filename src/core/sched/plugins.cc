@@ -60,6 +60,24 @@ class WeightFirst : public ScorePlugin {
   int64_t Score(const JobRequest&, const NodeView&, uint32_t) const override { return 0; }
 };
 
+// Fewest shares in use: spreads shared jobs over a node's GPUs before stacking them.
+class GpuLeastOccupied : public GpuScorePlugin {
+ public:
+  std::string_view Name() const override { return "least-occupied"; }
+  int64_t Score(const JobRequest&, const model::Gpu& gpu) const override {
+    return -static_cast<int64_t>(gpu.shares_used);
+  }
+};
+
+// Lowest last reported utilization (in millionths, so equal readings tie to the lower index).
+class GpuUtilization : public GpuScorePlugin {
+ public:
+  std::string_view Name() const override { return "utilization"; }
+  int64_t Score(const JobRequest&, const model::Gpu& gpu) const override {
+    return -static_cast<int64_t>(std::clamp(gpu.utilization, 0.0, 1.0) * 1e6);
+  }
+};
+
 template <typename T>
 std::unique_ptr<T> Make() {
   return std::make_unique<T>();
@@ -84,6 +102,8 @@ Registry& Registry::Global() {
     (void)r->RegisterScore("best-fit", Make<BestFit>);
     (void)r->RegisterScore("spread", Make<Spread>);
     (void)r->RegisterScore("weight-first", Make<WeightFirst>);
+    (void)r->RegisterGpuScore("least-occupied", Make<GpuLeastOccupied>);
+    (void)r->RegisterGpuScore("utilization", Make<GpuUtilization>);
     return r;
   }();
   return *registry;
@@ -101,6 +121,14 @@ Status Registry::RegisterScore(std::string name, ScoreFactory factory) {
   return Status::Ok();
 }
 
+Status Registry::RegisterGpuScore(std::string name, GpuScoreFactory factory) {
+  if (gpu_scores_.count(name) > 0) {
+    return {Code::kAlreadyExists, "GPU score plugin " + name + " exists"};
+  }
+  gpu_scores_.emplace(std::move(name), std::move(factory));
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<FilterPlugin>> Registry::Filter(std::string_view name) const {
   auto it = filters_.find(name);
   if (it == filters_.end()) return NotFound("no filter plugin named " + std::string(name));
@@ -114,6 +142,21 @@ Result<std::unique_ptr<ScorePlugin>> Registry::Score(std::string_view name) cons
                     "; use best-fit, spread or weight-first");
   }
   return it->second();
+}
+
+Result<std::unique_ptr<GpuScorePlugin>> Registry::GpuScore(std::string_view name) const {
+  auto it = gpu_scores_.find(name);
+  if (it == gpu_scores_.end()) {
+    return NotFound("no GPU placement named " + std::string(name) +
+                    "; use least-occupied or utilization");
+  }
+  return it->second();
+}
+
+std::vector<std::string> Registry::GpuScoreNames() const {
+  std::vector<std::string> names;
+  for (const auto& [name, f] : gpu_scores_) names.push_back(name);
+  return names;
 }
 
 std::vector<std::string> Registry::ScoreNames() const {

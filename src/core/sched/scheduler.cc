@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "core/sched/framework.h"
+#include "core/sched/internal/gpu.h"
 #include "core/sched/internal/planner.h"
 
 namespace sluice::core::sched {
@@ -33,6 +34,14 @@ Resources& Resources::operator-=(const Resources& o) {
   memory_mb = memory_mb > o.memory_mb ? memory_mb - o.memory_mb : 0;
   gpus = gpus > o.gpus ? gpus - o.gpus : 0;
   return *this;
+}
+
+void SetGpus(NodeInfo* node, std::vector<model::Gpu> gpus) {
+  node->gpus = std::move(gpus);
+  node->total.gpus = static_cast<uint32_t>(node->gpus.size());
+  node->free.gpus = static_cast<uint32_t>(
+      std::count_if(node->gpus.begin(), node->gpus.end(),
+                    [](const model::Gpu& g) { return !g.whole && g.shares_used == 0; }));
 }
 
 Result<Options> Options::FromConfig(const cluster::SchedulerConfig& config) {
@@ -60,6 +69,7 @@ Result<Options> Options::FromConfig(const cluster::SchedulerConfig& config) {
 
 namespace {
 
+using internal::GpuPicker;
 using internal::kNever;
 using internal::NodeIndex;
 using internal::Planner;
@@ -97,8 +107,8 @@ Shape ShapeOf(const JobRequest& job) {
 
 // What makes two jobs interchangeable for memoized verdicts.
 struct ShapeKey {
-  uint32_t set, tasks, cpt, nodes, tpn, gpus;
-  uint64_t mem_node, mem_cpu;
+  uint32_t set, tasks, cpt, nodes, tpn, gpus, shares;
+  uint64_t mem_node, mem_cpu, gpu_mem, gpu_type;
   int64_t len;
   bool exclusive;
   uint8_t mode;
@@ -115,14 +125,30 @@ struct ShapeKeyHash {
     mix(k.nodes);
     mix(k.tpn);
     mix(k.gpus);
+    mix(k.shares);
     mix(k.mem_node);
     mix(k.mem_cpu);
+    mix(k.gpu_mem);
+    mix(k.gpu_type);
     mix(static_cast<uint64_t>(k.len));
     mix(k.exclusive);
     mix(k.mode);
     return h;
   }
 };
+
+// Which nodes a candidate set's node index holds, and how it levels them.
+enum IndexKind : uint8_t {
+  kAllNodes,    // every node, by free CPUs
+  kWholeGpus,   // nodes with GPUs; level 0 while none is free whole
+  kSharedGpus,  // nodes with a GPU list; level 0 while no GPU has share room
+  kIndexKinds,
+};
+
+IndexKind KindOf(const JobRequest& job) {
+  if (job.gpus_per_node > 0) return kWholeGpus;
+  return internal::SharesOf(job) > 0 ? kSharedGpus : kAllNodes;
+}
 
 class Pass {
  public:
@@ -136,12 +162,16 @@ class Pass {
         res_(std::max<Seconds>(options.bf_resolution, 1)),
         window_slots_(std::max<Seconds>(options.bf_window, 0) / res_),
         member_of_(nodes.size()),
+        gpu_copy_(nodes.size(), -1),
         mark_(nodes.size(), 0) {
     auto& registry = Registry::Global();
     if (auto f = registry.Filter("node-resources-fit"); f.ok())
       filters_.push_back(std::move(f).value());
     auto s = registry.Score(options.placement);
     score_ = s.ok() ? std::move(s).value() : registry.Score("best-fit").value();
+    auto g = registry.GpuScore(options.gpu_placement);
+    gpu_score_ = g.ok() ? std::move(g).value() : registry.GpuScore("least-occupied").value();
+    picker_ = std::make_unique<GpuPicker>(gpu_score_.get());
     std::vector<int64_t> end_slots;
     end_slots.reserve(running.size());
     for (const auto& r : running) end_slots.push_back(EndSlot(r.end));
@@ -156,7 +186,7 @@ class Pass {
     const std::vector<uint32_t>* nodes = nullptr;
     std::vector<std::pair<Resources, uint32_t>> types;  // distinct totals, with counts
     uint32_t min_cpus = 0, max_cpus = 0;
-    int32_t index = -1, gpu_index = -1;  // into indexes_, built on first use
+    int32_t index[kIndexKinds] = {-1, -1, -1};  // into indexes_ by IndexKind, built on first use
   };
 
   int64_t EndSlot(UnixTime end) const {
@@ -181,18 +211,71 @@ class Pass {
 
   uint32_t SetOf(const JobRequest& job);
   CandSet& Set(uint32_t id) { return sets_[id]; }
-  NodeIndex& IndexFor(uint32_t set_id, bool gpu);
-  int32_t LevelIn(bool gpu, uint32_t n) const {
+  NodeIndex& IndexFor(uint32_t set_id, IndexKind kind);
+  int32_t LevelIn(IndexKind kind, uint32_t n) const {
     if (!nodes_[n].usable) return NodeIndex::kAbsent;
     const Resources& f = planner_.FreeNow(n);
-    // In a GPU index a node without free GPUs sits at level 0, which no job asks for.
-    if (gpu && f.gpus == 0) return 0;
+    // In a GPU index a node without free GPUs (or share room) sits at level 0, which no job
+    // asks for.
+    if (kind == kWholeGpus && f.gpus == 0) return 0;
+    if (kind == kSharedGpus && !internal::HasShareRoom(GpusOf(n))) return 0;
     return static_cast<int32_t>(std::min<uint32_t>(f.cpus, NodeIndex::kMaxLevel));
   }
   void Relevel(uint32_t n) {
     for (const auto& [idx, local] : member_of_[n]) {
-      indexes_[idx]->Set(local, LevelIn(index_is_gpu_[idx], n));
+      indexes_[idx]->Set(local, LevelIn(index_kind_[idx], n));
     }
+  }
+
+  // A node's GPUs as the pass sees them: the snapshot, or the pass's copy once a job started
+  // there took GPUs.
+  const std::vector<model::Gpu>& GpusOf(uint32_t n) const {
+    return gpu_copy_[n] < 0 ? nodes_[n].gpus : gpu_copies_[gpu_copy_[n]];
+  }
+  std::vector<model::Gpu>& MutableGpus(uint32_t n) {
+    if (gpu_copy_[n] < 0) {
+      gpu_copy_[n] = static_cast<int32_t>(gpu_copies_.size());
+      gpu_copies_.push_back(nodes_[n].gpus);
+    }
+    return gpu_copies_[gpu_copy_[n]];
+  }
+  // Whether the job's GPUs can be chosen on node n now (true for jobs without GPUs and for
+  // untyped whole GPUs on count-only nodes, which the resource filter counts). A share may take
+  // an unshared GPU only while that leaves the whole GPUs the job and the planner's
+  // reservations (`respect_plan`) need.
+  bool GpusFitNow(const JobRequest& job, uint32_t n, bool respect_plan,
+                  std::vector<model::GpuAllocation>* out) {
+    if (out != nullptr) out->clear();
+    if (!internal::WantsGpus(job)) return true;
+    const std::vector<model::Gpu>& gpus = GpusOf(n);
+    if (gpus.empty()) return internal::GpuStaticFit(job, nodes_[n]);
+    bool fresh_ok = false;
+    if (internal::SharesOf(job) > 0) {
+      const uint32_t whole = respect_plan ? planner_.MinOver(n, 0, kNever).gpus
+                                          : planner_.FreeNow(n).gpus;
+      fresh_ok = whole > job.gpus_per_node;
+    }
+    return picker_->Pick(job, gpus, nodes_[n].gpu_overprovision_threshold, fresh_ok, out);
+  }
+  // Chooses the GPUs of a job starting now on `alloc` and records them (GPU state, and the
+  // planner's whole-GPU count for GPUs taking their first share); false, changing nothing, when
+  // some node cannot give them.
+  bool AssignGpus(const JobRequest& job, const Alloc& alloc, bool respect_plan,
+                  std::vector<std::vector<model::GpuAllocation>>* out) {
+    out->assign(alloc.size(), {});
+    if (!internal::WantsGpus(job)) return true;
+    for (size_t i = 0; i < alloc.size(); ++i) {
+      if (!GpusFitNow(job, alloc[i].first, respect_plan, &(*out)[i])) return false;
+    }
+    for (size_t i = 0; i < alloc.size(); ++i) {
+      const uint32_t n = alloc[i].first;
+      if ((*out)[i].empty()) continue;
+      const uint32_t fresh = internal::ApplyGpus((*out)[i], &MutableGpus(n));
+      // Shares are not planned: a GPU that took its first share leaves the whole-GPU count for
+      // the rest of the window, as running sharers' GPUs never return to it.
+      if (fresh > 0) planner_.Take(n, 0, kNever, Resources{0, 0, fresh});
+    }
+    return true;
   }
 
   bool EverFits(const JobRequest& job, const Shape& shape, const CandSet& cs) const;
@@ -215,8 +298,11 @@ class Pass {
             job.nodes,
             job.tasks_per_node,
             job.gpus_per_node,
+            internal::SharesOf(job),
             job.mem_per_node_mb,
             job.mem_per_cpu_mb,
+            job.gpu_memory_mb,
+            job.gpu_type.empty() ? 0 : std::hash<std::string>{}(job.gpu_type) | 1,
             len,
             job.exclusive,
             mode};
@@ -238,7 +324,7 @@ class Pass {
     std::vector<int64_t> starts;
     for (uint32_t n : *cs.nodes) {
       if (n >= nodes_.size() || !nodes_[n].usable) continue;
-      if (job.gpus_per_node > 0 && nodes_[n].total.gpus < job.gpus_per_node) continue;
+      if (internal::WantsGpus(job) && !internal::GpuStaticFit(job, nodes_[n])) continue;
       const auto& steps = planner_.Steps(n);
       // The capacity for a start s changes only where a step enters or leaves [s, s + len).
       starts.assign({0});
@@ -316,6 +402,8 @@ class Pass {
   const int64_t window_slots_;
   std::vector<std::unique_ptr<FilterPlugin>> filters_;
   std::unique_ptr<ScorePlugin> score_;
+  std::unique_ptr<GpuScorePlugin> gpu_score_;
+  std::unique_ptr<GpuPicker> picker_;  // borrows gpu_score_
   Planner planner_;
   uint64_t version_ = 0;  // bumped on every planner change; memos are valid for one version
 
@@ -323,8 +411,10 @@ class Pass {
   std::vector<uint32_t> set_of_external_;
   std::unordered_map<uint64_t, std::vector<uint32_t>> own_sets_;  // content hash -> set ids
   std::vector<std::unique_ptr<NodeIndex>> indexes_;
-  std::vector<bool> index_is_gpu_;
+  std::vector<IndexKind> index_kind_;
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> member_of_;  // node -> (index, local)
+  std::vector<int32_t> gpu_copy_;  // node -> its entry in gpu_copies_, -1: the snapshot's
+  std::vector<std::vector<model::Gpu>> gpu_copies_;
 
   std::unordered_map<ShapeKey, uint64_t, ShapeKeyHash> failed_;  // shape -> version it failed at
   std::unordered_map<ShapeKey, std::pair<uint64_t, int64_t>, ShapeKeyHash> planned_;
@@ -388,13 +478,16 @@ uint32_t Pass::SetOf(const JobRequest& job) {
   return id;
 }
 
-NodeIndex& Pass::IndexFor(uint32_t set_id, bool gpu) {
+NodeIndex& Pass::IndexFor(uint32_t set_id, IndexKind kind) {
   CandSet& cs = sets_[set_id];
-  int32_t& which = gpu ? cs.gpu_index : cs.index;
+  int32_t& which = cs.index[kind];
   if (which < 0) {
     std::vector<uint32_t> order;
     for (uint32_t n : *cs.nodes) {
-      if (n < nodes_.size() && (!gpu || nodes_[n].total.gpus > 0)) order.push_back(n);
+      if (n >= nodes_.size()) continue;
+      if (kind == kWholeGpus && nodes_[n].total.gpus == 0) continue;
+      if (kind == kSharedGpus && nodes_[n].gpus.empty()) continue;
+      order.push_back(n);
     }
     std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
       return nodes_[a].weight != nodes_[b].weight ? nodes_[a].weight < nodes_[b].weight : a < b;
@@ -404,10 +497,10 @@ NodeIndex& Pass::IndexFor(uint32_t set_id, bool gpu) {
     auto idx = std::make_unique<NodeIndex>(order, cs.max_cpus);
     for (uint32_t i = 0; i < order.size(); ++i) {
       member_of_[order[i]].emplace_back(which, i);
-      idx->Set(i, LevelIn(gpu, order[i]));
+      idx->Set(i, LevelIn(kind, order[i]));
     }
     indexes_.push_back(std::move(idx));
-    index_is_gpu_.push_back(gpu);
+    index_kind_.push_back(kind);
   }
   return *indexes_[which];
 }
@@ -417,6 +510,7 @@ bool Pass::EverFits(const JobRequest& job, const Shape& shape, const CandSet& cs
     if (n >= nodes_.size() || Cap(job, n, nodes_[n].total) < (shape.fewest ? 1 : shape.r)) {
       return false;
     }
+    if (internal::WantsGpus(job) && !internal::GpuStaticFit(job, nodes_[n])) return false;
   }
   if (!shape.fewest && job.required.size() > shape.k) return false;
   uint64_t sum = 0, count = 0;
@@ -441,13 +535,16 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
     auto it = failed_.find(key);
     if (it != failed_.end() && it->second == version_) return false;
   }
+  const bool gpus = internal::WantsGpus(job);
   auto cap = [&](uint32_t n) -> uint32_t {
     if (!nodes_[n].usable) return 0;
-    return Cap(job, n, respect_plan ? planner_.AvailNow(n, len) : planner_.FreeNow(n));
+    const uint32_t c =
+        Cap(job, n, respect_plan ? planner_.AvailNow(n, len) : planner_.FreeNow(n));
+    return c > 0 && gpus && !GpusFitNow(job, n, respect_plan, nullptr) ? 0 : c;
   };
   const uint32_t cpt = std::max<uint32_t>(job.cpus_per_task, 1);
   const CandSet& cs = sets_[set_id];
-  NodeIndex& idx = IndexFor(set_id, job.gpus_per_node > 0);
+  NodeIndex& idx = IndexFor(set_id, KindOf(job));
   // Walks nodes with at least `need` free CPUs in the placement's order.
   auto walk = [&](uint32_t need, auto&& f) {
     switch (score_->walk()) {
@@ -582,7 +679,7 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
     for (uint32_t n : job.required) mark_[n] = 1;
     for (uint32_t n : *cs.nodes) {
       if (n >= nodes_.size() || !nodes_[n].usable) continue;
-      if (job.gpus_per_node > 0 && nodes_[n].total.gpus < job.gpus_per_node) continue;
+      if (internal::WantsGpus(job) && !internal::GpuStaticFit(job, nodes_[n])) continue;
       auto& d = mark_[n] ? req_diff_ : diff_;
       auto emit = [&](int64_t a, int64_t b) {  // starts in [a, b] are feasible
         b = std::min(b, w);
@@ -660,6 +757,7 @@ std::vector<Decision> Pass::Run(const std::vector<JobRequest>& queue, PassStats*
   bool easy_reserved = false;
   uint32_t plans = 0;  // planner queries, bounded by bf_max_job_test
   Alloc alloc;
+  std::vector<std::vector<model::GpuAllocation>> gpus;
   for (const JobRequest& job : queue) {
     Decision d;
     d.id = job.id;
@@ -671,10 +769,12 @@ std::vector<Decision> Pass::Run(const std::vector<JobRequest>& queue, PassStats*
       d.reason = model::Reason::kResources;
     } else if (fifo_blocked) {
       d.reason = model::Reason::kPriority;
-    } else if (TryNow(job, shape, set_id, len, /*respect_plan=*/true, &alloc)) {
+    } else if (TryNow(job, shape, set_id, len, /*respect_plan=*/true, &alloc) &&
+               AssignGpus(job, alloc, /*respect_plan=*/true, &gpus)) {
       Commit(alloc, 0, len);
       d.start = true;
       d.alloc = alloc;
+      d.gpus = std::move(gpus);
       ++st.started;
     } else {
       // Would it fit the free resources, were it not for reservations of earlier jobs?
@@ -683,16 +783,22 @@ std::vector<Decision> Pass::Run(const std::vector<JobRequest>& queue, PassStats*
       d.reason = fits_free ? model::Reason::kPriority : model::Reason::kResources;
       const bool reserve = policy == Options::Policy::kConservative ||
                            (policy == Options::Policy::kEasy && !easy_reserved);
-      if (plans < opt_.bf_max_job_test) {
+      // Shares are not planned (see RunPass): a shared request waits without a planned start.
+      if (plans < opt_.bf_max_job_test && internal::SharesOf(job) == 0) {
         ++plans;
         const int64_t s = Plan(job, shape, set_id, len, reserve ? &alloc : nullptr);
         if (s == 0 && reserve) {
-          // The plan found room now that the quick walk did not (it is the exact search).
-          Commit(alloc, 0, len);
-          d.start = true;
-          d.alloc = alloc;
-          d.reason = model::Reason::kNone;
-          ++st.started;
+          // The plan found room now that the quick walk did not (it is the exact search). The
+          // plan counts GPUs regardless of type, so on a node of mixed types the typed GPUs
+          // may still be busy: then the job waits with no planned start.
+          if (AssignGpus(job, alloc, /*respect_plan=*/true, &gpus)) {
+            Commit(alloc, 0, len);
+            d.start = true;
+            d.alloc = alloc;
+            d.gpus = std::move(gpus);
+            d.reason = model::Reason::kNone;
+            ++st.started;
+          }
         } else if (s > 0) {
           d.expected_start = now_ + s * res_;
           if (reserve) {

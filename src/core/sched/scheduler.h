@@ -13,6 +13,7 @@
 #include "common/time.h"
 #include "core/cluster/config.h"
 #include "core/model/job.h"
+#include "core/model/node.h"
 
 namespace sluice::core::sched {
 
@@ -37,9 +38,20 @@ struct NodeInfo {
   Resources free;       // free now
   bool usable = true;   // responding, not down: jobs may start here now
   uint32_t weight = 1;  // Slurm's Weight: lower first
+  // The node's GPUs as they are now (shares and memory in use, held whole, last utilization).
+  // When non-empty, total.gpus must be gpus.size() and free.gpus the number neither held whole
+  // nor shared (SetGpus does both). Empty: GPUs are only counted (total.gpus), so only untyped
+  // whole-GPU requests can use them, and decisions name no GPU indexes.
+  std::vector<model::Gpu> gpus;
+  // A share beyond 100% of a GPU is granted only while its utilization is below this (0..1).
+  double gpu_overprovision_threshold = 0.5;
 };
 
-// A running job: holds its resources until `end`.
+// Sets node->gpus and derives total.gpus and free.gpus from it (free: neither whole nor shared).
+void SetGpus(NodeInfo* node, std::vector<model::Gpu> gpus);
+
+// A running job: holds its resources until `end`. A job holding GPU shares (MPS, shards) holds
+// no whole GPUs: its Resources::gpus is 0 on every node (its GPUs' use is in NodeInfo::gpus).
 struct RunningJob {
   model::JobId id = 0;
   UnixTime end = 0;  // start + time limit (kUnlimited limits: the far future)
@@ -58,7 +70,13 @@ struct JobRequest {
   uint32_t tasks_per_node = 0;   // --ntasks-per-node; 0: free
   uint64_t mem_per_node_mb = 0;  // per node when > 0
   uint64_t mem_per_cpu_mb = 0;   // else CPUs on the node x this (0: no memory asked)
-  uint32_t gpus_per_node = 0;
+  uint32_t gpus_per_node = 0;    // whole GPUs on each node (exclusive to the job)
+  std::string gpu_type;          // only GPUs of this type count (whole and shared); empty: any
+  // Shares of ONE GPU on each node: MPS percent and shards count against the same per-GPU
+  // share capacity (Gpu::share_capacity), so a job asking both takes their sum on one GPU.
+  uint32_t mps_percent = 0;
+  uint32_t shards = 0;
+  uint64_t gpu_memory_mb = 0;  // shared requests: GPU memory needed on that GPU (0: not asked)
   bool exclusive = false;     // whole nodes: the job takes all of each node it gets
   Seconds time_limit = 3600;  // kUnlimited allowed
   // Node indexes it may use (partition, -w/-x, features): already filtered. Ignored when
@@ -82,6 +100,9 @@ struct Options {
   uint32_t default_queue_depth = 100;
   bool bf_continue = false;            // accepted for Slurm compatibility; a pass never yields
   std::string placement = "best-fit";  // Score plugin name for node choice (unknown: best-fit)
+  // GPU score plugin name for GPU choice within a node: "least-occupied" (fewest shares in use)
+  // or "utilization" (lowest reported utilization); unknown: least-occupied.
+  std::string gpu_placement = "least-occupied";
 
   // Maps the configuration; InvalidArgument for an unknown policy or non-positive window or
   // resolution.
@@ -93,6 +114,10 @@ struct Decision {
   model::JobId id = 0;
   bool start = false;                                 // start now on `alloc`
   std::vector<std::pair<uint32_t, Resources>> alloc;  // when start; ascending node index
+  // When start: parallel to `alloc`, the GPUs given on each node: whole GPUs (shares 0) or the
+  // one shared GPU (shares = mps_percent + shards, memory_mb = gpu_memory_mb). Empty on nodes
+  // without GPU requests or without a GPU list (NodeInfo::gpus).
+  std::vector<std::vector<model::GpuAllocation>> gpus;
   // When !start: the planned start; 0 when none within bf_window or not planned.
   UnixTime expected_start = 0;
   model::Reason reason = model::Reason::kNone;  // when !start: kResources or kPriority
@@ -108,6 +133,17 @@ struct PassStats {
 // Every job is examined; kPriority means "fits the free resources but a higher-priority job
 // comes first", kResources "does not fit (yet)". Never fails: a request that can never fit is a
 // kResources verdict with no start time.
+//
+// GPUs: whole GPUs are planned as a count per node (Resources::gpus), so a whole-GPU job gets
+// reservations and planned starts like CPUs; a typed request is planned against the untyped
+// count of nodes that have enough GPUs of its type (exact on nodes of one GPU type). Which GPUs
+// a starting job gets is chosen from NodeInfo::gpus: whole GPUs only among those neither whole
+// nor shared, a share only on a GPU not held whole, with room in its share capacity and GPU
+// memory, and beyond 100% only while its utilization is under the node's threshold. Shares are
+// not planned over time: a shared request that cannot start now is kResources (or kPriority)
+// with no planned start and holds no reservation. A GPU that takes its first share leaves the
+// whole-GPU count for the rest of the planning window (its sharers' ends are not tracked), and
+// a share goes on a free GPU only when no whole-GPU reservation needs it.
 std::vector<Decision> RunPass(const Options& options, UnixTime now,
                               const std::vector<NodeInfo>& nodes,
                               const std::vector<RunningJob>& running,
