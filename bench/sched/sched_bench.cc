@@ -1,5 +1,7 @@
 // Scheduler pass benchmark: a 10,000-node cluster about 80% busy, queues of 1,000 to 100,000
-// pending jobs of mixed shapes; one full pass per policy and queue length, one JSON line each.
+// pending jobs of mixed shapes (whole-GPU and MPS jobs among them; a quarter of the nodes have
+// four GPUs, some held whole, some shared); one full pass per policy and queue length, one JSON
+// line each.
 //
 // Shapes are drawn from round numbers (1-16 cores, 1-64 nodes, 10 minutes to a day), as users
 // ask for them; the fixed seed makes runs comparable.
@@ -33,13 +35,24 @@ T Pick(std::mt19937_64& rng, std::initializer_list<T> v) {
 }
 
 Cluster MakeCluster(std::mt19937_64& rng) {
+  std::mt19937_64 gpu_rng(1);  // GPU use of running jobs, apart from the shapes' generator
   Cluster c;
   c.sets.resize(2);
   for (uint32_t i = 0; i < kNodes; ++i) {
     sched::NodeInfo n;
     n.name = "n" + std::to_string(i);
-    n.total = {kCpus, kMem, i % 4 == 0 ? 4u : 0u};
+    n.total = {kCpus, kMem, 0};
     n.free = n.total;
+    if (i % 4 == 0) {  // four GPUs on two sockets
+      std::vector<sluice::core::model::Gpu> gpus(4);
+      for (uint32_t g = 0; g < 4; ++g) {
+        gpus[g].index = g;
+        gpus[g].type = "h100";
+        gpus[g].memory_mb = 80 * 1024;
+        gpus[g].socket = g / 2;
+      }
+      sched::SetGpus(&n, std::move(gpus));
+    }
     c.nodes.push_back(n);
     c.sets[0].push_back(i);
     if (n.total.gpus > 0) c.sets[1].push_back(i);
@@ -54,8 +67,12 @@ Cluster MakeCluster(std::mt19937_64& rng) {
     for (uint32_t k = 0; k < span && i < kNodes / 10; ++k, ++i) {
       r.alloc.emplace_back(i, c.nodes[i].total);
       c.nodes[i].free = {};
+      for (auto& g : c.nodes[i].gpus) g.whole = true;
     }
     c.running.push_back(std::move(r));
+  }
+  for (auto& n : c.nodes) {
+    if (!n.gpus.empty()) sched::SetGpus(&n, n.gpus);
   }
   for (; i < kNodes; ++i) {
     auto& n = c.nodes[i];
@@ -63,7 +80,24 @@ Cluster MakeCluster(std::mt19937_64& rng) {
     while (kCpus - n.free.cpus < target) {
       uint32_t cpus = std::min(Pick(rng, {1u, 2u, 4u, 8u, 16u}), n.free.cpus);
       sched::Resources r{cpus, uint64_t{cpus} * 4000, 0};
-      if (n.free.gpus > 0 && rng() % 3 == 0) r.gpus = 1;
+      // A third of the jobs on GPU nodes hold a whole GPU, about a sixth an MPS share of one.
+      if (n.free.gpus > 0 && rng() % 3 == 0) {
+        r.gpus = 1;
+        for (auto& g : n.gpus) {
+          if (!g.whole && g.shares_used == 0) {
+            g.whole = true;
+            break;
+          }
+        }
+      } else if (!n.gpus.empty() && gpu_rng() % 4 == 0) {
+        for (auto& g : n.gpus) {
+          if (!g.whole && g.shares_used + 25 <= g.share_capacity) {
+            g.shares_used += 25;
+            g.memory_used_mb += 10 * 1024;
+            break;
+          }
+        }
+      }
       n.free -= r;
       c.running.push_back({id++, kNow + remaining(), {{i, r}}});
     }
@@ -72,6 +106,7 @@ Cluster MakeCluster(std::mt19937_64& rng) {
 }
 
 std::vector<sched::JobRequest> MakeQueue(std::mt19937_64& rng, uint32_t count) {
+  std::mt19937_64 gpu_rng(count);
   std::vector<sched::JobRequest> q;
   q.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
@@ -96,6 +131,12 @@ std::vector<sched::JobRequest> MakeQueue(std::mt19937_64& rng, uint32_t count) {
       j.tasks = Pick(rng, {1u, 2u, 4u});
       j.cpus_per_task = 4;
       j.gpus_per_node = Pick(rng, {1u, 1u, 2u, 4u});
+      if (kind >= 93) {  // an MPS share of one GPU instead (own generator: same other jobs)
+        j.tasks = 1;
+        j.gpus_per_node = 0;
+        j.mps_percent = Pick(gpu_rng, {10u, 25u, 25u, 50u});
+        j.gpu_memory_mb = Pick<uint64_t>(gpu_rng, {0, 8192, 20480});
+      }
     } else {  // many tasks, as few nodes as fit
       j.tasks = Pick(rng, {96u, 128u, 256u});
     }

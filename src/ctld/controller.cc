@@ -79,8 +79,10 @@ Result<std::unique_ptr<Controller>> Controller::Create(cl::ClusterConfig config,
   }
   const size_t restored = jobs.size();
   const UnixTime now = WallClockNow();
+  std::vector<cl::UsageRecord> usage;
+  for (const auto& u : contents.usage) usage.push_back({u.account, u.user, u.usage, u.at});
   c->state_.Restore(std::move(jobs), std::move(nodes), contents.next_job_id, now,
-                    std::move(reservations));
+                    std::move(reservations), usage);
   c->view_ = c->state_.MakeView(now);
   SLOG_INFO("ctld")
       .Msg("state restored")
@@ -190,6 +192,9 @@ void Controller::RunBatch(std::vector<Item>& items, bool tick) {
     batch.reservation_upserts.emplace_back(r->name, pb.SerializeAsString());
   }
   batch.reservation_deletes = std::move(changes.deleted_reservations);
+  for (const auto& u : changes.usage) {
+    batch.usage_upserts.push_back({u.account, u.user, u.usage, u.at});
+  }
   if (!batch.job_upserts.empty()) batch.next_job_id = state_.next_job_id();
   if (Status st = journal_->Commit(batch); !st.ok()) {
     // The state moved on in memory but not on disk: acknowledging would risk losing work, so

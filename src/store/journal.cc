@@ -36,7 +36,9 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& path) {
       "CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, record BLOB NOT NULL);"
       "CREATE TABLE IF NOT EXISTS nodes (name TEXT PRIMARY KEY, record BLOB NOT NULL);"
       "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-      "CREATE TABLE IF NOT EXISTS reservations (name TEXT PRIMARY KEY, record BLOB NOT NULL);"));
+      "CREATE TABLE IF NOT EXISTS reservations (name TEXT PRIMARY KEY, record BLOB NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS fairshare (account TEXT NOT NULL, user TEXT NOT NULL, "
+      "usage REAL NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (account, user));"));
   SLUICE_RETURN_IF_ERROR(j->Prepare());
   return j;
 }
@@ -48,6 +50,7 @@ Journal::~Journal() {
   sqlite3_finalize(upsert_meta_);
   sqlite3_finalize(upsert_reservation_);
   sqlite3_finalize(delete_reservation_);
+  sqlite3_finalize(upsert_usage_);
   sqlite3_close(db_);
 }
 
@@ -72,6 +75,8 @@ Status Journal::Prepare() {
       {"INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", &upsert_meta_},
       {"INSERT OR REPLACE INTO reservations (name, record) VALUES (?, ?)", &upsert_reservation_},
       {"DELETE FROM reservations WHERE name = ?", &delete_reservation_},
+      {"INSERT OR REPLACE INTO fairshare (account, user, usage, at) VALUES (?, ?, ?, ?)",
+       &upsert_usage_},
   };
   for (auto& s : stmts) {
     if (sqlite3_prepare_v3(db_, s.sql, -1, SQLITE_PREPARE_PERSISTENT, s.stmt, nullptr) !=
@@ -123,6 +128,16 @@ Status Journal::Commit(const JournalBatch& batch) {
                       SQLITE_STATIC);
     st = step(delete_reservation_);
   }
+  for (const auto& u : batch.usage_upserts) {
+    if (!st.ok()) break;
+    sqlite3_bind_text(upsert_usage_, 1, u.account.data(), static_cast<int>(u.account.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_text(upsert_usage_, 2, u.user.data(), static_cast<int>(u.user.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_double(upsert_usage_, 3, u.usage);
+    sqlite3_bind_int64(upsert_usage_, 4, u.at);
+    st = step(upsert_usage_);
+  }
   if (st.ok() && batch.next_job_id) {
     sqlite3_bind_text(upsert_meta_, 1, "next_job_id", -1, SQLITE_STATIC);
     sqlite3_bind_int64(upsert_meta_, 2, *batch.next_job_id);
@@ -155,6 +170,20 @@ Result<JournalContents> Journal::Load() {
   SLUICE_RETURN_IF_ERROR(read_blobs("SELECT record FROM nodes ORDER BY name", &out.nodes));
   SLUICE_RETURN_IF_ERROR(
       read_blobs("SELECT record FROM reservations ORDER BY name", &out.reservations));
+  sqlite3_stmt* u = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT account, user, usage, at FROM fairshare", -1, &u, nullptr) !=
+      SQLITE_OK) {
+    return SqlError(db_, "prepare");
+  }
+  while (sqlite3_step(u) == SQLITE_ROW) {
+    UsageRow row;
+    row.account = reinterpret_cast<const char*>(sqlite3_column_text(u, 0));
+    row.user = reinterpret_cast<const char*>(sqlite3_column_text(u, 1));
+    row.usage = sqlite3_column_double(u, 2);
+    row.at = sqlite3_column_int64(u, 3);
+    out.usage.push_back(std::move(row));
+  }
+  sqlite3_finalize(u);
   sqlite3_stmt* s = nullptr;
   if (sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = 'next_job_id'", -1, &s,
                          nullptr) != SQLITE_OK) {

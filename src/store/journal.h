@@ -16,6 +16,14 @@ struct sqlite3_stmt;
 
 namespace sluice::store {
 
+// A user association's fair-share usage as of `at` (the controller decays it from there).
+struct UsageRow {
+  std::string account;
+  std::string user;
+  double usage = 0;
+  int64_t at = 0;
+};
+
 // One group commit. Records are opaque bytes (the controller stores protobuf messages).
 struct JournalBatch {
   std::vector<std::pair<uint32_t, std::string>> job_upserts;
@@ -23,11 +31,13 @@ struct JournalBatch {
   std::vector<std::pair<std::string, std::string>> node_upserts;
   std::vector<std::pair<std::string, std::string>> reservation_upserts;
   std::vector<std::string> reservation_deletes;
+  std::vector<UsageRow> usage_upserts;
   std::optional<uint32_t> next_job_id;
 
   bool empty() const {
     return job_upserts.empty() && job_deletes.empty() && node_upserts.empty() &&
-           reservation_upserts.empty() && reservation_deletes.empty() && !next_job_id;
+           reservation_upserts.empty() && reservation_deletes.empty() && usage_upserts.empty() &&
+           !next_job_id;
   }
 };
 
@@ -35,6 +45,7 @@ struct JournalContents {
   std::vector<std::string> jobs;  // in id order
   std::vector<std::string> nodes;
   std::vector<std::string> reservations;
+  std::vector<UsageRow> usage;
   uint32_t next_job_id = 0;  // 0: never written
 };
 
@@ -64,6 +75,7 @@ class Journal {
   sqlite3_stmt* upsert_meta_ = nullptr;
   sqlite3_stmt* upsert_reservation_ = nullptr;
   sqlite3_stmt* delete_reservation_ = nullptr;
+  sqlite3_stmt* upsert_usage_ = nullptr;
 };
 
 }  // namespace sluice::store

@@ -116,8 +116,7 @@ TEST(SbatchGpuOptions, DirectivesEnvironmentAndCommandLineLayer) {
 
   auto mixed = ResolveSbatch({"--gres=shard:1", "job.sh"}, script, {"SBATCH_GPUS_PER_NODE=1"});
   ASSERT_FALSE(mixed.ok());
-  EXPECT_NE(mixed.status().message().find("cannot be combined with whole GPUs"),
-            std::string::npos);
+  EXPECT_NE(mixed.status().message().find("cannot be combined with whole GPUs"), std::string::npos);
 
   auto bad = ResolveSbatch({"job.sh"}, "#!/bin/sh\n#SBATCH --gres=tpu:1\nrun\n", {});
   ASSERT_FALSE(bad.ok());

@@ -38,7 +38,7 @@ TEST(ParseSlurmConfGpus, GresAndSluiceKeys) {
   EXPECT_EQ(g3.gpus[2].socket, 0u);
   EXPECT_EQ(g3.gpus[2].share_capacity, 100u);
   EXPECT_DOUBLE_EQ(g3.gpu_overprovision_threshold, 0.5);  // the default
-  EXPECT_EQ(c->nodes[3].gpus.size(), 1u);                  // gpu alone: one
+  EXPECT_EQ(c->nodes[3].gpus.size(), 1u);                 // gpu alone: one
   EXPECT_TRUE(c->nodes[4].gpus.empty());
 }
 

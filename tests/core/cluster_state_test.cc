@@ -148,7 +148,7 @@ TEST_F(ClusterStateTest, EasyBackfillsOnlyWhatDoesNotDelayTheTopJob) {
   JobId a = Submit(timed(4, 1, 1000));  // fills n1 until 2000
   JobId b = Submit(timed(4, 1, 1000));  // fills n2 until 2000
   Schedule();
-  JobId wide = Submit(timed(12, 3, 500));  // needs all three nodes
+  JobId wide = Submit(timed(12, 3, 500));      // needs all three nodes
   JobId short_job = Submit(timed(1, 0, 500));  // ends before the wide job can start
   JobId long_job = Submit(timed(1, 0, 2000));  // would hold n3 past that start
   state_->TakeChanges();
@@ -490,6 +490,96 @@ TEST_F(ClusterPolicyTest, FutureReservationMakesMembersWait) {
   Schedule();
   EXPECT_EQ(Job(id)->state, JobState::kRunning);
   EXPECT_EQ(Job(id)->allocation[0].node, "n1");
+}
+
+}  // namespace
+}  // namespace sluice::core::cluster
+
+namespace sluice::core::cluster {
+namespace {
+
+TEST_F(ClusterPolicyTest, FairShareUsageIsJournaledAndRestored) {
+  ClusterConfig c = ThreeNodes();
+  c.priority.type = "priority/multifactor";
+  c.priority.weight_fairshare = 1000;
+  c.accounts = {{"a", "", 1}, {"b", "", 1}};
+  c.users = {{"alice", "a", 1, true}, {"bob", "b", 1, true}};
+  Reset(c);
+  JobId id = Submit(Spec(4));
+  Schedule();
+  now_ += 100;
+  End(id);
+  auto changes = state_->TakeChanges();
+  ASSERT_EQ(changes.usage.size(), 1u);
+  EXPECT_EQ(changes.usage[0].account, "a");
+  EXPECT_EQ(changes.usage[0].user, "alice");
+  EXPECT_NEAR(changes.usage[0].usage, 400, 1);  // 4 CPUs for 100 s
+  // A restarted state with that usage ranks bob (no usage) above alice.
+  ClusterState restored(c);
+  restored.Restore({}, {}, 10, now_, {}, changes.usage);
+  model::JobSpec bob = Spec();
+  bob.user = "bob";
+  std::vector<Effect> fx;
+  JobId alice_job = restored.Apply(cmd::Submit{Spec()}, now_, &fx).job_ids.front();
+  JobId bob_job = restored.Apply(cmd::Submit{bob}, now_, &fx).job_ids.front();
+  auto view = restored.MakeView(now_);
+  EXPECT_GT(view->FindJob(bob_job)->priority, view->FindJob(alice_job)->priority);
+}
+
+}  // namespace
+}  // namespace sluice::core::cluster
+
+namespace sluice::core::cluster {
+namespace {
+
+TEST_F(ClusterPolicyTest, GpuSharesAndWholeGpusThroughTheStateMachine) {
+  ClusterConfig c = ThreeNodes(/*cpus=*/8);
+  for (auto& n : c.nodes) {
+    if (n.name != "n1") continue;
+    for (uint32_t i = 0; i < 4; ++i) {
+      model::Gpu g;
+      g.index = i;
+      g.type = "h100";
+      g.memory_mb = 80000;
+      n.gpus.push_back(g);
+    }
+  }
+  Reset(c);
+  auto mps = [](uint32_t percent) {
+    model::JobSpec s = Spec();
+    s.mps_percent = percent;
+    s.gpu_memory_mb = 10000;
+    return s;
+  };
+  std::vector<JobId> ids;
+  for (uint32_t p : {50, 50, 50, 50, 25}) ids.push_back(Submit(mps(p)));
+  Schedule();
+  // Four 50% jobs take one GPU each (least occupied, lowest index first); the fifth job lands on
+  // GPU 0, the least occupied with the lowest index.
+  std::vector<uint32_t> gpus;
+  for (JobId id : ids) {
+    ASSERT_EQ(Job(id)->state, JobState::kRunning);
+    ASSERT_EQ(Job(id)->allocation[0].gpus.size(), 1u);
+    gpus.push_back(Job(id)->allocation[0].gpus[0].index);
+  }
+  EXPECT_EQ(gpus, (std::vector<uint32_t>{0, 1, 2, 3, 0}));
+  EXPECT_EQ(Node("n1")->gpus[0].shares_used, 75u);
+  // Every GPU is shared now: a whole-GPU job must wait.
+  model::JobSpec whole = Spec();
+  whole.gpus_per_node = 1;
+  JobId w = Submit(whole);
+  Schedule();
+  EXPECT_EQ(Job(w)->state, JobState::kPending);
+  End(ids[1]);
+  Schedule();
+  ASSERT_EQ(Job(w)->state, JobState::kRunning);
+  EXPECT_EQ(Job(w)->allocation[0].gpus[0].index, 1u);
+  EXPECT_EQ(Job(w)->allocation[0].gpus[0].shares, 0u);
+  EXPECT_TRUE(Node("n1")->gpus[1].whole);
+  // A GPU request on a partition without enough GPUs is refused at submission.
+  model::JobSpec too_many = Spec();
+  too_many.gpus_per_node = 5;
+  EXPECT_FALSE(Apply(cmd::Submit{too_many}).status.ok());
 }
 
 }  // namespace

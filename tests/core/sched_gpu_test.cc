@@ -106,7 +106,7 @@ Options Opts(Policy p = Policy::kEasy, std::string gpu_placement = "least-occupi
 }
 
 std::vector<Decision> Pass(const Cluster& c, const std::vector<JobRequest>& q,
-                          const Options& o = Opts()) {
+                           const Options& o = Opts()) {
   return RunPass(o, kNow, c.nodes, c.running, q);
 }
 

@@ -71,3 +71,39 @@ TEST_F(JournalTest, UsesWriteAheadLog) {
 
 }  // namespace
 }  // namespace sluice::store
+
+namespace sluice::store {
+namespace {
+
+TEST(JournalUsageTest, FairShareUsageAndReservationsSurviveReopen) {
+  char tmpl[] = "/tmp/sluice-journal-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  {
+    auto j = Journal::Open(dir + "/j.db");
+    ASSERT_TRUE(j.ok());
+    JournalBatch b;
+    b.usage_upserts = {{"physics", "alice", 3600.5, 1000}, {"chem", "bob", 7.0, 1000}};
+    b.reservation_upserts = {{"maint", "r1"}, {"other", "r2"}};
+    ASSERT_TRUE((*j)->Commit(b).ok());
+    JournalBatch b2;
+    b2.usage_upserts = {{"physics", "alice", 7200.0, 2000}};
+    b2.reservation_deletes = {"other"};
+    ASSERT_TRUE((*j)->Commit(b2).ok());
+  }
+  auto j = Journal::Open(dir + "/j.db");
+  ASSERT_TRUE(j.ok());
+  auto c = (*j)->Load();
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ(c->usage.size(), 2u);
+  for (const auto& u : c->usage) {
+    if (u.user == "alice") {
+      EXPECT_EQ(u.usage, 7200.0);
+      EXPECT_EQ(u.at, 2000);
+    }
+  }
+  EXPECT_EQ(c->reservations, std::vector<std::string>{"r1"});
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace sluice::store

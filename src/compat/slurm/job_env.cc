@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "common/strings.h"
 #include "compat/slurm/hostlist.h"
 
 namespace sluice::compat::slurm {
@@ -77,6 +78,33 @@ std::vector<std::string> BuildJobEnvironment(const core::model::Job& job,
   }
   if (spec.mem_per_cpu_mb > 0) {
     vars.emplace_back("SLURM_MEM_PER_CPU", std::to_string(spec.mem_per_cpu_mb));
+  }
+  // GPUs on this node: whole ones by index (Slurm's gres/gpu variables), or the MPS share.
+  for (const auto& a : job.allocation) {
+    if (a.node != node_name || a.gpus.empty()) continue;
+    std::vector<std::string> whole;
+    for (const auto& g : a.gpus) {
+      if (g.shares == 0) whole.push_back(std::to_string(g.index));
+    }
+    if (!whole.empty()) {
+      const std::string list = str::Join(whole, ",");
+      vars.emplace_back("CUDA_VISIBLE_DEVICES", list);
+      vars.emplace_back("GPU_DEVICE_ORDINAL", list);
+      vars.emplace_back("SLURM_JOB_GPUS", list);
+      vars.emplace_back("SLURM_GPUS_ON_NODE", std::to_string(whole.size()));
+    } else {
+      const auto& g = a.gpus.front();
+      vars.emplace_back("CUDA_VISIBLE_DEVICES", std::to_string(g.index));
+      if (spec.mps_percent > 0) {
+        vars.emplace_back("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE", std::to_string(g.shares));
+        if (g.memory_mb > 0) {
+          vars.emplace_back("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT",
+                            std::to_string(g.index) + "=" + std::to_string(g.memory_mb) + "M");
+        }
+      } else {
+        vars.emplace_back("SLURM_SHARDS_ON_NODE", std::to_string(g.shares));
+      }
+    }
   }
   std::vector<std::pair<std::string, std::string>> sluice_vars = {
       {"SLUICE_JOB_ID", std::to_string(job.id)},

@@ -71,8 +71,8 @@ std::string WrapScript(std::string_view command);
 // `environment` ("NAME=value": SBATCH_JOB_NAME, SBATCH_PARTITION, SBATCH_TIMELIMIT,
 // SBATCH_OUTPUT, SBATCH_ERROR, SBATCH_MEM_PER_NODE, SBATCH_MEM_PER_CPU, SBATCH_ACCOUNT,
 // SBATCH_QOS, SBATCH_CONSTRAINT, SBATCH_EXCLUSIVE (empty: --exclusive), SBATCH_GPUS,
-// SBATCH_GPUS_PER_NODE, SBATCH_GPUS_PER_TASK, SBATCH_GRES, SBATCH_RESERVATION), then the command line,
-// each overriding the one before. `script` is the script text (ignored with --wrap, whose
+// SBATCH_GPUS_PER_NODE, SBATCH_GPUS_PER_TASK, SBATCH_GRES, SBATCH_RESERVATION), then the command
+// line, each overriding the one before. `script` is the script text (ignored with --wrap, whose
 // generated script is used instead; not needed with --help/--usage/--version). Fills
 // spec.script, command, argv and name; leaves user, uid, environment and work_dir (unless -D) to
 // the caller. Fails with one line in Slurm's wording, prefixed with "#SBATCH on line N: " or

@@ -293,6 +293,14 @@ NodeFields Merge(const NodeFields& defaults, const NodeFields& own) {
   return f;
 }
 
+size_t TotalGpus(const NodeFields& f) {
+  size_t n = 0;
+  if (f.gpus) {
+    for (const auto& [type, count] : *f.gpus) n += count;
+  }
+  return n;
+}
+
 // The GPUs a node's fields describe: indexes 0..N-1 over the Gres=gpu items in order.
 std::vector<core::model::Gpu> MakeGpus(const NodeFields& f) {
   std::vector<core::model::Gpu> gpus;
@@ -315,10 +323,11 @@ std::vector<core::model::Gpu> MakeGpus(const NodeFields& f) {
 Status CheckGpuSockets(const NodeFields& f, const core::cluster::NodeConfig& node,
                        std::string_view where) {
   if (!f.gpu_sockets) return Status::Ok();
-  if (f.gpu_sockets->size() != node.gpus.size()) {
+  const size_t gpus = TotalGpus(f);
+  if (f.gpu_sockets->size() != gpus) {
     return InvalidArgument(std::string(where) + "GpuSockets names " +
                            std::to_string(f.gpu_sockets->size()) + " sockets for " +
-                           std::to_string(node.gpus.size()) + " GPUs");
+                           std::to_string(gpus) + " GPUs");
   }
   for (uint32_t s : *f.gpu_sockets) {
     if (s >= node.sockets) {
@@ -327,14 +336,6 @@ Status CheckGpuSockets(const NodeFields& f, const core::cluster::NodeConfig& nod
     }
   }
   return Status::Ok();
-}
-
-size_t TotalGpus(const NodeFields& f) {
-  size_t n = 0;
-  if (f.gpus) {
-    for (const auto& [type, count] : *f.gpus) n += count;
-  }
-  return n;
 }
 
 NodeConfig MakeNode(const std::string& name, const NodeFields& f) {

@@ -18,8 +18,8 @@ namespace sluice::compat::slurm {
 // percent, default 100; above 100 overprovisions) and GpuUtilThreshold=PERCENT (default 50: an
 // overprovisioned share only while the GPU is less busy) (NodeName=DEFAULT sets defaults for
 // later lines; without CPUs a node has Sockets*CoresPerSocket*ThreadsPerCore, and CPUs alone
-// means one core per socket as in Slurm); PartitionName=<name> Nodes=<hostlist|ALL> Default=YES|NO MaxTime
-// DefaultTime State DefMemPerCPU MaxNodes MaxCPUsPerNode (both: a count or UNLIMITED)
+// means one core per socket as in Slurm); PartitionName=<name> Nodes=<hostlist|ALL> Default=YES|NO
+// MaxTime DefaultTime State DefMemPerCPU MaxNodes MaxCPUsPerNode (both: a count or UNLIMITED)
 // PriorityJobFactor (PartitionName=DEFAULT likewise). Scheduling: SchedulerType=sched/backfill
 // (policy "easy") or sched/builtin ("fifo"); Sluice's SchedulerPolicy=fifo|easy|conservative,
 // which wins wherever it appears; SchedulerParameters bf_window (minutes, stored as seconds),
@@ -34,10 +34,10 @@ namespace sluice::compat::slurm {
 // Keys are case-insensitive, '#' starts a comment, a trailing '\' continues a line, other keys
 // are ignored. Fails with InvalidArgument naming the line: a malformed word, a bad number or
 // time, a Gres item other than gpu, mps or shard (or a bad count), GpuSockets not naming one
-// existing socket per GPU, MpsCapacity=0, GpuUtilThreshold above 100, a node, partition, account, association or QOS defined twice, a partition naming an
-// undefined node, an account's unknown parent (or a parent cycle), a user's unknown account, two
-// default accounts for one user, an unsupported SchedulerType or PriorityType, an unknown
-// SchedulerPolicy.
+// existing socket per GPU, MpsCapacity=0, GpuUtilThreshold above 100, a node, partition, account,
+// association or QOS defined twice, a partition naming an undefined node, an account's unknown
+// parent (or a parent cycle), a user's unknown account, two default accounts for one user, an
+// unsupported SchedulerType or PriorityType, an unknown SchedulerPolicy.
 Result<core::cluster::ClusterConfig> ParseSlurmConf(std::string_view text);
 
 // Reads and parses the file at `path`; the only function here that does I/O. Fails with

@@ -62,6 +62,8 @@ Node HardwareOf(const Source& src) {
   if constexpr (requires { src.features; }) {
     n.features = src.features;
     n.weight = src.weight;
+    n.gpus = src.gpus;
+    n.gpu_overprovision_threshold = src.gpu_overprovision_threshold;
   }
   return n;
 }
@@ -70,6 +72,11 @@ Node HardwareOf(const Source& src) {
 void ClusterState::AddNode(Node node) {
   node.alloc_cpus = 0;
   node.alloc_memory_mb = 0;
+  for (auto& g : node.gpus) {  // rebuilt from the running jobs' allocations
+    g.whole = false;
+    g.shares_used = 0;
+    g.memory_used_mb = 0;
+  }
   node.partitions.clear();
   for (auto& p : partitions_) {
     // A node the configuration does not name joins the partitions defined as Nodes=ALL.
@@ -129,7 +136,10 @@ ClusterState::ClusterState(ClusterConfig config)
 
 void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_nodes,
                            JobId next_job_id, UnixTime now,
-                           std::vector<model::Reservation> reservations) {
+                           std::vector<model::Reservation> reservations,
+                           const std::vector<UsageRecord>& usage) {
+  for (const auto& u : usage) (void)tree_.AddUsage(u.account, u.user, u.usage, u.at);
+  if (!usage.empty()) tree_.Decay(now);
   for (auto& r : reservations) {
     const std::string name = r.name;
     reservations_[name] = std::make_shared<model::Reservation>(std::move(r));
@@ -226,6 +236,17 @@ ClusterState::PassInput ClusterState::MakePassInput(bool empty, UnixTime now) co
     info.free = empty ? info.total : sched::Resources{n.FreeCpus(), n.FreeMemoryMb(), 0};
     info.usable = empty || n.Usable();
     info.weight = n.weight;
+    std::vector<model::Gpu> gpus = n.gpus;
+    if (empty) {
+      for (auto& g : gpus) {
+        g.whole = false;
+        g.shares_used = 0;
+        g.memory_used_mb = 0;
+        g.utilization = 0;
+      }
+    }
+    sched::SetGpus(&info, std::move(gpus));
+    info.gpu_overprovision_threshold = n.gpu_overprovision_threshold;
     in.index.emplace(name, static_cast<uint32_t>(in.nodes.size()));
     in.nodes.push_back(std::move(info));
   }
@@ -261,6 +282,23 @@ Result<sched::JobRequest> ClusterState::MakeRequest(const Job& job, const Partit
   req.mem_per_cpu_mb = spec.mem_per_node_mb > 0 ? 0 : spec.mem_per_cpu_mb;
   req.exclusive = spec.exclusive;
   req.time_limit = job.time_limit;
+  req.gpu_type = spec.gpu_type;
+  req.mps_percent = spec.mps_percent;
+  req.shards = spec.shards;
+  req.gpu_memory_mb = spec.gpu_memory_mb;
+  // Whole GPUs per node: --gpus-per-node, else per task x tasks per node, else the total spread
+  // over the nodes.
+  const uint32_t nodes_for_gpus = std::max<uint32_t>(req.nodes, 1);
+  if (spec.gpus_per_node > 0) {
+    req.gpus_per_node = spec.gpus_per_node;
+  } else if (spec.gpus_per_task > 0) {
+    const uint32_t tasks_per_node = spec.ntasks_per_node > 0
+                                        ? spec.ntasks_per_node
+                                        : (req.tasks + nodes_for_gpus - 1) / nodes_for_gpus;
+    req.gpus_per_node = spec.gpus_per_task * tasks_per_node;
+  } else if (spec.gpus > 0) {
+    req.gpus_per_node = (spec.gpus + nodes_for_gpus - 1) / nodes_for_gpus;
+  }
   const uint32_t set = in.partition_set.at(partition.name);
   const model::Reservation* reservation = nullptr;
   if (!spec.reservation.empty()) {
@@ -615,8 +653,14 @@ void ClusterState::JobEnded(const std::string& node, const JobEnd& end, UnixTime
 void ClusterState::FinishJob(Job& job, JobState state, UnixTime now) {
   if (job.state == JobState::kRunning || job.state == JobState::kCompleting) {
     // Fair-share usage: the CPUs held over the run. A user without an association has none.
-    (void)tree_.AddRunUsage(job.spec->account, job.spec->user, job.NumCpus(), job.start_time,
-                            std::max(now, job.start_time));
+    if (tree_
+            .AddRunUsage(job.spec->account, job.spec->user, job.NumCpus(), job.start_time,
+                         std::max(now, job.start_time))
+            .ok()) {
+      const std::string account =
+          job.spec->account.empty() ? tree_.DefaultAccount(job.spec->user) : job.spec->account;
+      dirty_usage_.emplace(account, job.spec->user);
+    }
     Allocate(job.allocation, /*release=*/true);
     if (!job.allocation.empty()) jobs_on_node_[job.allocation.front().node].erase(job.id);
     needs_schedule_ = true;
@@ -651,6 +695,21 @@ void ClusterState::Allocate(const std::vector<NodeAllocation>& alloc, bool relea
     } else {
       n.alloc_cpus += a.cpus;
       n.alloc_memory_mb += a.memory_mb;
+    }
+    // GPUs: whole ones are held outright; shares add to the GPU's MPS percent and memory.
+    for (const auto& g : a.gpus) {
+      auto gpu = std::find_if(n.gpus.begin(), n.gpus.end(),
+                              [&](const model::Gpu& x) { return x.index == g.index; });
+      if (gpu == n.gpus.end()) continue;
+      if (g.shares == 0) {
+        gpu->whole = !release;
+      } else if (release) {
+        gpu->shares_used -= std::min(gpu->shares_used, g.shares);
+        gpu->memory_used_mb -= std::min(gpu->memory_used_mb, g.memory_mb);
+      } else {
+        gpu->shares_used += g.shares;
+        gpu->memory_used_mb += g.memory_mb;
+      }
     }
   }
 }
@@ -830,7 +889,9 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       r.end = job->time_limit == kUnlimited ? kUnlimited : job->start_time + job->time_limit;
       for (const auto& a : job->allocation) {
         if (auto it = in.index.find(a.node); it != in.index.end()) {
-          r.alloc.emplace_back(it->second, sched::Resources{a.cpus, a.memory_mb, 0});
+          uint32_t whole_gpus = 0;
+          for (const auto& g : a.gpus) whole_gpus += g.shares == 0 ? 1 : 0;
+          r.alloc.emplace_back(it->second, sched::Resources{a.cpus, a.memory_mb, whole_gpus});
         }
       }
       running.push_back(std::move(r));
@@ -898,8 +959,10 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     j.start_time = now;
     j.end_time = 0;
     j.allocation.clear();
-    for (const auto& [index, res] : d.alloc) {
-      j.allocation.push_back({in.nodes[index].name, res.cpus, res.memory_mb});
+    for (size_t i = 0; i < d.alloc.size(); ++i) {
+      const auto& [index, res] = d.alloc[i];
+      j.allocation.push_back({in.nodes[index].name, res.cpus, res.memory_mb,
+                              i < d.gpus.size() ? d.gpus[i] : std::vector<model::GpuAllocation>{}});
     }
     Allocate(j.allocation, /*release=*/false);
     limits_.JobStarted(j);
@@ -922,6 +985,10 @@ Changes ClusterState::TakeChanges() {
     }
   }
   c.deleted_reservations.assign(deleted_reservations_.begin(), deleted_reservations_.end());
+  for (const auto& [account, user] : dirty_usage_) {
+    c.usage.push_back({account, user, tree_.Usage(account, user), tree_.usage_time()});
+  }
+  dirty_usage_.clear();
   dirty_reservations_.clear();
   deleted_reservations_.clear();
   for (const auto& name : dirty_nodes_) c.nodes.push_back(nodes_[name]);

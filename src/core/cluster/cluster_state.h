@@ -34,6 +34,14 @@ struct ClusterView {
   model::PartitionPtr FindPartition(const std::string& name) const;
 };
 
+// A user association's decayed fair-share usage (CPU-seconds) as of `at`.
+struct UsageRecord {
+  std::string account;
+  std::string user;
+  double usage = 0;
+  UnixTime at = 0;
+};
+
 // What changed since the last TakeChanges(), for the journal.
 struct Changes {
   std::vector<model::JobPtr> jobs;
@@ -41,9 +49,10 @@ struct Changes {
   std::vector<model::NodePtr> nodes;
   std::vector<model::ReservationPtr> reservations;
   std::vector<std::string> deleted_reservations;
+  std::vector<UsageRecord> usage;
   bool empty() const {
     return jobs.empty() && purged_jobs.empty() && nodes.empty() && reservations.empty() &&
-           deleted_reservations.empty();
+           deleted_reservations.empty() && usage.empty();
   }
 };
 
@@ -58,7 +67,8 @@ class ClusterState {
   // Loads what the journal kept (a restart). Call once, before any Apply. Nodes come back as
   // not responding, with `now` as their last contact, so they get a full timeout to reconnect.
   void Restore(std::vector<model::Job> jobs, std::vector<model::Node> dynamic_nodes,
-               JobId next_job_id, UnixTime now, std::vector<model::Reservation> reservations = {});
+               JobId next_job_id, UnixTime now, std::vector<model::Reservation> reservations = {},
+               const std::vector<UsageRecord>& usage = {});
 
   // Applies one command at `now`; appends what the driver must do to `effects`.
   Reply Apply(const Command& command, UnixTime now, std::vector<Effect>* effects);
@@ -147,6 +157,7 @@ class ClusterState {
   std::map<std::string, model::ReservationPtr> reservations_;
   std::set<std::string> dirty_reservations_;
   std::set<std::string> deleted_reservations_;
+  std::set<std::pair<std::string, std::string>> dirty_usage_;  // (account, user)
 };
 
 }  // namespace sluice::core::cluster

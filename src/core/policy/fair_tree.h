@@ -99,6 +99,10 @@ class FairTree {
   // The number of user associations (N above).
   uint32_t num_user_associations() const { return num_users_; }
 
+  // The instant Usage() values are decayed to (0: no usage yet). Usage(a, u) at usage_time(),
+  // given back to AddUsage(a, u, value, usage_time()) on a fresh tree, restores it exactly.
+  UnixTime usage_time() const { return decayed_to_; }
+
  private:
   struct Node {
     std::string account;  // the account's name, or the association's account

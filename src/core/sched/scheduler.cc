@@ -251,8 +251,8 @@ class Pass {
     if (gpus.empty()) return internal::GpuStaticFit(job, nodes_[n]);
     bool fresh_ok = false;
     if (internal::SharesOf(job) > 0) {
-      const uint32_t whole = respect_plan ? planner_.MinOver(n, 0, kNever).gpus
-                                          : planner_.FreeNow(n).gpus;
+      const uint32_t whole =
+          respect_plan ? planner_.MinOver(n, 0, kNever).gpus : planner_.FreeNow(n).gpus;
       fresh_ok = whole > job.gpus_per_node;
     }
     return picker_->Pick(job, gpus, nodes_[n].gpu_overprovision_threshold, fresh_ok, out);
@@ -538,8 +538,7 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
   const bool gpus = internal::WantsGpus(job);
   auto cap = [&](uint32_t n) -> uint32_t {
     if (!nodes_[n].usable) return 0;
-    const uint32_t c =
-        Cap(job, n, respect_plan ? planner_.AvailNow(n, len) : planner_.FreeNow(n));
+    const uint32_t c = Cap(job, n, respect_plan ? planner_.AvailNow(n, len) : planner_.FreeNow(n));
     return c > 0 && gpus && !GpusFitNow(job, n, respect_plan, nullptr) ? 0 : c;
   };
   const uint32_t cpt = std::max<uint32_t>(job.cpus_per_task, 1);

@@ -77,8 +77,8 @@ struct JobRequest {
   uint32_t mps_percent = 0;
   uint32_t shards = 0;
   uint64_t gpu_memory_mb = 0;  // shared requests: GPU memory needed on that GPU (0: not asked)
-  bool exclusive = false;     // whole nodes: the job takes all of each node it gets
-  Seconds time_limit = 3600;  // kUnlimited allowed
+  bool exclusive = false;      // whole nodes: the job takes all of each node it gets
+  Seconds time_limit = 3600;   // kUnlimited allowed
   // Node indexes it may use (partition, -w/-x, features): already filtered. Ignored when
   // `candidate_set` names a shared list.
   std::vector<uint32_t> candidates;

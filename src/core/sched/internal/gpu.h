@@ -17,9 +17,7 @@ namespace sluice::core::sched::internal {
 inline uint32_t SharesOf(const JobRequest& job) { return job.mps_percent + job.shards; }
 
 // Whether any GPU must be chosen for the request (whole GPUs or a share).
-inline bool WantsGpus(const JobRequest& job) {
-  return job.gpus_per_node > 0 || SharesOf(job) > 0;
-}
+inline bool WantsGpus(const JobRequest& job) { return job.gpus_per_node > 0 || SharesOf(job) > 0; }
 
 // Whether the node could ever host the request's GPU part, from what does not change while jobs
 // come and go: enough GPUs of the type for the whole GPUs; one GPU of the type whose share
