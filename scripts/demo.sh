@@ -10,7 +10,7 @@ export PATH="$BIN:$PATH"
 RUN=$ROOT/demo-run
 show() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
-sluice up --nodes 4 --cpus 4 --memory 4000
+sluice up --nodes 4 --cpus 4 --memory 4000 --gpus 2
 rm -rf "$RUN" && mkdir -p "$RUN" && cd "$RUN"
 cp "$ROOT"/examples/*.sh .
 
@@ -23,6 +23,14 @@ echo "Submitted batch job $forever (forever.sh, --parsable)"
 held=$(sbatch --parsable --hold -J held --wrap 'echo released and ran on $SLURMD_NODENAME')
 echo "Submitted batch job $held (held)"
 show sbatch -n 16 -J big --wrap 'echo "16 tasks on $SLURM_JOB_NODELIST"'
+if grep -q 'Gres=gpu' "$SLUICE_STATE_DIR/slurm.conf"; then
+  echo
+  echo "GPU sharing: three MPS jobs and a whole-GPU job on the nodes' (emulated) GPUs:"
+  show sbatch mps.sh
+  show sbatch mps.sh
+  show sbatch mps.sh
+  show sbatch -J whole-gpu --gpus=1 -o whole-gpu-%j.out --wrap 'echo "whole GPU $CUDA_VISIBLE_DEVICES on $SLURMD_NODENAME"'
+fi
 echo
 echo "Bad input is refused with one line and nothing queued:"
 show sbatch -c 64 --wrap true || true
@@ -30,6 +38,7 @@ show sbatch -p nowhere --wrap true || true
 
 sleep 1
 show squeue
+show squeue --start
 show sinfo
 show scontrol release "$held"
 show scancel "$forever"

@@ -118,9 +118,12 @@ std::string StateDirFrom(const ParsedArgs& parsed) {
 }  // namespace
 
 int Up(const Args& args) {
-  auto parsed = ParseOptions(
-      "sluice up", args,
-      {{"nodes", 'N', true}, {"cpus", 'c', true}, {"memory", 'm', true}, {"state-dir", 0, true}});
+  auto parsed = ParseOptions("sluice up", args,
+                             {{"nodes", 'N', true},
+                              {"cpus", 'c', true},
+                              {"memory", 'm', true},
+                              {"gpus", 'g', true},
+                              {"state-dir", 0, true}});
   if (!parsed.ok()) return Report("sluice up", parsed.status());
   uint64_t nodes = 4, cpus = std::max<long>(sysconf(_SC_NPROCESSORS_ONLN), 1), memory = 0;
   if (parsed->Has("nodes") && (!str::ParseUint(parsed->Value("nodes"), &nodes) || nodes == 0)) {
@@ -131,6 +134,10 @@ int Up(const Args& args) {
   }
   if (parsed->Has("memory") && (!str::ParseUint(parsed->Value("memory"), &memory) || memory == 0)) {
     return Report("sluice up", InvalidArgument("--memory wants a positive number of MB"));
+  }
+  uint64_t gpus = 0;
+  if (parsed->Has("gpus") && !str::ParseUint(parsed->Value("gpus"), &gpus)) {
+    return Report("sluice up", InvalidArgument("--gpus wants a number of GPUs per node"));
   }
   if (memory == 0) memory = std::max<uint64_t>(HostMemoryMb() / nodes, 1);
   const std::string dir = StateDirFrom(*parsed);
@@ -145,6 +152,7 @@ int Up(const Args& args) {
         "cluster.\nClusterName=sluice\nKillWait=30\nMinJobAge=300\nSlurmdTimeout=300\n"
         "NodeName=" +
         names + " CPUs=" + std::to_string(cpus) + " RealMemory=" + std::to_string(memory) +
+        (gpus > 0 ? " Gres=gpu:" + std::to_string(gpus) + " GpuMemory=16G" : std::string()) +
         "\nPartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP\n";
     if (Status st = rpc::WriteFileAtomic(conf_path, conf, 0600); !st.ok()) {
       return Report("sluice up", st);

@@ -24,7 +24,8 @@ int Dispatch(const std::string& name, const cli::Args& args) {
 void Usage() {
   printf(
       "Usage: sluice COMMAND [ARGS]\n"
-      "  up [--nodes N] [--cpus C] [--memory MB] [--state-dir DIR]  start a local cluster\n"
+      "  up [--nodes N] [--cpus C] [--memory MB] [--gpus G] [--state-dir DIR]\n"
+      "                                                           start a local cluster\n"
       "  down [--state-dir DIR]                                   stop it (by pid)\n"
       "  status [--state-dir DIR]                                 show what runs\n"
       "  sbatch|squeue|sinfo|sprio|scancel|scontrol ARGS          Slurm's commands\n"
