@@ -58,6 +58,15 @@ Status ParseStates(const std::string& list, v1::JobFilter* filter, bool* all) {
   return Status::Ok();
 }
 
+// Every node, as model records (the renderers take those).
+Result<std::vector<m::NodePtr>> FetchNodes(rpc::RestClient& client) {
+  v1::ListNodesResponse nodes;
+  SLUICE_RETURN_IF_ERROR(client.Call("GET", "/api/v1/nodes", nullptr, &nodes));
+  std::vector<m::NodePtr> out;
+  for (const auto& n : nodes.nodes()) out.push_back(std::make_shared<m::Node>(rpc::FromProto(n)));
+  return out;
+}
+
 std::vector<m::JobPtr> ToJobs(const google::protobuf::RepeatedPtrField<v1::Job>& pbs) {
   std::vector<m::JobPtr> jobs;
   jobs.reserve(pbs.size());
@@ -238,13 +247,11 @@ int Sinfo(const Args& args) {
   auto client = Connect();
   if (!client.ok()) return Report("sinfo", client.status());
   v1::ListPartitionsResponse parts;
-  v1::ListNodesResponse nodes;
   if (Status st = client->Call("GET", "/api/v1/partitions", nullptr, &parts); !st.ok()) {
     return Report("sinfo", st);
   }
-  if (Status st = client->Call("GET", "/api/v1/nodes", nullptr, &nodes); !st.ok()) {
-    return Report("sinfo", st);
-  }
+  auto node_list = FetchNodes(*client);
+  if (!node_list.ok()) return Report("sinfo", node_list.status());
   const auto wanted = CommaList(parsed->Value("partition"));
   std::vector<m::PartitionPtr> partitions;
   for (const auto& p : parts.partitions()) {
@@ -253,14 +260,10 @@ int Sinfo(const Args& args) {
     }
     partitions.push_back(std::make_shared<m::Partition>(rpc::FromProto(p)));
   }
-  std::vector<m::NodePtr> node_list;
-  for (const auto& n : nodes.nodes()) {
-    node_list.push_back(std::make_shared<m::Node>(rpc::FromProto(n)));
-  }
   const bool header = !parsed->Has("noheader");
   std::string out = parsed->Has("Node")
-                        ? compat::slurm::FormatSinfoNodes(partitions, node_list, header)
-                        : compat::slurm::FormatSinfo(partitions, node_list, header);
+                        ? compat::slurm::FormatSinfoNodes(partitions, *node_list, header)
+                        : compat::slurm::FormatSinfo(partitions, *node_list, header);
   fwrite(out.data(), 1, out.size(), stdout);
   return 0;
 }
@@ -537,22 +540,16 @@ int Scontrol(const Args& args) {
     }
   } else if (entity == "partition") {
     v1::ListPartitionsResponse parts;
-    v1::ListNodesResponse nodes;
     if (Status st = client->Call("GET", "/api/v1/partitions", nullptr, &parts); !st.ok()) {
       return Report("scontrol", st);
     }
-    if (Status st = client->Call("GET", "/api/v1/nodes", nullptr, &nodes); !st.ok()) {
-      return Report("scontrol", st);
-    }
-    std::vector<m::NodePtr> node_list;
-    for (const auto& n : nodes.nodes()) {
-      node_list.push_back(std::make_shared<m::Node>(rpc::FromProto(n)));
-    }
+    auto node_list = FetchNodes(*client);
+    if (!node_list.ok()) return Report("scontrol", node_list.status());
     bool any = false;
     for (const auto& p : parts.partitions()) {
       if (!name.empty() && p.name() != name) continue;
       any = true;
-      out += compat::slurm::ShowPartition(rpc::FromProto(p), node_list, one_liner);
+      out += compat::slurm::ShowPartition(rpc::FromProto(p), *node_list, one_liner);
     }
     if (!any) {
       fprintf(stderr, "Partition %s not found\n", name.c_str());
@@ -560,20 +557,14 @@ int Scontrol(const Args& args) {
     }
   } else if (entity == "reservation") {
     v1::ListReservationsResponse resp;
-    v1::ListNodesResponse nodes;
     if (Status st = client->Call("GET", "/api/v1/reservations", nullptr, &resp); !st.ok()) {
       return Report("scontrol", st);
     }
-    if (Status st = client->Call("GET", "/api/v1/nodes", nullptr, &nodes); !st.ok()) {
-      return Report("scontrol", st);
-    }
-    std::vector<m::NodePtr> node_list;
-    for (const auto& n : nodes.nodes()) {
-      node_list.push_back(std::make_shared<m::Node>(rpc::FromProto(n)));
-    }
+    auto node_list = FetchNodes(*client);
+    if (!node_list.ok()) return Report("scontrol", node_list.status());
     for (const auto& r : resp.reservations()) {
       if (!name.empty() && r.name() != name) continue;
-      out += compat::slurm::ShowReservation(rpc::FromProto(r), node_list, resp.now(), one_liner);
+      out += compat::slurm::ShowReservation(rpc::FromProto(r), *node_list, resp.now(), one_liner);
     }
     if (out.empty()) {
       if (!name.empty()) {
