@@ -584,3 +584,90 @@ TEST_F(ClusterPolicyTest, GpuSharesAndWholeGpusThroughTheStateMachine) {
 
 }  // namespace
 }  // namespace sluice::core::cluster
+
+namespace sluice::core::cluster {
+namespace {
+
+TEST(PickCpusTest, GpuSocketFirstThenBestFitSocket) {
+  model::Node n;
+  n.name = "g";
+  n.cpus = 8;
+  n.sockets = 2;
+  n.cores_per_socket = 4;
+  n.cpu_in_use.assign(8, false);
+  model::Gpu g0, g1;
+  g0.index = 0;
+  g0.socket = 0;
+  g1.index = 1;
+  g1.socket = 1;
+  n.gpus = {g0, g1};
+  // A GPU on socket 1: its CPUs come from socket 1 (ids 4-7).
+  EXPECT_EQ(ClusterState::PickCpus(n, 2, {{1, 0, 0}}), (std::vector<uint32_t>{4, 5}));
+  // Without GPUs: the fullest socket that still holds them all.
+  n.cpu_in_use[0] = n.cpu_in_use[1] = true;  // socket 0 has 2 free, socket 1 has 4
+  EXPECT_EQ(ClusterState::PickCpus(n, 2, {}), (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(ClusterState::PickCpus(n, 3, {}), (std::vector<uint32_t>{4, 5, 6}));
+  // More than a socket holds: spill over, every CPU distinct and free.
+  EXPECT_EQ(ClusterState::PickCpus(n, 6, {}), (std::vector<uint32_t>{2, 3, 4, 5, 6, 7}));
+}
+
+TEST_F(ClusterPolicyTest, JobsGetDistinctCpuIdsAndGiveThemBack) {
+  JobId a = Submit(Spec(2));
+  JobId b = Submit(Spec(2));
+  Schedule();
+  ASSERT_EQ(Job(a)->allocation[0].node, Job(b)->allocation[0].node);
+  EXPECT_EQ(Job(a)->allocation[0].cpu_ids, (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(Job(b)->allocation[0].cpu_ids, (std::vector<uint32_t>{2, 3}));
+  End(a);
+  JobId c = Submit(Spec(1));
+  Schedule();
+  EXPECT_EQ(Job(c)->allocation[0].cpu_ids, (std::vector<uint32_t>{0}));
+}
+
+}  // namespace
+}  // namespace sluice::core::cluster
+
+namespace sluice::core::cluster {
+namespace {
+
+TEST_F(ClusterPolicyTest, FutureReservationAdmitsOnlyJobsThatEndBeforeIt) {
+  cmd::CreateReservation create;
+  create.reservation.name = "soon";
+  create.reservation.start = now_ + 600;
+  create.reservation.end = now_ + 1200;
+  create.reservation.users = {"bob"};
+  create.node_count = 3;
+  ASSERT_TRUE(Apply(create).status.ok());
+  model::JobSpec short_spec = Spec();
+  short_spec.time_limit = 300;
+  model::JobSpec long_spec = Spec();
+  long_spec.time_limit = 900;
+  JobId short_job = Submit(short_spec);
+  JobId long_job = Submit(long_spec);
+  Schedule();
+  EXPECT_EQ(Job(short_job)->state, JobState::kRunning);
+  EXPECT_EQ(Job(long_job)->state, JobState::kPending);
+  EXPECT_EQ(Job(long_job)->reason, Reason::kResources);
+  EXPECT_GE(Job(long_job)->expected_start, now_ + 1200);
+}
+
+TEST_F(ClusterPolicyTest, PlacementOptionIsCheckedAndUsed) {
+  model::JobSpec bad = Spec();
+  bad.placement = "scattered";
+  Reply r = Apply(cmd::Submit{bad});
+  EXPECT_FALSE(r.status.ok());
+  EXPECT_NE(r.status.message().find("best-fit"), std::string::npos) << r.status.message();
+  // spread puts each task of a 3-task job on its own idle node.
+  model::JobSpec spread = Spec(3);
+  spread.placement = "spread";
+  JobId id = Submit(spread);
+  Schedule();
+  EXPECT_EQ(Job(id)->allocation.size(), 3u);
+  // best-fit (the default) keeps them on one node.
+  JobId packed = Submit(Spec(3));
+  Schedule();
+  EXPECT_EQ(Job(packed)->allocation.size(), 1u);
+}
+
+}  // namespace
+}  // namespace sluice::core::cluster

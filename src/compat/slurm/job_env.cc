@@ -79,6 +79,12 @@ std::vector<std::string> BuildJobEnvironment(const core::model::Job& job,
   if (spec.mem_per_cpu_mb > 0) {
     vars.emplace_back("SLURM_MEM_PER_CPU", std::to_string(spec.mem_per_cpu_mb));
   }
+  for (const auto& a : job.allocation) {
+    if (a.node != node_name || a.cpu_ids.empty()) continue;
+    std::vector<std::string> ids;
+    for (uint32_t id : a.cpu_ids) ids.push_back(std::to_string(id));
+    vars.emplace_back("SLUICE_CPU_IDS", str::Join(ids, ","));
+  }
   // GPUs on this node: whole ones by index (Slurm's gres/gpu variables), or the MPS share.
   for (const auto& a : job.allocation) {
     if (a.node != node_name || a.gpus.empty()) continue;

@@ -6,9 +6,10 @@
 #include <utility>
 
 #include "common/strings.h"
-#include "core/model/constraint.h"
 #include "compat/slurm/hostlist.h"
 #include "compat/slurm/time_format.h"
+#include "core/model/constraint.h"
+#include "core/sched/framework.h"
 
 namespace sluice::compat::slurm {
 namespace {
@@ -47,6 +48,7 @@ enum class Opt {
   kGres,
   kGpuMem,
   kReservation,
+  kPlacement,
   kIgnored,  // a Slurm option Sluice accepts and does not model
 };
 
@@ -91,6 +93,7 @@ constexpr OptionDef kOptions[] = {
     {"gres", 0, Arg::kRequired, Opt::kGres},
     {"gpu-mem", 0, Arg::kRequired, Opt::kGpuMem},  // Sluice's: an MPS job's GPU memory
     {"reservation", 0, Arg::kRequired, Opt::kReservation},
+    {"placement", 0, Arg::kRequired, Opt::kPlacement},  // Sluice's: the node placement policy
     {"array", 'a', Arg::kRequired, Opt::kIgnored},
     {"acctg-freq", 0, Arg::kRequired, Opt::kIgnored},
     {"batch", 0, Arg::kRequired, Opt::kIgnored},
@@ -544,6 +547,13 @@ Status Apply(const ParsedOption& opt, SbatchRequest* req, Seen* layer_seen, Seen
     case Opt::kReservation:
       spec.reservation = value;
       break;
+    case Opt::kPlacement:
+      if (!core::sched::KnownPlacement(value)) {
+        return InvalidArgument("Invalid --placement specification \"" + value + "\": use " +
+                               core::sched::PlacementNamesForMessage());
+      }
+      spec.placement = value;
+      break;
     case Opt::kIgnored:
       req->ignored_options.push_back(opt.written);
       break;
@@ -647,6 +657,7 @@ std::optional<std::string_view> LongNameForEnv(std::string_view name) {
       {"SBATCH_GPUS_PER_TASK", "gpus-per-task"},
       {"SBATCH_GRES", "gres"},
       {"SBATCH_RESERVATION", "reservation"},
+      {"SBATCH_PLACEMENT", "placement"},
   };
   for (const auto& [env, opt] : kEnv) {
     if (env == name) return opt;

@@ -41,7 +41,10 @@ struct SbatchDirective {
 // -q/--qos --nice[=N] (100 without a value) -G/--gpus, --gpus-per-node, --gpus-per-task (each
 // "[type:]N") --gres=LIST (gpu[:type][:N], N default 1; mps:P, P percent of one GPU, 1-100;
 // shard:N; or none: a later --gres replaces an earlier one) --gpu-mem=SIZE (Sluice's: the GPU
-// memory an MPS or shard job needs, M/G suffixes) --reservation; whole GPUs and mps/shard in one
+// memory an MPS or shard job needs, M/G suffixes) --reservation --placement=NAME (Sluice's: the
+// job's node placement policy, best-fit, compact, spread, locality or another registered
+// scheduler Score plugin; an unknown name fails with "Invalid --placement specification
+// \"x\": use best-fit, compact, ..."); whole GPUs and mps/shard in one
 // job fail ("--gres=mps or --gres=shard cannot be combined with whole GPUs ..."), unknown gres
 // names with "Invalid generic resource (gres) specification", bad counts with "Invalid --gpus
 // specification" and the like. Slurm's other sbatch options are accepted into
@@ -71,7 +74,8 @@ std::string WrapScript(std::string_view command);
 // `environment` ("NAME=value": SBATCH_JOB_NAME, SBATCH_PARTITION, SBATCH_TIMELIMIT,
 // SBATCH_OUTPUT, SBATCH_ERROR, SBATCH_MEM_PER_NODE, SBATCH_MEM_PER_CPU, SBATCH_ACCOUNT,
 // SBATCH_QOS, SBATCH_CONSTRAINT, SBATCH_EXCLUSIVE (empty: --exclusive), SBATCH_GPUS,
-// SBATCH_GPUS_PER_NODE, SBATCH_GPUS_PER_TASK, SBATCH_GRES, SBATCH_RESERVATION), then the command
+// SBATCH_GPUS_PER_NODE, SBATCH_GPUS_PER_TASK, SBATCH_GRES, SBATCH_RESERVATION,
+// SBATCH_PLACEMENT), then the command
 // line, each overriding the one before. `script` is the script text (ignored with --wrap, whose
 // generated script is used instead; not needed with --help/--usage/--version). Fills
 // spec.script, command, argv and name; leaves user, uid, environment and work_dir (unless -D) to

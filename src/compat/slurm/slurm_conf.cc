@@ -13,6 +13,7 @@
 #include "common/strings.h"
 #include "compat/slurm/hostlist.h"
 #include "compat/slurm/time_format.h"
+#include "core/sched/framework.h"
 
 namespace sluice::compat::slurm {
 namespace {
@@ -360,6 +361,16 @@ NodeConfig MakeNode(const std::string& name, const NodeFields& f) {
   return n;
 }
 
+// A node placement policy name (a scheduler Score plugin), as written; `key` names it in errors.
+Result<std::string> ParsePlacement(const KeyValue& kv, std::string_view where,
+                                   std::string_view key) {
+  if (!core::sched::KnownPlacement(kv.value)) {
+    return InvalidArgument(std::string(where) + "unknown " + std::string(key) + " \"" + kv.value +
+                           "\" (" + core::sched::PlacementNamesForMessage() + ")");
+  }
+  return kv.value;
+}
+
 struct PartitionLine {
   int line = 0;
   Partition partition;
@@ -399,6 +410,8 @@ Status ParsePartitionFields(const Line& line, std::string_view where, PartitionL
       SLUICE_RETURN_IF_ERROR(ParseU32OrUnlimited(kv, where, &part.max_cpus_per_node));
     } else if (kv.key == "priorityjobfactor") {
       SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &part.priority_job_factor));
+    } else if (kv.key == "placement") {
+      SLUICE_ASSIGN_OR_RETURN(part.placement, ParsePlacement(kv, where, "Placement"));
     }
   }
   return Status::Ok();
@@ -695,6 +708,15 @@ Result<ClusterConfig> Parse(std::string_view text, std::string_view source) {
                                    "\" (fifo, easy or conservative)");
           }
           scheduler_policy = v;
+        } else if (kv.key == "schedulerplacement") {
+          SLUICE_ASSIGN_OR_RETURN(config.scheduler.placement,
+                                  ParsePlacement(kv, where, "SchedulerPlacement"));
+        } else if (kv.key == "gpuplacement") {
+          if (!core::sched::KnownGpuPlacement(kv.value)) {
+            return InvalidArgument(where + "unknown GpuPlacement \"" + kv.value + "\" (" +
+                                   core::sched::GpuPlacementNamesForMessage() + ")");
+          }
+          config.scheduler.gpu_placement = kv.value;
         } else if (kv.key == "schedulerparameters") {
           SLUICE_RETURN_IF_ERROR(ParseSchedulerParameters(kv, where, &config.scheduler));
         } else if (kv.key == "prioritytype") {

@@ -20,12 +20,15 @@ namespace sluice::compat::slurm {
 // later lines; without CPUs a node has Sockets*CoresPerSocket*ThreadsPerCore, and CPUs alone
 // means one core per socket as in Slurm); PartitionName=<name> Nodes=<hostlist|ALL> Default=YES|NO
 // MaxTime DefaultTime State DefMemPerCPU MaxNodes MaxCPUsPerNode (both: a count or UNLIMITED)
-// PriorityJobFactor (PartitionName=DEFAULT likewise). Scheduling: SchedulerType=sched/backfill
+// PriorityJobFactor and Sluice's Placement=NAME (the partition's node placement policy)
+// (PartitionName=DEFAULT likewise). Scheduling: SchedulerType=sched/backfill
 // (policy "easy") or sched/builtin ("fifo"); Sluice's SchedulerPolicy=fifo|easy|conservative,
 // which wins wherever it appears; SchedulerParameters bf_window (minutes, stored as seconds),
 // bf_resolution (seconds), bf_max_job_test, default_queue_depth, bf_continue (other options
-// ignored). Priority: PriorityType=priority/basic|priority/multifactor, PriorityWeightAge,
-// PriorityWeightFairshare, PriorityWeightJobSize, PriorityWeightPartition, PriorityWeightQOS,
+// ignored); Sluice's SchedulerPlacement=NAME (best-fit, compact, spread, locality or another
+// registered scheduler Score plugin) and GpuPlacement=least-occupied|utilization. Priority:
+// PriorityType=priority/basic|priority/multifactor, PriorityWeightAge, PriorityWeightFairshare,
+// PriorityWeightJobSize, PriorityWeightPartition, PriorityWeightQOS,
 // PriorityMaxAge and PriorityDecayHalfLife (Slurm's time notation: "7-0" is 7 days, "0" zero),
 // PriorityFavorSmall=YES|NO. Associations, which Slurm keeps in slurmdbd: `Account=NAME
 // [Parent=NAME] [Fairshare=N]` (Parent=root or none: below the root), `User=NAME Account=NAME
@@ -37,7 +40,8 @@ namespace sluice::compat::slurm {
 // existing socket per GPU, MpsCapacity=0, GpuUtilThreshold above 100, a node, partition, account,
 // association or QOS defined twice, a partition naming an undefined node, an account's unknown
 // parent (or a parent cycle), a user's unknown account, two default accounts for one user, an
-// unsupported SchedulerType or PriorityType, an unknown SchedulerPolicy.
+// unsupported SchedulerType or PriorityType, an unknown SchedulerPolicy, Placement,
+// SchedulerPlacement or GpuPlacement (the message lists the valid names).
 Result<core::cluster::ClusterConfig> ParseSlurmConf(std::string_view text);
 
 // Reads and parses the file at `path`; the only function here that does I/O. Fails with

@@ -4,6 +4,7 @@
 #include <csignal>
 
 #include "core/model/constraint.h"
+#include "core/sched/framework.h"
 
 namespace sluice::core::cluster {
 
@@ -72,6 +73,7 @@ Node HardwareOf(const Source& src) {
 void ClusterState::AddNode(Node node) {
   node.alloc_cpus = 0;
   node.alloc_memory_mb = 0;
+  node.cpu_in_use.assign(node.cpus, false);
   for (auto& g : node.gpus) {  // rebuilt from the running jobs' allocations
     g.whole = false;
     g.shares_used = 0;
@@ -282,6 +284,7 @@ Result<sched::JobRequest> ClusterState::MakeRequest(const Job& job, const Partit
   req.mem_per_cpu_mb = spec.mem_per_node_mb > 0 ? 0 : spec.mem_per_cpu_mb;
   req.exclusive = spec.exclusive;
   req.time_limit = job.time_limit;
+  req.placement = !spec.placement.empty() ? spec.placement : partition.placement;
   req.gpu_type = spec.gpu_type;
   req.mps_percent = spec.mps_percent;
   req.shards = spec.shards;
@@ -394,6 +397,10 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
         "Requested time limit is invalid (missing or exceeds some limit): exceeds MaxTime of "
         "partition " +
         partition->name)};
+  }
+  if (!spec.placement.empty() && !sched::KnownPlacement(spec.placement)) {
+    return {InvalidArgument("Invalid placement " + spec.placement + ": use " +
+                            sched::PlacementNamesForMessage())};
   }
   if (!spec.reservation.empty()) {
     auto it = reservations_.find(spec.reservation);
@@ -685,6 +692,42 @@ void ClusterState::Requeue(Job& job) {
   needs_schedule_ = true;
 }
 
+std::vector<uint32_t> ClusterState::PickCpus(const Node& node, uint32_t count,
+                                             const std::vector<model::GpuAllocation>& gpus) {
+  std::vector<bool> used = node.cpu_in_use;
+  used.resize(node.cpus, false);
+  const uint32_t sockets = std::max<uint32_t>(node.sockets, 1);
+  std::vector<uint32_t> free_on(sockets, 0);
+  for (uint32_t id = 0; id < node.cpus; ++id) free_on[node.SocketOf(id)] += used[id] ? 0 : 1;
+  // Socket order: the socket of the job's GPUs first (locality), then the fullest socket that
+  // still holds every CPU (best fit), then the rest by fewest free CPUs (compact).
+  std::vector<uint32_t> order(sockets);
+  for (uint32_t s = 0; s < sockets; ++s) order[s] = s;
+  int gpu_socket = -1;
+  for (const auto& g : gpus) {
+    for (const auto& ng : node.gpus) {
+      if (ng.index == g.index && ng.socket < sockets) gpu_socket = static_cast<int>(ng.socket);
+    }
+    if (gpu_socket >= 0) break;
+  }
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    if ((static_cast<int>(a) == gpu_socket) != (static_cast<int>(b) == gpu_socket)) {
+      return static_cast<int>(a) == gpu_socket;
+    }
+    const bool fits_a = free_on[a] >= count, fits_b = free_on[b] >= count;
+    if (fits_a != fits_b) return fits_a;
+    return free_on[a] < free_on[b];
+  });
+  std::vector<uint32_t> ids;
+  for (uint32_t s : order) {
+    for (uint32_t id = 0; id < node.cpus && ids.size() < count; ++id) {
+      if (!used[id] && node.SocketOf(id) == s) ids.push_back(id);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
 void ClusterState::Allocate(const std::vector<NodeAllocation>& alloc, bool release) {
   for (const auto& a : alloc) {
     if (nodes_.count(a.node) == 0) continue;
@@ -695,6 +738,10 @@ void ClusterState::Allocate(const std::vector<NodeAllocation>& alloc, bool relea
     } else {
       n.alloc_cpus += a.cpus;
       n.alloc_memory_mb += a.memory_mb;
+    }
+    n.cpu_in_use.resize(n.cpus, false);
+    for (uint32_t id : a.cpu_ids) {
+      if (id < n.cpu_in_use.size()) n.cpu_in_use[id] = !release;
     }
     // GPUs: whole ones are held outright; shares add to the GPU's MPS percent and memory.
     for (const auto& g : a.gpus) {
@@ -897,6 +944,19 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       running.push_back(std::move(r));
     }
   }
+  // Reservations that have not begun hold their nodes over their window, so other jobs run
+  // there now only if they end before it (active ones are out of other jobs' candidate lists).
+  for (const auto& [name, r] : reservations_) {
+    if (r->start <= now || r->end <= now) continue;
+    sched::RunningJob hold;
+    hold.start = r->start;
+    hold.end = r->end;
+    for (const auto& node : r->nodes) {
+      auto it = in.index.find(node);
+      if (it != in.index.end()) hold.alloc.emplace_back(it->second, in.nodes[it->second].total);
+    }
+    running.push_back(std::move(hold));
+  }
   // QueueSort: priority, then submit order.
   std::vector<std::pair<uint32_t, JobId>> order;
   order.reserve(pending_.size());
@@ -961,8 +1021,13 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     j.allocation.clear();
     for (size_t i = 0; i < d.alloc.size(); ++i) {
       const auto& [index, res] = d.alloc[i];
-      j.allocation.push_back({in.nodes[index].name, res.cpus, res.memory_mb,
-                              i < d.gpus.size() ? d.gpus[i] : std::vector<model::GpuAllocation>{}});
+      NodeAllocation a{in.nodes[index].name,
+                       res.cpus,
+                       res.memory_mb,
+                       i < d.gpus.size() ? d.gpus[i] : std::vector<model::GpuAllocation>{},
+                       {}};
+      a.cpu_ids = PickCpus(*nodes_.at(a.node), a.cpus, a.gpus);
+      j.allocation.push_back(std::move(a));
     }
     Allocate(j.allocation, /*release=*/false);
     limits_.JobStarted(j);

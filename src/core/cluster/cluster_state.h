@@ -83,6 +83,10 @@ class ClusterState {
   Changes TakeChanges();
   std::shared_ptr<const ClusterView> MakeView(UnixTime now) const;
 
+  // Which CPUs of `node` a job gets: its GPUs' socket first, then whole sockets best-fit.
+  static std::vector<uint32_t> PickCpus(const model::Node& node, uint32_t count,
+                                        const std::vector<model::GpuAllocation>& gpus);
+
   JobId next_job_id() const { return next_job_id_; }
   const ClusterConfig& config() const { return config_; }
 

@@ -32,6 +32,11 @@ struct SchedulerConfig {
   uint32_t bf_max_job_test = 500;      // bf_max_job_test: jobs given a planned start per pass
   uint32_t default_queue_depth = 100;  // default_queue_depth: jobs the quick pass examines
   bool bf_continue = false;            // bf_continue
+  // SchedulerPlacement= (Sluice's): the node placement policy of jobs and partitions naming
+  // none: best-fit, compact, spread or locality (core/sched/framework.h).
+  std::string placement = "best-fit";
+  // GpuPlacement= (Sluice's): which GPUs of a node a job gets: least-occupied or utilization.
+  std::string gpu_placement = "least-occupied";
 };
 
 // An account in the fair-share tree (Slurm keeps these in slurmdbd; Sluice reads them from the

@@ -100,6 +100,10 @@ struct JobSpec {
   uint32_t shards = 0;         // --gres=shard:N: N shards of one GPU per node
   uint64_t gpu_memory_mb = 0;  // --gpu-mem (Sluice): the GPU memory an MPS job needs
   std::string reservation;     // --reservation
+  // --placement (Sluice's): the node placement policy for this job, a scheduler Score plugin
+  // name (best-fit, compact, spread, locality; see core/sched/framework.h); empty: the
+  // partition's Placement=, else the cluster's SchedulerPlacement=.
+  std::string placement;
 };
 
 // The normalized multifactor priority factors of a pending job, its nice value and the priority
@@ -127,6 +131,7 @@ struct NodeAllocation {
   uint32_t cpus = 0;
   uint64_t memory_mb = 0;
   std::vector<GpuAllocation> gpus;
+  std::vector<uint32_t> cpu_ids;  // which CPUs (hardware threads) of the node, ascending
 };
 
 // A job as the controller knows it. Shared immutably between state versions; see ClusterState.

@@ -1,6 +1,7 @@
 // Node and Partition: the machines and how they are grouped. Plain values, no I/O.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -53,11 +54,17 @@ struct Node {
   std::vector<std::string> features;  // Feature= in slurm.conf; --constraint matches these
   uint32_t weight = 1;                // Weight=: lower-weight nodes are allocated first
   std::vector<Gpu> gpus;
+  std::vector<bool> cpu_in_use;  // by CPU id; ids run socket by socket, core by core
   // A share beyond 100% of a GPU is granted only while its utilization is below this (0..1).
   double gpu_overprovision_threshold = 0.5;
 
   NodeState State() const;
   uint32_t FreeCpus() const { return cpus - alloc_cpus; }
+  // The socket CPU `id` belongs to (CPUs are numbered socket by socket).
+  uint32_t SocketOf(uint32_t id) const {
+    const uint32_t per_socket = cpus / (sockets > 0 ? sockets : 1);
+    return per_socket > 0 ? std::min(id / per_socket, sockets > 0 ? sockets - 1 : 0) : 0;
+  }
   uint64_t FreeMemoryMb() const { return memory_mb - alloc_memory_mb; }
   bool Usable() const { return responding && !down; }
 };
@@ -74,6 +81,9 @@ struct Partition {
   uint32_t max_nodes = 0;               // MaxNodes per job; 0: UNLIMITED
   uint32_t max_cpus_per_node = 0;       // MaxCPUsPerNode; 0: UNLIMITED
   uint32_t priority_job_factor = 1;     // PriorityJobFactor: the partition factor of priority
+  // Placement= (Sluice's): the node placement policy of its jobs that name none (a scheduler
+  // Score plugin name); empty: the cluster's SchedulerPlacement=.
+  std::string placement;
 };
 
 using NodePtr = std::shared_ptr<const Node>;            // shared: views hold the same node

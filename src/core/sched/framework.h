@@ -34,19 +34,41 @@ class FilterPlugin {
 };
 
 // Score: ranks the nodes that passed the filters for a job; higher first, ties to lower Weight,
-// then lower index.
+// then lower index. Placement is decided per node (the model allocates no sockets or cores
+// yet): "idle" below means a node with all its CPUs free, "load" its CPUs in use.
 class ScorePlugin {
  public:
-  // How the pass may walk candidate nodes when starting a job now. The index-backed walks visit
-  // only nodes with room, in an order equal to the scores', so a pass need not score every node
-  // of a 10,000-node partition for each of 100,000 jobs. kScoreAll scores every node with room.
-  enum class Walk { kFewestFreeCpus, kMostFreeCpus, kLowestWeight, kScoreAll };
+  // How the pass walks candidate nodes when starting a job now, and how it spreads a job that
+  // names no node count (JobRequest::nodes == 0 and tasks_per_node == 0: "fewest" jobs) when no
+  // single node holds it. The index-backed walks visit only nodes with room, in an order equal
+  // to the scores', so a pass need not score every node of a 10,000-node partition for each of
+  // 100,000 jobs. Unless said otherwise a fewest job takes one node holding all its tasks in
+  // walk order, else fills nodes with the most free CPUs first (as few nodes as possible).
+  enum class Walk {
+    kFewestFreeCpus,  // fewest free CPUs first (best fit)
+    kMostFreeCpus,    // most free CPUs first
+    kLowestWeight,    // Weight, then index
+    kScoreAll,        // scores every node with room
+    // Partly used nodes by fewest free CPUs, then idle nodes by Weight and index. A fewest job
+    // that no single node holds fills partly used nodes first (most free CPUs first, each with
+    // as many tasks as fit), then idle nodes by Weight and index.
+    kCompact,
+    // Idle nodes first, then by most free CPUs (exact by index on nodes of equal CPU counts,
+    // else by Score). A fewest job takes as many nodes as it has tasks (or as have room), one
+    // task per node in walk order, then round robin again over those with room left; a job on
+    // exactly k nodes gets its tasks round robin (the first tasks % k nodes one more).
+    kSpread,
+    // Jobs with whole GPUs: nodes where the GPUs the job would get now sit on one socket
+    // first, each group by fewest free CPUs; other jobs: kFewestFreeCpus.
+    kLocality,
+  };
 
   virtual ~ScorePlugin() = default;
   virtual std::string_view Name() const = 0;
   virtual Walk walk() const = 0;
   // The score of placing `tasks` of the job on the node; used where a pass ranks nodes outright
-  // (planned placements, kScoreAll).
+  // (planned placements, kScoreAll, kSpread on unequal nodes). Planned placements keep the
+  // node count of the default plan (fewest nodes) and rank its nodes by this score.
   virtual int64_t Score(const JobRequest& job, const NodeView& view, uint32_t tasks) const = 0;
 };
 
@@ -62,10 +84,16 @@ class GpuScorePlugin {
   virtual int64_t Score(const JobRequest& job, const model::Gpu& gpu) const = 0;
 };
 
-// Name -> factory. Built-ins: filter "node-resources-fit"; scores "best-fit" (Slurm cons_tres
-// packing: fewest free CPUs left after placing), "spread" (most left), "weight-first" (Weight,
-// then index); GPU scores "least-occupied" (fewest shares in use) and "utilization" (lowest
-// reported utilization).
+// Name -> factory. Built-ins: filter "node-resources-fit"; scores (placements):
+//   "best-fit" (the default; Slurm cons_tres packing: fewest free CPUs left after placing),
+//   "compact" (fill partly used nodes before opening idle ones; Walk::kCompact),
+//   "spread" (as many nodes as possible, idle and least-loaded first; Walk::kSpread),
+//   "locality" (GPU jobs on nodes whose GPUs for the job share one socket, then best-fit;
+//     planned placements prefer nodes with enough GPUs of the type on one socket; the CPUs'
+//     socket is not checked until the model places cores),
+//   "weight-first" (Weight, then index);
+// GPU scores "least-occupied" (fewest shares in use) and "utilization" (lowest reported
+// utilization).
 class Registry {
  public:
   using FilterFactory = std::function<std::unique_ptr<FilterPlugin>()>;
@@ -92,6 +120,13 @@ class Registry {
   std::map<std::string, ScoreFactory, std::less<>> scores_;
   std::map<std::string, GpuScoreFactory, std::less<>> gpu_scores_;
 };
+
+// Whether `name` is a placement (score plugin) or GPU placement of Registry::Global().
+bool KnownPlacement(std::string_view name);
+bool KnownGpuPlacement(std::string_view name);
+// "best-fit, compact, locality, spread or weight-first": the registered names for messages.
+std::string PlacementNamesForMessage();
+std::string GpuPlacementNamesForMessage();
 
 // The resources `tasks` tasks of the job take on a node with `total` (all of it when exclusive).
 Resources TaskResources(const JobRequest& job, const Resources& total, uint32_t tasks);

@@ -1,5 +1,6 @@
 // Built-in plugins and the registry.
 #include <algorithm>
+#include <map>
 
 #include "core/sched/framework.h"
 
@@ -44,12 +45,51 @@ class BestFit : public ScorePlugin {
   }
 };
 
+// Scores of the policies that rank idle nodes apart: far beyond any CPU count, so the class
+// decides before the CPUs do.
+constexpr int64_t kClassBonus = int64_t{1} << 40;
+
+bool Idle(const NodeView& view) { return view.avail.cpus >= view.node->total.cpus; }
+
+class Compact : public ScorePlugin {
+ public:
+  std::string_view Name() const override { return "compact"; }
+  Walk walk() const override { return Walk::kCompact; }
+  // Partly used nodes by fewest free CPUs left; idle ones all tie (to Weight, then index).
+  int64_t Score(const JobRequest& job, const NodeView& view, uint32_t tasks) const override {
+    return Idle(view) ? -kClassBonus : -CpusLeft(job, view, tasks);
+  }
+};
+
 class Spread : public ScorePlugin {
  public:
   std::string_view Name() const override { return "spread"; }
-  Walk walk() const override { return Walk::kMostFreeCpus; }
+  Walk walk() const override { return Walk::kSpread; }
+  // Idle nodes first, then the least loaded: most free CPUs left.
   int64_t Score(const JobRequest& job, const NodeView& view, uint32_t tasks) const override {
-    return CpusLeft(job, view, tasks);
+    return (Idle(view) ? kClassBonus : 0) + CpusLeft(job, view, tasks);
+  }
+};
+
+// Whether some socket of the node has the job's whole GPUs (of its type), busy or not: what a
+// plan, which does not track which GPUs will be free, can know about locality.
+bool OneSocketCanHold(const JobRequest& job, const NodeInfo& node) {
+  if (job.gpus_per_node <= 1 || node.gpus.empty()) return job.gpus_per_node <= 1;
+  std::map<uint32_t, uint32_t> per_socket;
+  for (const model::Gpu& g : node.gpus) {
+    if (!job.gpu_type.empty() && g.type != job.gpu_type) continue;
+    if (++per_socket[g.socket] >= job.gpus_per_node) return true;
+  }
+  return false;
+}
+
+class Locality : public ScorePlugin {
+ public:
+  std::string_view Name() const override { return "locality"; }
+  Walk walk() const override { return Walk::kLocality; }
+  int64_t Score(const JobRequest& job, const NodeView& view, uint32_t tasks) const override {
+    const int64_t fit = -CpusLeft(job, view, tasks);
+    return job.gpus_per_node > 1 && OneSocketCanHold(job, *view.node) ? kClassBonus + fit : fit;
   }
 };
 
@@ -78,6 +118,16 @@ class GpuUtilization : public GpuScorePlugin {
   }
 };
 
+// "a, b or c".
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? " or " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
 template <typename T>
 std::unique_ptr<T> Make() {
   return std::make_unique<T>();
@@ -100,7 +150,9 @@ Registry& Registry::Global() {
     auto* r = new Registry();
     (void)r->RegisterFilter("node-resources-fit", Make<NodeResourcesFit>);
     (void)r->RegisterScore("best-fit", Make<BestFit>);
+    (void)r->RegisterScore("compact", Make<Compact>);
     (void)r->RegisterScore("spread", Make<Spread>);
+    (void)r->RegisterScore("locality", Make<Locality>);
     (void)r->RegisterScore("weight-first", Make<WeightFirst>);
     (void)r->RegisterGpuScore("least-occupied", Make<GpuLeastOccupied>);
     (void)r->RegisterGpuScore("utilization", Make<GpuUtilization>);
@@ -138,8 +190,8 @@ Result<std::unique_ptr<FilterPlugin>> Registry::Filter(std::string_view name) co
 Result<std::unique_ptr<ScorePlugin>> Registry::Score(std::string_view name) const {
   auto it = scores_.find(name);
   if (it == scores_.end()) {
-    return NotFound("no placement (score plugin) named " + std::string(name) +
-                    "; use best-fit, spread or weight-first");
+    return NotFound("no placement (score plugin) named " + std::string(name) + "; use " +
+                    JoinNames(ScoreNames()));
   }
   return it->second();
 }
@@ -147,8 +199,8 @@ Result<std::unique_ptr<ScorePlugin>> Registry::Score(std::string_view name) cons
 Result<std::unique_ptr<GpuScorePlugin>> Registry::GpuScore(std::string_view name) const {
   auto it = gpu_scores_.find(name);
   if (it == gpu_scores_.end()) {
-    return NotFound("no GPU placement named " + std::string(name) +
-                    "; use least-occupied or utilization");
+    return NotFound("no GPU placement named " + std::string(name) + "; use " +
+                    JoinNames(GpuScoreNames()));
   }
   return it->second();
 }
@@ -164,5 +216,13 @@ std::vector<std::string> Registry::ScoreNames() const {
   for (const auto& [name, f] : scores_) names.push_back(name);
   return names;
 }
+
+bool KnownPlacement(std::string_view name) { return Registry::Global().Score(name).ok(); }
+
+bool KnownGpuPlacement(std::string_view name) { return Registry::Global().GpuScore(name).ok(); }
+
+std::string PlacementNamesForMessage() { return JoinNames(Registry::Global().ScoreNames()); }
+
+std::string GpuPlacementNamesForMessage() { return JoinNames(Registry::Global().GpuScoreNames()); }
 
 }  // namespace sluice::core::sched

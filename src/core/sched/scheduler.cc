@@ -64,6 +64,16 @@ Result<Options> Options::FromConfig(const cluster::SchedulerConfig& config) {
   o.bf_max_job_test = config.bf_max_job_test;
   o.default_queue_depth = config.default_queue_depth;
   o.bf_continue = config.bf_continue;
+  if (!KnownPlacement(config.placement)) {
+    return InvalidArgument("unknown scheduler placement '" + config.placement + "'; use " +
+                           PlacementNamesForMessage());
+  }
+  if (!KnownGpuPlacement(config.gpu_placement)) {
+    return InvalidArgument("unknown GPU placement '" + config.gpu_placement + "'; use " +
+                           GpuPlacementNamesForMessage());
+  }
+  o.placement = config.placement;
+  o.gpu_placement = config.gpu_placement;
   return o;
 }
 
@@ -107,7 +117,7 @@ Shape ShapeOf(const JobRequest& job) {
 
 // What makes two jobs interchangeable for memoized verdicts.
 struct ShapeKey {
-  uint32_t set, tasks, cpt, nodes, tpn, gpus, shares;
+  uint32_t set, tasks, cpt, nodes, tpn, gpus, shares, placement;
   uint64_t mem_node, mem_cpu, gpu_mem, gpu_type;
   int64_t len;
   bool exclusive;
@@ -126,6 +136,7 @@ struct ShapeKeyHash {
     mix(k.tpn);
     mix(k.gpus);
     mix(k.shares);
+    mix(k.placement);
     mix(k.mem_node);
     mix(k.mem_cpu);
     mix(k.gpu_mem);
@@ -168,20 +179,72 @@ class Pass {
     if (auto f = registry.Filter("node-resources-fit"); f.ok())
       filters_.push_back(std::move(f).value());
     auto s = registry.Score(options.placement);
-    score_ = s.ok() ? std::move(s).value() : registry.Score("best-fit").value();
+    scores_.push_back(s.ok() ? std::move(s).value() : registry.Score("best-fit").value());
+    score_ = scores_[0].get();
     auto g = registry.GpuScore(options.gpu_placement);
     gpu_score_ = g.ok() ? std::move(g).value() : registry.GpuScore("least-occupied").value();
     picker_ = std::make_unique<GpuPicker>(gpu_score_.get());
-    std::vector<int64_t> end_slots;
+    std::vector<int64_t> end_slots, start_slots;
     end_slots.reserve(running.size());
-    for (const auto& r : running) end_slots.push_back(EndSlot(r.end));
-    planner_.Init(nodes, running, end_slots);
+    for (const auto& r : running) {
+      end_slots.push_back(EndSlot(r.end));
+      has_holds_ = has_holds_ || r.start > now_;
+    }
+    if (has_holds_) {
+      // Rounded down: a hold never starts later than asked.
+      for (const auto& r : running) {
+        start_slots.push_back(r.start > now_ ? (r.start - now_) / res_ : -1);
+      }
+      base_.Init(nodes, running, end_slots, start_slots);
+    }
+    planner_.Init(nodes, running, end_slots, start_slots);
     set_of_external_.assign(candidate_sets.size(), UINT32_MAX);
   }
 
   std::vector<Decision> Run(const std::vector<JobRequest>& queue, PassStats* stats);
 
  private:
+  // The job's placement: its index into scores_ (0: the pass default), loaded on first use. An
+  // unknown name gets the default (callers validate names with KnownPlacement).
+  uint32_t ScoreIdOf(const JobRequest& job) {
+    if (job.placement.empty() || job.placement == opt_.placement) return 0;
+    auto it = score_ids_.find(job.placement);
+    if (it != score_ids_.end()) return it->second;
+    uint32_t id = 0;
+    if (auto s = Registry::Global().Score(job.placement); s.ok()) {
+      id = static_cast<uint32_t>(scores_.size());
+      scores_.push_back(std::move(s).value());
+    }
+    score_ids_.emplace(job.placement, id);
+    return id;
+  }
+  bool Idle(uint32_t n) const { return planner_.FreeNow(n).cpus >= nodes_[n].total.cpus; }
+  // Free over [0, len) counting running jobs, future holds and jobs started in this pass, but
+  // not the pass's reservations: whether a job waits for priority rather than resources.
+  Resources FreeIgnoringReservations(uint32_t n, int64_t len) const {
+    return has_holds_ ? base_.AvailNow(n, len) : planner_.FreeNow(n);
+  }
+  // Takes resources from now on: from the planner, and from base_ when it is kept.
+  void TakeNow(uint32_t n, int64_t b, const Resources& r) {
+    planner_.Take(n, 0, b, r);
+    if (has_holds_) base_.Take(n, 0, b, r);
+  }
+  // Whether the whole GPUs the job would get on node n now sit on one socket (false on nodes
+  // without a GPU list, where sockets are unknown, and where the job's GPUs do not fit).
+  bool OneSocketNow(const JobRequest& job, uint32_t n, bool respect_plan) {
+    if (GpusOf(n).empty() || !GpusFitNow(job, n, respect_plan, &gpu_scratch_)) return false;
+    const std::vector<model::Gpu>& gpus = GpusOf(n);
+    uint32_t socket = UINT32_MAX;
+    for (const auto& a : gpu_scratch_) {
+      if (a.shares != 0) continue;
+      const auto it = std::find_if(gpus.begin(), gpus.end(),
+                                   [&](const model::Gpu& g) { return g.index == a.index; });
+      if (it == gpus.end()) continue;
+      if (socket != UINT32_MAX && it->socket != socket) return false;
+      socket = it->socket;
+    }
+    return true;
+  }
   struct CandSet {
     const std::vector<uint32_t>* nodes = nullptr;
     std::vector<std::pair<Resources, uint32_t>> types;  // distinct totals, with counts
@@ -273,7 +336,7 @@ class Pass {
       const uint32_t fresh = internal::ApplyGpus((*out)[i], &MutableGpus(n));
       // Shares are not planned: a GPU that took its first share leaves the whole-GPU count for
       // the rest of the window, as running sharers' GPUs never return to it.
-      if (fresh > 0) planner_.Take(n, 0, kNever, Resources{0, 0, fresh});
+      if (fresh > 0) TakeNow(n, kNever, Resources{0, 0, fresh});
     }
     return true;
   }
@@ -286,8 +349,12 @@ class Pass {
   int64_t Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len, Alloc* out);
   void Commit(const Alloc& alloc, int64_t start, int64_t len) {
     for (const auto& [n, r] : alloc) {
-      planner_.Take(n, start, AddSlots(start, len), r);
-      if (start == 0) Relevel(n);
+      if (start == 0) {
+        TakeNow(n, AddSlots(start, len), r);
+        Relevel(n);
+      } else {
+        planner_.Take(n, start, AddSlots(start, len), r);
+      }
     }
     ++version_;
   }
@@ -299,6 +366,7 @@ class Pass {
             job.tasks_per_node,
             job.gpus_per_node,
             internal::SharesOf(job),
+            score_id_,
             job.mem_per_node_mb,
             job.mem_per_cpu_mb,
             job.gpu_memory_mb,
@@ -380,13 +448,17 @@ class Pass {
     return found;
   }
 
+  // Block distribution: the first nodes take per_node_max tasks each; kSpread placements deal
+  // the tasks round robin instead (the first tasks % k nodes one more).
   void Distribute(const JobRequest& job, uint32_t tasks, uint32_t per_node_max,
                   const std::vector<uint32_t>& chosen, Alloc* out) const {
     out->clear();
     uint32_t left = tasks;
     const uint32_t k = static_cast<uint32_t>(chosen.size());
+    const bool round_robin = score_->walk() == Walk::kSpread && k > 0;
     for (uint32_t i = 0; i < k; ++i) {
-      const uint32_t t = std::min(per_node_max, left - (k - 1 - i));
+      const uint32_t t = round_robin ? tasks / k + (i < tasks % k ? 1 : 0)
+                                     : std::min(per_node_max, left - (k - 1 - i));
       left -= t;
       out->emplace_back(chosen[i], TaskResources(job, nodes_[chosen[i]].total, t));
     }
@@ -401,10 +473,17 @@ class Pass {
   const Seconds res_;
   const int64_t window_slots_;
   std::vector<std::unique_ptr<FilterPlugin>> filters_;
-  std::unique_ptr<ScorePlugin> score_;
+  std::vector<std::unique_ptr<ScorePlugin>> scores_;  // [0]: Options::placement; then per job
+  std::unordered_map<std::string, uint32_t> score_ids_;
+  const ScorePlugin* score_ = nullptr;  // the examined job's placement, scores_[score_id_]
+  uint32_t score_id_ = 0;
   std::unique_ptr<GpuScorePlugin> gpu_score_;
   std::unique_ptr<GpuPicker> picker_;  // borrows gpu_score_
   Planner planner_;
+  // Only while some running job is a future hold: the planner without the pass's
+  // reservations (running jobs, holds and starts now), for FreeIgnoringReservations.
+  bool has_holds_ = false;
+  Planner base_;
   uint64_t version_ = 0;  // bumped on every planner change; memos are valid for one version
 
   std::vector<CandSet> sets_;
@@ -423,6 +502,9 @@ class Pass {
   std::vector<uint8_t> mark_;
   std::vector<int32_t> diff_, req_diff_;
   std::vector<uint32_t> chosen_;
+  std::vector<std::pair<uint32_t, uint32_t>> spread_;  // node, capacity
+  std::vector<uint32_t> spread_count_;
+  std::vector<model::GpuAllocation> gpu_scratch_;
   std::vector<std::tuple<uint32_t, int64_t, int64_t>> feasible_;
 };
 
@@ -538,15 +620,50 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
   const bool gpus = internal::WantsGpus(job);
   auto cap = [&](uint32_t n) -> uint32_t {
     if (!nodes_[n].usable) return 0;
-    const uint32_t c = Cap(job, n, respect_plan ? planner_.AvailNow(n, len) : planner_.FreeNow(n));
+    const uint32_t c =
+        Cap(job, n, respect_plan ? planner_.AvailNow(n, len) : FreeIgnoringReservations(n, len));
     return c > 0 && gpus && !GpusFitNow(job, n, respect_plan, nullptr) ? 0 : c;
   };
   const uint32_t cpt = std::max<uint32_t>(job.cpus_per_task, 1);
   const CandSet& cs = sets_[set_id];
   NodeIndex& idx = IndexFor(set_id, KindOf(job));
+  const Walk walk_kind = score_->walk();
+  // On nodes of one CPU count (below the index's shared top level) idle nodes are exactly those
+  // at the top level, so walks that rank idle nodes apart reduce to plain level walks.
+  const bool equal_cpus = cs.min_cpus == cs.max_cpus && cs.max_cpus < NodeIndex::kMaxLevel;
+  // Visits nodes with at least `need` free CPUs matching `keep`, from the fewest free CPUs up
+  // (or down), until f returns false; returns false when f stopped the walk.
+  auto visit = [&](bool up, uint32_t need, auto&& keep, auto&& f) {
+    bool go = true;
+    auto g = [&](uint32_t n) { return !keep(n) || (go = f(n)); };
+    if (up) {
+      idx.VisitUp(need, g);
+    } else {
+      idx.VisitDown(need, g);
+    }
+    return go;
+  };
+  auto used = [&](uint32_t n) { return !Idle(n); };
+  // Every node with room ranked by the plugin's score of `tasks` tasks there.
+  auto ranked_walk = [&](uint32_t need, uint32_t tasks, auto&& f) {
+    std::vector<std::pair<int64_t, uint32_t>> ranked;
+    idx.VisitByOrder(need, [&](uint32_t n) {
+      const uint32_t c = cap(n);
+      if (c > 0) {
+        NodeView v{n, &nodes_[n], planner_.FreeNow(n)};
+        ranked.emplace_back(-score_->Score(job, v, tasks == 0 ? c : std::min(c, tasks)), n);
+      }
+      return true;
+    });
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [sc, n] : ranked) {
+      if (!f(n)) break;
+    }
+  };
   // Walks nodes with at least `need` free CPUs in the placement's order.
   auto walk = [&](uint32_t need, auto&& f) {
-    switch (score_->walk()) {
+    switch (walk_kind) {
       case Walk::kFewestFreeCpus:
         idx.VisitUp(need, f);
         break;
@@ -556,29 +673,83 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
       case Walk::kLowestWeight:
         idx.VisitByOrder(need, f);
         break;
-      case Walk::kScoreAll: {
-        std::vector<std::pair<int64_t, uint32_t>> ranked;
-        idx.VisitByOrder(need, [&](uint32_t n) {
-          const uint32_t c = cap(n);
-          if (c > 0) {
-            NodeView v{n, &nodes_[n], planner_.FreeNow(n)};
-            ranked.emplace_back(-score_->Score(job, v, c), n);
-          }
-          return true;
-        });
-        std::stable_sort(ranked.begin(), ranked.end(),
-                         [](const auto& a, const auto& b) { return a.first < b.first; });
-        for (const auto& [s, n] : ranked) {
-          if (!f(n)) break;
+      case Walk::kScoreAll:
+        ranked_walk(need, 0, f);
+        break;
+      case Walk::kCompact:
+        if (equal_cpus) {
+          idx.VisitUp(need, f);
+        } else if (visit(true, need, used, f)) {
+          idx.VisitByOrder(need, [&](uint32_t n) { return !Idle(n) || f(n); });
         }
         break;
-      }
+      case Walk::kSpread:
+        if (equal_cpus) {
+          idx.VisitDown(need, f);
+        } else {
+          ranked_walk(need, 1, f);
+        }
+        break;
+      case Walk::kLocality:
+        if (job.gpus_per_node > 1) {
+          auto one = [&](uint32_t n) { return OneSocketNow(job, n, respect_plan); };
+          auto split = [&](uint32_t n) { return !OneSocketNow(job, n, respect_plan); };
+          if (visit(true, need, one, f)) visit(true, need, split, f);
+        } else {
+          idx.VisitUp(need, f);
+        }
+        break;
     }
   };
   for (uint32_t n : job.required) mark_[n] = 1;
   bool ok = false;
   chosen_.clear();
-  if (shape.fewest) {
+  if (shape.fewest && walk_kind == Walk::kSpread) {
+    // As many nodes as there are tasks: required nodes, then the walk's, one task each, dealt
+    // round robin while tasks are left.
+    spread_.clear();
+    bool req_ok = true;
+    uint64_t req_cap = 0;
+    for (uint32_t n : job.required) {
+      const uint32_t c = cap(n);
+      if (c == 0) req_ok = false;
+      req_cap += c;
+      spread_.emplace_back(n, c);
+    }
+    if (req_ok && spread_.size() < shape.tasks &&
+        (req_cap >= shape.tasks || idx.TasksBound(cpt) >= shape.tasks - req_cap)) {
+      walk(cpt, [&](uint32_t n) {
+        if (mark_[n]) return true;
+        const uint32_t c = cap(n);
+        if (c > 0) spread_.emplace_back(n, c);
+        return spread_.size() < shape.tasks;
+      });
+    }
+    spread_count_.assign(spread_.size(), 0);
+    uint32_t left = shape.tasks;
+    for (bool progress = true; req_ok && left > 0 && progress;) {
+      progress = false;
+      for (size_t i = 0; i < spread_.size() && left > 0; ++i) {
+        if (spread_count_[i] < spread_[i].second) {
+          ++spread_count_[i];
+          --left;
+          progress = true;
+        }
+      }
+    }
+    ok = req_ok && left == 0;
+    if (ok) {
+      out->clear();
+      for (size_t i = 0; i < spread_.size(); ++i) {
+        const uint32_t n = spread_[i].first;
+        if (spread_count_[i] > 0) {
+          out->emplace_back(n, TaskResources(job, nodes_[n].total, spread_count_[i]));
+        }
+      }
+      std::sort(out->begin(), out->end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+    }
+  } else if (shape.fewest) {
     out->clear();
     uint32_t left = shape.tasks;
     const uint32_t nreq = static_cast<uint32_t>(job.required.size());
@@ -601,8 +772,9 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
       });
     }
     if (req_ok && left > 0 && idx.TasksBound(cpt) >= left) {
-      // Spread: the nodes with the most room first, so that as few as possible are used.
-      idx.VisitDown(cpt, [&](uint32_t n) {
+      // Several nodes, each taking all the tasks it can: the nodes with the most room first,
+      // so that as few as possible are used; compact fills partly used nodes before idle ones.
+      auto take = [&](uint32_t n) {
         if (mark_[n]) return true;
         const uint32_t c = std::min(cap(n), left);
         if (c > 0) {
@@ -610,7 +782,12 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
           left -= c;
         }
         return left > 0;
-      });
+      };
+      if (walk_kind != Walk::kCompact) {
+        idx.VisitDown(cpt, take);
+      } else if (visit(false, cpt, used, take)) {
+        idx.VisitByOrder(cpt, [&](uint32_t n) { return !Idle(n) || take(n); });
+      }
     }
     ok = req_ok && left == 0;
     if (ok) {
@@ -762,6 +939,8 @@ std::vector<Decision> Pass::Run(const std::vector<JobRequest>& queue, PassStats*
     d.id = job.id;
     ++st.examined;
     const uint32_t set_id = SetOf(job);
+    score_id_ = ScoreIdOf(job);
+    score_ = scores_[score_id_].get();
     const Shape shape = ShapeOf(job);
     const int64_t len = DurationSlots(job.time_limit);
     if (!EverFits(job, shape, sets_[set_id])) {
@@ -777,7 +956,7 @@ std::vector<Decision> Pass::Run(const std::vector<JobRequest>& queue, PassStats*
       ++st.started;
     } else {
       // Would it fit the free resources, were it not for reservations of earlier jobs?
-      const bool fits_free = planner_.has_reservations() &&
+      const bool fits_free = (planner_.has_reservations() || has_holds_) &&
                              TryNow(job, shape, set_id, len, /*respect_plan=*/false, &alloc);
       d.reason = fits_free ? model::Reason::kPriority : model::Reason::kResources;
       const bool reserve = policy == Options::Policy::kConservative ||

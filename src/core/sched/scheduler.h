@@ -52,10 +52,17 @@ void SetGpus(NodeInfo* node, std::vector<model::Gpu> gpus);
 
 // A running job: holds its resources until `end`. A job holding GPU shares (MPS, shards) holds
 // no whole GPUs: its Resources::gpus is 0 on every node (its GPUs' use is in NodeInfo::gpus).
+//
+// A future hold (an advance reservation that has not begun): `start` > now. Its resources are
+// held only over [start, end), so NodeInfo::free must still count them as free now; a job may
+// start on those nodes now only if it ends (by its time limit) before `start`, and plans avoid
+// the window. The start is rounded down and the end up to bf_resolution, so the window the
+// planner holds may be wider than asked, never narrower.
 struct RunningJob {
   model::JobId id = 0;
   UnixTime end = 0;  // start + time limit (kUnlimited limits: the far future)
   std::vector<std::pair<uint32_t, Resources>> alloc;  // node index, resources on it
+  UnixTime start = 0;  // > now: a future hold over [start, end); else held from now on
 };
 
 // JobRequest::candidate_set value meaning "use the job's own `candidates` vector".
@@ -87,6 +94,10 @@ struct JobRequest {
   // carrying 10,000 indexes (which at 100,000 jobs would not fit in memory). kOwnCandidates: use
   // `candidates`. Jobs with equal own vectors are also shared, at the cost of hashing them.
   uint32_t candidate_set = kOwnCandidates;
+  // The job's node placement policy, a Score plugin name (framework.h: best-fit, compact,
+  // spread, locality, ...); empty: Options::placement. The caller validates it (KnownPlacement);
+  // an unknown name falls back to Options::placement.
+  std::string placement;
 };
 
 // The pass's knobs, from SchedulerConfig.
@@ -98,14 +109,16 @@ struct Options {
   // Not used by RunPass, which examines the whole queue it is given: the caller's quick pass
   // hands it only the first default_queue_depth jobs with policy kFifo.
   uint32_t default_queue_depth = 100;
-  bool bf_continue = false;            // accepted for Slurm compatibility; a pass never yields
-  std::string placement = "best-fit";  // Score plugin name for node choice (unknown: best-fit)
+  bool bf_continue = false;  // accepted for Slurm compatibility; a pass never yields
+  // Score plugin name for node choice of jobs naming none (JobRequest::placement); unknown:
+  // best-fit. See framework.h for the built-ins.
+  std::string placement = "best-fit";
   // GPU score plugin name for GPU choice within a node: "least-occupied" (fewest shares in use)
   // or "utilization" (lowest reported utilization); unknown: least-occupied.
   std::string gpu_placement = "least-occupied";
 
-  // Maps the configuration; InvalidArgument for an unknown policy or non-positive window or
-  // resolution.
+  // Maps the configuration; InvalidArgument for an unknown policy, placement or GPU placement
+  // (names checked against Registry::Global()), or a non-positive window or resolution.
   static Result<Options> FromConfig(const cluster::SchedulerConfig& config);
 };
 

@@ -13,13 +13,15 @@ Resources Min(const Resources& a, const Resources& b) {
 }  // namespace
 
 void Planner::Init(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running,
-                   const std::vector<int64_t>& end_slots) {
+                   const std::vector<int64_t>& end_slots, const std::vector<int64_t>& start_slots) {
+  auto future = [&](size_t j) { return j < start_slots.size() && start_slots[j] >= 0; };
   const uint32_t n = static_cast<uint32_t>(nodes.size());
   steps_.assign(n, {});
   for (uint32_t i = 0; i < n; ++i) steps_[i].push_back({0, nodes[i].free});
   // One sort of every (node, end) pair builds all step functions at once.
   std::vector<std::tuple<uint32_t, int64_t, const Resources*>> ends;
   for (size_t j = 0; j < running.size(); ++j) {
+    if (future(j)) continue;  // free now: taken below over its window only
     for (const auto& [node, r] : running[j].alloc) {
       if (node < n) ends.emplace_back(node, end_slots[j], &r);
     }
@@ -42,6 +44,12 @@ void Planner::Init(const std::vector<NodeInfo>& nodes, const std::vector<Running
     }
   }
   stable_until_.assign(n, kNever);
+  for (size_t j = 0; j < running.size(); ++j) {
+    if (!future(j) || start_slots[j] >= end_slots[j]) continue;
+    for (const auto& [node, r] : running[j].alloc) {
+      if (node < n) Take(node, start_slots[j], end_slots[j], r);
+    }
+  }
   has_reservations_ = false;
 }
 

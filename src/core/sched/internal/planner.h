@@ -24,9 +24,12 @@ struct Step {
 // or reserved by the pass take theirs over [start, end).
 class Planner {
  public:
-  // `end_slots[i]` is running[i]'s end in slots (>= 1).
+  // `end_slots[i]` is running[i]'s end in slots (>= 1); `start_slots[i]` its start: < 0 for a
+  // job holding its resources now (not free in NodeInfo::free), >= 0 for a future hold, whose
+  // resources (free in NodeInfo::free) are taken over [start, end) only. Empty `start_slots`:
+  // all hold now. Future holds do not count as reservations (has_reservations()).
   void Init(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running,
-            const std::vector<int64_t>& end_slots);
+            const std::vector<int64_t>& end_slots, const std::vector<int64_t>& start_slots = {});
 
   const Resources& FreeNow(uint32_t n) const { return steps_[n][0].free; }
   const std::vector<Step>& Steps(uint32_t n) const { return steps_[n]; }
