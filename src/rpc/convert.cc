@@ -56,6 +56,8 @@ void ToProto(const m::JobSpec& in, v1::JobSpec* out) {
   out->set_shards(in.shards);
   out->set_gpu_memory_mb(in.gpu_memory_mb);
   out->set_reservation(in.reservation);
+  out->set_ntasks_per_socket(in.ntasks_per_socket);
+  out->set_placement(in.placement);
 }
 
 m::JobSpec FromProto(const v1::JobSpec& in) {
@@ -97,6 +99,8 @@ m::JobSpec FromProto(const v1::JobSpec& in) {
   out.shards = in.shards();
   out.gpu_memory_mb = in.gpu_memory_mb();
   out.reservation = in.reservation();
+  out.ntasks_per_socket = in.ntasks_per_socket();
+  out.placement = in.placement();
   return out;
 }
 

@@ -62,3 +62,19 @@ TEST(SbatchPlacement, ScriptEnvironmentAndCommandLine) {
 
 }  // namespace
 }  // namespace sluice::compat::slurm
+
+namespace sluice::compat::slurm {
+namespace {
+
+TEST(SbatchNtasksPerSocketTest, ParsedFromCommandLineAndDirectives) {
+  auto r = ResolveSbatch({"--ntasks-per-socket=2", "--wrap", "true"}, "", {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->spec.ntasks_per_socket, 2u);
+  auto d = ResolveSbatch({}, "#!/bin/sh\n#SBATCH --ntasks-per-socket=1\ntrue\n", {});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->spec.ntasks_per_socket, 1u);
+  EXPECT_FALSE(ResolveSbatch({"--ntasks-per-socket=0", "--wrap", "true"}, "", {}).ok());
+}
+
+}  // namespace
+}  // namespace sluice::compat::slurm

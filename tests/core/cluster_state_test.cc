@@ -671,3 +671,28 @@ TEST_F(ClusterPolicyTest, PlacementOptionIsCheckedAndUsed) {
 
 }  // namespace
 }  // namespace sluice::core::cluster
+
+namespace sluice::core::cluster {
+namespace {
+
+TEST_F(ClusterPolicyTest, NtasksPerSocketCapsTasksPerNodeAndSpreadsCpus) {
+  ClusterConfig c = ThreeNodes();
+  for (auto& n : c.nodes) {
+    n.sockets = 2;
+    n.cores_per_socket = 2;  // CPUs 0-1 on socket 0, 2-3 on socket 1
+  }
+  Reset(c);
+  model::JobSpec s = Spec(4);
+  s.ntasks_per_socket = 1;
+  JobId id = Submit(s);
+  Schedule();
+  ASSERT_EQ(Job(id)->state, JobState::kRunning);
+  ASSERT_EQ(Job(id)->allocation.size(), 2u);  // two tasks per 2-socket node at most
+  for (const auto& a : Job(id)->allocation) {
+    EXPECT_EQ(a.cpus, 2u);
+    EXPECT_EQ(a.cpu_ids, (std::vector<uint32_t>{0, 2})) << a.node;
+  }
+}
+
+}  // namespace
+}  // namespace sluice::core::cluster

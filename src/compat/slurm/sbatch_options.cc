@@ -35,6 +35,7 @@ enum class Opt {
   kUsage,
   kVersion,
   kNtasksPerNode,
+  kNtasksPerSocket,
   kExclusive,
   kNodelist,
   kExclude,
@@ -126,7 +127,7 @@ constexpr OptionDef kOptions[] = {
     {"mem-bind", 0, Arg::kRequired, Opt::kIgnored},
     {"no-requeue", 0, Arg::kNone, Opt::kIgnored},
     {"ntasks-per-core", 0, Arg::kRequired, Opt::kIgnored},
-    {"ntasks-per-socket", 0, Arg::kRequired, Opt::kIgnored},
+    {"ntasks-per-socket", 0, Arg::kRequired, Opt::kNtasksPerSocket},
     {"ntasks-per-gpu", 0, Arg::kRequired, Opt::kIgnored},
     {"open-mode", 0, Arg::kRequired, Opt::kIgnored},
     {"overcommit", 'O', Arg::kNone, Opt::kIgnored},
@@ -484,6 +485,10 @@ Status Apply(const ParsedOption& opt, SbatchRequest* req, Seen* layer_seen, Seen
       break;
     case Opt::kNtasksPerNode: {
       SLUICE_ASSIGN_OR_RETURN(spec.ntasks_per_node, ParsePositive(value, "--ntasks-per-node"));
+      break;
+    }
+    case Opt::kNtasksPerSocket: {
+      SLUICE_ASSIGN_OR_RETURN(spec.ntasks_per_socket, ParsePositive(value, "--ntasks-per-socket"));
       break;
     }
     case Opt::kExclusive: {

@@ -238,6 +238,7 @@ ClusterState::PassInput ClusterState::MakePassInput(bool empty, UnixTime now) co
     info.free = empty ? info.total : sched::Resources{n.FreeCpus(), n.FreeMemoryMb(), 0};
     info.usable = empty || n.Usable();
     info.weight = n.weight;
+    info.sockets = n.sockets;
     std::vector<model::Gpu> gpus = n.gpus;
     if (empty) {
       for (auto& g : gpus) {
@@ -273,6 +274,7 @@ Result<sched::JobRequest> ClusterState::MakeRequest(const Job& job, const Partit
   req.cpus_per_task = std::max<uint32_t>(spec.cpus_per_task, 1);
   req.nodes = std::max<uint32_t>(spec.num_nodes, static_cast<uint32_t>(spec.nodelist.size()));
   req.tasks_per_node = spec.ntasks_per_node;
+  req.tasks_per_socket = spec.ntasks_per_socket;
   if (spec.num_tasks > 0) {
     req.tasks = spec.num_tasks;
   } else if (spec.ntasks_per_node > 0) {
@@ -693,7 +695,8 @@ void ClusterState::Requeue(Job& job) {
 }
 
 std::vector<uint32_t> ClusterState::PickCpus(const Node& node, uint32_t count,
-                                             const std::vector<model::GpuAllocation>& gpus) {
+                                             const std::vector<model::GpuAllocation>& gpus,
+                                             uint32_t per_socket_max) {
   std::vector<bool> used = node.cpu_in_use;
   used.resize(node.cpus, false);
   const uint32_t sockets = std::max<uint32_t>(node.sockets, 1);
@@ -720,8 +723,13 @@ std::vector<uint32_t> ClusterState::PickCpus(const Node& node, uint32_t count,
   });
   std::vector<uint32_t> ids;
   for (uint32_t s : order) {
+    uint32_t taken = 0;
     for (uint32_t id = 0; id < node.cpus && ids.size() < count; ++id) {
-      if (!used[id] && node.SocketOf(id) == s) ids.push_back(id);
+      if (per_socket_max > 0 && taken == per_socket_max) break;
+      if (!used[id] && node.SocketOf(id) == s) {
+        ids.push_back(id);
+        ++taken;
+      }
     }
   }
   std::sort(ids.begin(), ids.end());
@@ -1026,7 +1034,9 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
                        res.memory_mb,
                        i < d.gpus.size() ? d.gpus[i] : std::vector<model::GpuAllocation>{},
                        {}};
-      a.cpu_ids = PickCpus(*nodes_.at(a.node), a.cpus, a.gpus);
+      a.cpu_ids =
+          PickCpus(*nodes_.at(a.node), a.cpus, a.gpus,
+                   j.spec->ntasks_per_socket * std::max<uint32_t>(j.spec->cpus_per_task, 1));
       j.allocation.push_back(std::move(a));
     }
     Allocate(j.allocation, /*release=*/false);

@@ -84,6 +84,7 @@ struct JobSpec {
   std::string submit_host;
   bool hold = false;                  // --hold
   uint32_t ntasks_per_node = 0;       // --ntasks-per-node; 0: not given
+  uint32_t ntasks_per_socket = 0;     // --ntasks-per-socket: at most this many tasks per socket
   bool exclusive = false;             // --exclusive: whole nodes
   std::vector<std::string> nodelist;  // -w/--nodelist, expanded: every one must be allocated
   std::vector<std::string> exclude;   // -x/--exclude, expanded: none of these

@@ -26,6 +26,10 @@ class NodeResourcesFit : public FilterPlugin {
     } else if (job.mem_per_cpu_mb > 0) {
       tasks = std::min<uint64_t>(tasks, avail.memory_mb / (job.mem_per_cpu_mb * cpt));
     }
+    if (job.tasks_per_socket > 0) {
+      tasks = std::min<uint64_t>(
+          tasks, uint64_t{job.tasks_per_socket} * std::max<uint32_t>(view.node->sockets, 1));
+    }
     if (job.tasks_per_node > 0) return tasks >= job.tasks_per_node ? job.tasks_per_node : 0;
     return static_cast<uint32_t>(std::min<uint64_t>(tasks, UINT32_MAX));
   }

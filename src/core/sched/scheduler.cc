@@ -249,6 +249,7 @@ class Pass {
     const std::vector<uint32_t>* nodes = nullptr;
     std::vector<std::pair<Resources, uint32_t>> types;  // distinct totals, with counts
     uint32_t min_cpus = 0, max_cpus = 0;
+    uint32_t max_sockets = 1;  // node types ignore sockets: their checks use the most (optimistic)
     int32_t index[kIndexKinds] = {-1, -1, -1};  // into indexes_ by IndexKind, built on first use
   };
 
@@ -538,6 +539,7 @@ uint32_t Pass::SetOf(const JobRequest& job) {
     const Resources& t = nodes_[n].total;
     cs.min_cpus = std::min(cs.min_cpus, t.cpus);
     cs.max_cpus = std::max(cs.max_cpus, t.cpus);
+    cs.max_sockets = std::max(cs.max_sockets, nodes_[n].sockets);
     auto it = std::find_if(cs.types.begin(), cs.types.end(),
                            [&](const auto& ty) { return ty.first == t; });
     if (it != cs.types.end()) {
@@ -600,6 +602,7 @@ bool Pass::EverFits(const JobRequest& job, const Shape& shape, const CandSet& cs
     NodeView v{0, nullptr, total};
     NodeInfo fake;
     fake.total = total;
+    fake.sockets = cs.max_sockets;
     v.node = &fake;
     uint32_t c = UINT32_MAX;
     for (const auto& f : filters_) c = std::min(c, f->TasksFit(job, v));
@@ -835,6 +838,7 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
     for (const auto& [total, num] : cs.types) {
       NodeInfo fake;
       fake.total = total;
+      fake.sockets = cs.max_sockets;
       NodeView v{0, &fake, total};
       uint32_t c = UINT32_MAX;
       for (const auto& f : filters_) c = std::min(c, f->TasksFit(job, v));

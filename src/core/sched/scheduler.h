@@ -38,6 +38,7 @@ struct NodeInfo {
   Resources free;       // free now
   bool usable = true;   // responding, not down: jobs may start here now
   uint32_t weight = 1;  // Slurm's Weight: lower first
+  uint32_t sockets = 1;
   // The node's GPUs as they are now (shares and memory in use, held whole, last utilization).
   // When non-empty, total.gpus must be gpus.size() and free.gpus the number neither held whole
   // nor shared (SetGpus does both). Empty: GPUs are only counted (total.gpus), so only untyped
@@ -73,12 +74,13 @@ struct JobRequest {
   model::JobId id = 0;
   uint32_t tasks = 1;
   uint32_t cpus_per_task = 1;
-  uint32_t nodes = 0;            // exactly this many nodes; 0: as few as fit
-  uint32_t tasks_per_node = 0;   // --ntasks-per-node; 0: free
-  uint64_t mem_per_node_mb = 0;  // per node when > 0
-  uint64_t mem_per_cpu_mb = 0;   // else CPUs on the node x this (0: no memory asked)
-  uint32_t gpus_per_node = 0;    // whole GPUs on each node (exclusive to the job)
-  std::string gpu_type;          // only GPUs of this type count (whole and shared); empty: any
+  uint32_t nodes = 0;             // exactly this many nodes; 0: as few as fit
+  uint32_t tasks_per_node = 0;    // --ntasks-per-node; 0: free
+  uint32_t tasks_per_socket = 0;  // --ntasks-per-socket: at most this x the node's sockets
+  uint64_t mem_per_node_mb = 0;   // per node when > 0
+  uint64_t mem_per_cpu_mb = 0;    // else CPUs on the node x this (0: no memory asked)
+  uint32_t gpus_per_node = 0;     // whole GPUs on each node (exclusive to the job)
+  std::string gpu_type;           // only GPUs of this type count (whole and shared); empty: any
   // Shares of ONE GPU on each node: MPS percent and shards count against the same per-GPU
   // share capacity (Gpu::share_capacity), so a job asking both takes their sum on one GPU.
   uint32_t mps_percent = 0;
