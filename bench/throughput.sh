@@ -30,8 +30,12 @@ echo "== Sluice: 4 nodes x 16 CPUs, $N jobs from a shell loop"
 sluice_line=$(PATH="$BIN:$PATH" SLUICE_STATE_DIR="$WORK/state" bash "$PEER/throughput.sh" "$N")
 echo "$sluice_line"
 export PATH_SLUICE="$BIN:$PATH"
-sluice_sbatch=$(PATH=$PATH_SLUICE SLUICE_STATE_DIR="$WORK/state" per_call_ms sbatch -o /dev/null --wrap true)
+# One command start to exit, on a quiet cluster: held jobs (the command alone, no job running
+# beside it), then jobs that run (the command while its jobs compete for the CPUs).
+sluice_held=$(PATH=$PATH_SLUICE SLUICE_STATE_DIR="$WORK/state" per_call_ms sbatch -H -o /dev/null --wrap true)
 sluice_squeue=$(PATH=$PATH_SLUICE SLUICE_STATE_DIR="$WORK/state" per_call_ms squeue)
+PATH=$PATH_SLUICE SLUICE_STATE_DIR="$WORK/state" scancel -u "$(id -un)"
+sluice_sbatch=$(PATH=$PATH_SLUICE SLUICE_STATE_DIR="$WORK/state" per_call_ms sbatch -o /dev/null --wrap true)
 "$BIN/sluice" down --state-dir "$WORK/state" >/dev/null
 
 echo "== Slurm 22.05 peer: 4 nodes x 16 CPUs, $N jobs from a shell loop"
@@ -41,8 +45,11 @@ export SLURM_CONF
 wait_empty
 slurm_line=$(bash "$PEER/throughput.sh" "$N")
 echo "$slurm_line"
-slurm_sbatch=$(per_call_ms sbatch -o /dev/null --wrap true)
+slurm_held=$(per_call_ms sbatch -H -o /dev/null --wrap true)
 slurm_squeue=$(per_call_ms squeue)
+scancel -u "$(id -un)"
+wait_empty
+slurm_sbatch=$(per_call_ms sbatch -o /dev/null --wrap true)
 wait_empty
 bash "$PEER/stop.sh" >/dev/null 2>&1 || true
 
@@ -54,5 +61,6 @@ echo "== Summary (same machine, same run)"
 printf '%-28s %10s %10s %8s\n' "" Sluice Slurm ratio
 printf '%-28s %10s %10s %7.1fx\n' "end-to-end jobs/s" "$s_e2e" "$p_e2e" "$(echo "$s_e2e / $p_e2e" | bc -l)"
 printf '%-28s %10s %10s %7.1fx\n' "submits/s (sbatch loop)" "$s_sub" "$p_sub" "$(echo "$s_sub / $p_sub" | bc -l)"
-printf '%-28s %10s %10s %7.1fx\n' "one sbatch, ms" "$sluice_sbatch" "$slurm_sbatch" "$(echo "$slurm_sbatch / $sluice_sbatch" | bc -l)"
+printf '%-28s %10s %10s %7.1fx\n' "one sbatch (held), ms" "$sluice_held" "$slurm_held" "$(echo "$slurm_held / $sluice_held" | bc -l)"
+printf '%-28s %10s %10s %7.1fx\n' "one sbatch (job runs), ms" "$sluice_sbatch" "$slurm_sbatch" "$(echo "$slurm_sbatch / $sluice_sbatch" | bc -l)"
 printf '%-28s %10s %10s %7.1fx\n' "one squeue, ms" "$sluice_squeue" "$slurm_squeue" "$(echo "$slurm_squeue / $sluice_squeue" | bc -l)"

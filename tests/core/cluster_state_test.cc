@@ -696,3 +696,28 @@ TEST_F(ClusterPolicyTest, NtasksPerSocketCapsTasksPerNodeAndSpreadsCpus) {
 
 }  // namespace
 }  // namespace sluice::core::cluster
+
+namespace sluice::core::cluster {
+namespace {
+
+TEST_F(ClusterPolicyTest, MatchingOrKeepsAllNodesOnOneAlternative) {
+  ClusterConfig c = ThreeNodes();
+  c.nodes[0].features = {"rack1"};
+  c.nodes[1].features = {"rack2"};
+  c.nodes[2].features = {"rack2"};
+  Reset(c);
+  // Two whole nodes: only rack2 has two, so a plain OR could mix racks but [..] must not.
+  model::JobSpec s = Spec(8, 1, 2);
+  s.constraint = "[rack1|rack2]";
+  JobId id = Submit(s);
+  Schedule();
+  ASSERT_EQ(Job(id)->state, JobState::kRunning);
+  EXPECT_EQ(Job(id)->NodeNames(), (std::vector<std::string>{"n2", "n3"}));
+  // Three nodes cannot all share one rack: refused at submission.
+  model::JobSpec wide = Spec(3, 1, 3);
+  wide.constraint = "[rack1|rack2]";
+  EXPECT_FALSE(Apply(cmd::Submit{wide}).status.ok());
+}
+
+}  // namespace
+}  // namespace sluice::core::cluster

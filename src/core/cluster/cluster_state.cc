@@ -320,17 +320,37 @@ Result<sched::JobRequest> ClusterState::MakeRequest(const Job& job, const Partit
     // A reservation's members run on its nodes only (those of the job's partition).
     const std::vector<std::string>& pool =
         reservation != nullptr ? reservation->nodes : partition.nodes;
-    for (const auto& name : pool) {
-      auto it = in.index.find(name);
-      if (it == in.index.end() || !Contains(partition.nodes, name)) continue;
-      const Node& n = *nodes_.at(name);
-      if (reservation == nullptr &&
-          std::find(in.candidate_sets[set].begin(), in.candidate_sets[set].end(), it->second) ==
-              in.candidate_sets[set].end()) {
-        continue;  // reserved for others
+    auto candidates_for = [&](const model::Constraint& c) {
+      std::vector<uint32_t> out;
+      for (const auto& name : pool) {
+        auto it = in.index.find(name);
+        if (it == in.index.end() || !Contains(partition.nodes, name)) continue;
+        const Node& n = *nodes_.at(name);
+        if (reservation == nullptr &&
+            std::find(in.candidate_sets[set].begin(), in.candidate_sets[set].end(), it->second) ==
+                in.candidate_sets[set].end()) {
+          continue;  // reserved for others
+        }
+        if (Contains(spec.exclude, n.name) || !c.Matches(n.features)) continue;
+        out.push_back(it->second);
       }
-      if (Contains(spec.exclude, n.name) || !constraint.Matches(n.features)) continue;
-      req.candidates.push_back(it->second);
+      return out;
+    };
+    if (!constraint.HasMatchingOr()) {
+      req.candidates = candidates_for(constraint);
+    } else {
+      // "[a|b]": every node of the job satisfies the same alternative. Take the alternative
+      // whose nodes have the most free CPUs now (on an idle copy: the largest one).
+      int64_t best_free = -1;
+      for (const auto& alternative : constraint.MatchingOrAlternatives()) {
+        std::vector<uint32_t> nodes = candidates_for(alternative);
+        int64_t free = 0;
+        for (uint32_t i : nodes) free += in.nodes[i].usable ? in.nodes[i].free.cpus : 0;
+        if (free > best_free) {
+          best_free = free;
+          req.candidates = std::move(nodes);
+        }
+      }
     }
   }
   for (const auto& name : spec.nodelist) {
