@@ -721,3 +721,26 @@ TEST_F(ClusterPolicyTest, MatchingOrKeepsAllNodesOnOneAlternative) {
 
 }  // namespace
 }  // namespace sluice::core::cluster
+
+namespace sluice::core::cluster {
+namespace {
+
+TEST_F(ClusterPolicyTest, QuickPassesBetweenFullPassesLookOnlyAtTheQueueHead) {
+  ClusterConfig c = ThreeNodes();
+  c.scheduler.default_queue_depth = 1;
+  c.scheduler.bf_interval = 100;
+  Reset(c);
+  Schedule();  // the first pass is a full one
+  now_ += 1;
+  JobId a = Submit(Spec());
+  JobId b = Submit(Spec());
+  Schedule();  // quick: only the head of the queue
+  EXPECT_EQ(Job(a)->state, JobState::kRunning);
+  EXPECT_EQ(Job(b)->state, JobState::kPending);
+  now_ += 100;
+  Schedule();  // full again
+  EXPECT_EQ(Job(b)->state, JobState::kRunning);
+}
+
+}  // namespace
+}  // namespace sluice::core::cluster

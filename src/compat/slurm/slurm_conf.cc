@@ -268,8 +268,10 @@ Status ParseNodeFields(const Line& line, std::string_view where, NodeFields* f) 
     } else if (kv.key == "gpuutilthreshold") {
       SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &v));
       if (v > 100) {
-        return InvalidArgument(std::string(where) + "GpuUtilThreshold is a percentage (0-100), "
-                               "got \"" + kv.value + "\"");
+        return InvalidArgument(std::string(where) +
+                               "GpuUtilThreshold is a percentage (0-100), "
+                               "got \"" +
+                               kv.value + "\"");
       }
       f->gpu_util_threshold = v;
     }
@@ -437,6 +439,10 @@ Status ParseSchedulerParameters(const KeyValue& kv, std::string_view where,
       SLUICE_RETURN_IF_ERROR(ParseU32(option, where, &sched->bf_max_job_test));
     } else if (option.key == "default_queue_depth") {
       SLUICE_RETURN_IF_ERROR(ParseU32(option, where, &sched->default_queue_depth));
+    } else if (option.key == "bf_interval") {
+      uint32_t seconds = 0;
+      SLUICE_RETURN_IF_ERROR(ParseU32(option, where, &seconds));
+      sched->bf_interval = seconds;
     } else if (option.key == "bf_continue") {
       sched->bf_continue = true;
     }

@@ -1033,11 +1033,24 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     }
     queue.push_back(std::move(*req));
   }
+  // The full pass (the configured policy) runs every bf_interval, or whenever the queue is
+  // short; in between, a quick fifo pass over the first default_queue_depth jobs starts what
+  // fits without replanning, so a storm of submissions costs little per batch.
+  const bool full = queue.size() <= config_.scheduler.default_queue_depth || last_full_pass_ == 0 ||
+                    now - last_full_pass_ >= config_.scheduler.bf_interval;
+  sched::Options options = sched_options_;
+  if (full) {
+    last_full_pass_ = now;
+  } else {
+    options.policy = sched::Options::Policy::kFifo;
+    queue.resize(config_.scheduler.default_queue_depth);
+  }
   const std::vector<sched::Decision> decisions =
-      sched::RunPass(sched_options_, now, in.nodes, running, queue, in.candidate_sets);
+      sched::RunPass(options, now, in.nodes, running, queue, in.candidate_sets);
   for (const auto& d : decisions) {
     if (!d.start) {
-      SetPendingInfo(d.id, d.reason, d.expected_start);
+      // A quick pass does not plan: it leaves the full pass's reasons and planned starts alone.
+      if (full) SetPendingInfo(d.id, d.reason, d.expected_start);
       continue;
     }
     Job& j = MutableJob(d.id);

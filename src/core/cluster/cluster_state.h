@@ -156,6 +156,7 @@ class ClusterState {
   policy::PriorityCalculator priority_;
   policy::LimitTracker limits_;  // QOS limits: what each user's jobs hold and have queued
   UnixTime last_priority_calc_ = 0;
+  UnixTime last_full_pass_ = 0;
   bool needs_schedule_ = false;
   std::set<JobId> dirty_jobs_;
   std::set<JobId> purged_;

@@ -32,6 +32,11 @@ struct SchedulerConfig {
   uint32_t bf_max_job_test = 500;      // bf_max_job_test: jobs given a planned start per pass
   uint32_t default_queue_depth = 100;  // default_queue_depth: jobs the quick pass examines
   bool bf_continue = false;            // bf_continue
+  // bf_interval (seconds): how often the full backfill pass runs. Between full passes, each
+  // batch of commands gets a quick pass over the first default_queue_depth jobs, which only
+  // starts what fits in order (Slurm's main scheduler). Slurm's default is 30; Sluice's full
+  // pass is fast enough to run every second.
+  Seconds bf_interval = 1;
   // SchedulerPlacement= (Sluice's): the node placement policy of jobs and partitions naming
   // none: best-fit, compact, spread or locality (core/sched/framework.h).
   std::string placement = "best-fit";
