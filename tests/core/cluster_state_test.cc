@@ -744,3 +744,36 @@ TEST_F(ClusterPolicyTest, QuickPassesBetweenFullPassesLookOnlyAtTheQueueHead) {
 
 }  // namespace
 }  // namespace sluice::core::cluster
+
+namespace sluice::core::cluster {
+namespace {
+
+TEST_F(ClusterPolicyTest, MaxCpusPerNodeCapsAPartitionsShareOfEachNode) {
+  ClusterConfig c = ThreeNodes();
+  c.partitions[0].max_cpus_per_node = 2;  // debug: at most 2 CPUs of any node
+  Reset(c);
+  JobId a = Submit(Spec(2));
+  JobId b = Submit(Spec(2));
+  JobId d = Submit(Spec(2));
+  JobId e = Submit(Spec(1));
+  Schedule();
+  // Each 4-CPU node gives debug 2 CPUs: three 2-task jobs take one node each; the fourth waits.
+  std::set<std::string> used;
+  for (JobId id : {a, b, d}) {
+    ASSERT_EQ(Job(id)->state, JobState::kRunning);
+    used.insert(Job(id)->allocation[0].node);
+  }
+  EXPECT_EQ(used.size(), 3u);
+  EXPECT_EQ(Job(e)->state, JobState::kPending);
+  // A job that needs more than 2 CPUs on one node can never run there: refused.
+  EXPECT_FALSE(Apply(cmd::Submit{Spec(1, 3)}).status.ok());
+  // The small partition has no cap: its job uses n1's other two CPUs.
+  model::JobSpec small = Spec(2);
+  small.partition = "small";
+  JobId s = Submit(small);
+  Schedule();
+  EXPECT_EQ(Job(s)->state, JobState::kRunning);
+}
+
+}  // namespace
+}  // namespace sluice::core::cluster

@@ -452,6 +452,11 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
     PassInput empty = MakePassInput(/*empty=*/true, now);
     auto req = MakeRequest(*job, *partition, empty);
     if (!req.ok()) return {req.status()};
+    std::vector<uint32_t> caps;
+    if (partition->max_cpus_per_node > 0) {
+      caps.assign(empty.nodes.size(), partition->max_cpus_per_node);
+      req->cpu_caps = &caps;
+    }
     sched::Options fit;
     fit.policy = sched::Options::Policy::kFifo;
     auto verdict = sched::RunPass(fit, now, empty.nodes, {}, {*req}, empty.candidate_sets);
@@ -1022,6 +1027,24 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     }
     order.resize(kept);
   }
+  // MaxCPUsPerNode: what each capped partition's jobs may still take per node.
+  std::unordered_map<std::string, std::vector<uint32_t>> cpu_caps;
+  for (const auto& p : partitions_) {
+    if (p->max_cpus_per_node == 0) continue;
+    std::vector<uint32_t> caps(in.nodes.size(), p->max_cpus_per_node);
+    for (const auto& [node, ids] : jobs_on_node_) {
+      for (JobId id : ids) {
+        const JobPtr job = jobs_.Find(id);
+        if (job->partition != p->name) continue;
+        for (const auto& a : job->allocation) {
+          if (auto it = in.index.find(a.node); it != in.index.end()) {
+            caps[it->second] -= std::min(caps[it->second], a.cpus);
+          }
+        }
+      }
+    }
+    cpu_caps.emplace(p->name, std::move(caps));
+  }
   std::vector<sched::JobRequest> queue;
   queue.reserve(order.size());
   for (const auto& [priority, id] : order) {
@@ -1030,6 +1053,10 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     if (!req.ok()) {
       SetPendingInfo(id, Reason::kResources, 0);
       continue;
+    }
+    if (auto it = cpu_caps.find(job->partition); it != cpu_caps.end()) {
+      req->cpu_caps = &it->second;
+      req->cap_group = in.partition_set.at(job->partition);
     }
     queue.push_back(std::move(*req));
   }

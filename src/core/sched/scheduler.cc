@@ -267,7 +267,9 @@ class Pass {
   static int64_t AddSlots(int64_t a, int64_t b) { return b >= kNever - a ? kNever : a + b; }
 
   uint32_t Cap(const JobRequest& job, uint32_t n, const Resources& avail) const {
-    NodeView v{n, &nodes_[n], avail};
+    Resources capped = avail;
+    capped.cpus = std::min(capped.cpus, CpuCap(job, n));
+    NodeView v{n, &nodes_[n], capped};
     uint32_t c = UINT32_MAX;
     for (const auto& f : filters_) c = std::min(c, f->TasksFit(job, v));
     return c;
@@ -348,6 +350,21 @@ class Pass {
   // Earliest slot within the window at which the job fits for its whole run (-1: none); with
   // `out`, also the nodes it would take there.
   int64_t Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len, Alloc* out);
+  // MaxCPUsPerNode: the CPUs the job's group may still take on node n (UINT32_MAX: no cap).
+  uint32_t CpuCap(const JobRequest& job, uint32_t n) const {
+    if (job.cpu_caps == nullptr) return UINT32_MAX;
+    auto it = caps_.find(job.cap_group);
+    const std::vector<uint32_t>& caps = it != caps_.end() ? it->second : *job.cpu_caps;
+    return n < caps.size() ? caps[n] : UINT32_MAX;
+  }
+  // A started job's CPUs count against its group's caps for the rest of the pass.
+  void ChargeCap(const JobRequest& job, const Alloc& alloc) {
+    if (job.cpu_caps == nullptr) return;
+    auto [it, inserted] = caps_.try_emplace(job.cap_group, *job.cpu_caps);
+    for (const auto& [n, r] : alloc) {
+      if (n < it->second.size()) it->second[n] -= std::min(it->second[n], r.cpus);
+    }
+  }
   void Commit(const Alloc& alloc, int64_t start, int64_t len) {
     for (const auto& [n, r] : alloc) {
       if (start == 0) {
@@ -496,6 +513,8 @@ class Pass {
   std::vector<int32_t> gpu_copy_;  // node -> its entry in gpu_copies_, -1: the snapshot's
   std::vector<std::vector<model::Gpu>> gpu_copies_;
 
+  // MaxCPUsPerNode caps by group, copied from the caller's on a group's first start.
+  std::unordered_map<uint32_t, std::vector<uint32_t>> caps_;
   std::unordered_map<ShapeKey, uint64_t, ShapeKeyHash> failed_;  // shape -> version it failed at
   std::unordered_map<ShapeKey, std::pair<uint64_t, int64_t>, ShapeKeyHash> planned_;
 
@@ -954,6 +973,7 @@ std::vector<Decision> Pass::Run(const std::vector<JobRequest>& queue, PassStats*
     } else if (TryNow(job, shape, set_id, len, /*respect_plan=*/true, &alloc) &&
                AssignGpus(job, alloc, /*respect_plan=*/true, &gpus)) {
       Commit(alloc, 0, len);
+      ChargeCap(job, alloc);
       d.start = true;
       d.alloc = alloc;
       d.gpus = std::move(gpus);
@@ -975,6 +995,7 @@ std::vector<Decision> Pass::Run(const std::vector<JobRequest>& queue, PassStats*
           // may still be busy: then the job waits with no planned start.
           if (AssignGpus(job, alloc, /*respect_plan=*/true, &gpus)) {
             Commit(alloc, 0, len);
+            ChargeCap(job, alloc);
             d.start = true;
             d.alloc = alloc;
             d.gpus = std::move(gpus);

@@ -96,6 +96,10 @@ struct JobRequest {
   // carrying 10,000 indexes (which at 100,000 jobs would not fit in memory). kOwnCandidates: use
   // `candidates`. Jobs with equal own vectors are also shared, at the cost of hashing them.
   uint32_t candidate_set = kOwnCandidates;
+  // A partition's MaxCPUsPerNode: by node index, how many more CPUs jobs of `cap_group` may take
+  // there (borrowed for the call; null: no cap). The pass charges jobs it starts against it.
+  const std::vector<uint32_t>* cpu_caps = nullptr;
+  uint32_t cap_group = 0;
   // The job's node placement policy, a Score plugin name (framework.h: best-fit, compact,
   // spread, locality, ...); empty: Options::placement. The caller validates it (KnownPlacement);
   // an unknown name falls back to Options::placement.
