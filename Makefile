@@ -3,7 +3,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo test unit integration bench format clean down
+.PHONY: all deps build demo test bench sched-bench format clean down
 
 all: build
 
@@ -26,6 +26,9 @@ test: build
 
 bench: build
 	bench/throughput.sh 1000
+
+sched-bench: build
+	$(BUILD)/bench/sched_bench
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')
