@@ -11,13 +11,14 @@
 #include "compat/slurm/slurm_conf.h"
 #include "compat/slurm/squeue_format.h"
 #include "compat/slurm/time_format.h"
+#include "core/model/constraint.h"
 
 using namespace sluice;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
-  switch (data[0] % 6) {
+  switch (data[0] % 7) {
     case 0:
       (void)compat::slurm::ExpandHostlist(input);
       break;
@@ -54,6 +55,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)compat::slurm::FormatSqueue({job}, input, true, 100);
       break;
     }
+    case 6:
+      if (auto c = core::model::ParseConstraint(input); c.ok()) {
+        (void)c->Matches({"a", "b"});
+        (void)c->MatchingOrAlternatives();
+      }
+      break;
   }
   return 0;
 }

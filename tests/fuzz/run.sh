@@ -8,8 +8,11 @@ SECONDS_TO_RUN=${2:-20}
 mkdir -p "$OUT/obj" "$OUT/corpus"
 CXX="clang++ -std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -I$ROOT/src"
 objs=()
-for src in "$ROOT"/src/compat/slurm/*.cc "$ROOT"/src/common/*.cc "$ROOT"/src/core/model/*.cc; do
-  obj="$OUT/obj/$(basename "$(dirname "$src")")_$(basename "${src%.cc}").o"
+# The parsers with everything they link: common, core and compat.
+for src in $(find "$ROOT/src/common" "$ROOT/src/core" "$ROOT/src/compat" -name '*.cc' | sort); do
+  rel=${src#"$ROOT/src/"}
+  obj="$OUT/obj/${rel//\//_}"
+  obj="${obj%.cc}.o"
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then $CXX -c "$src" -o "$obj"; fi
   objs+=("$obj")
 done
