@@ -20,6 +20,7 @@ int Scontrol(const Args& args);
 int Up(const Args& args);
 int Down(const Args& args);
 int StatusCommand(const Args& args);
+int Sim(const Args& args);  // sluice sim: replays a workload trace (src/sim)
 
 // The one table from error codes to exit codes (Slurm's commands exit 1 on any error).
 int ExitCode(Code code);

@@ -28,6 +28,7 @@ void Usage() {
       "                                                           start a local cluster\n"
       "  down [--state-dir DIR]                                   stop it (by pid)\n"
       "  status [--state-dir DIR]                                 show what runs\n"
+      "  sim --trace FILE [--policy P] [--json] ...               replay a trace\n"
       "  sbatch|squeue|sinfo|sprio|scancel|scontrol ARGS          Slurm's commands\n"
       "The Slurm commands are also installed under their own names (symlinks to sluice).\n");
 }
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   if (sub == "up") return cli::Up(rest);
   if (sub == "down") return cli::Down(rest);
   if (sub == "status") return cli::StatusCommand(rest);
+  if (sub == "sim") return cli::Sim(rest);
   fprintf(stderr, "sluice: error: unknown command '%s' (try `sluice --help`)\n", sub.c_str());
   return 1;
 }
