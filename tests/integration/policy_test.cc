@@ -14,8 +14,9 @@ std::string Trimmed(std::string s) {
 TEST(PolicyTest, ReservationsKeepNodesForTheirUsers) {
   LocalCluster c(2, 2);
   ASSERT_EQ(c.up().exit_code, 0) << c.up().err;
-  auto r = c.Run("scontrol create reservation ReservationName=maint StartTime=now Duration=10 "
-                 "Nodes=n1 Users=$(id -un)");
+  auto r = c.Run(
+      "scontrol create reservation ReservationName=maint StartTime=now Duration=10 "
+      "Nodes=n1 Users=$(id -un)");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "Reservation created: maint\n");
   r = c.Run("scontrol show reservation maint");
@@ -45,8 +46,9 @@ TEST(PolicyTest, ReservationsKeepNodesForTheirUsers) {
 TEST(PolicyTest, MpsSharesGoToTheLeastOccupiedGpuAndWholeGpusStayApart) {
   LocalCluster c(1, 8, "", "NodeName=n1 CPUs=8 RealMemory=8000 Gres=gpu:h100:4 GpuMemory=80G\n");
   ASSERT_EQ(c.up().exit_code, 0) << c.up().err << c.up().out;
-  const std::string show = " --wrap 'echo $CUDA_VISIBLE_DEVICES $CUDA_MPS_ACTIVE_THREAD_PERCENTAGE "
-                           "$CUDA_MPS_PINNED_DEVICE_MEM_LIMIT; sleep 3'";
+  const std::string show =
+      " --wrap 'echo $CUDA_VISIBLE_DEVICES $CUDA_MPS_ACTIVE_THREAD_PERCENTAGE "
+      "$CUDA_MPS_PINNED_DEVICE_MEM_LIMIT; sleep 3'";
   int a = c.Submit("--gres=mps:50 --gpu-mem=10G -o a.out" + show);
   int b = c.Submit("--gres=mps:50 --gpu-mem=10G -o b.out" + show);
   int whole = c.Submit("--gpus=2 -o w.out" + show);

@@ -147,31 +147,31 @@ LimitTracker::Usage* LimitTracker::FindUsage(const Tracked& t) {
   return it == users.end() ? nullptr : &it->second;
 }
 
-void LimitTracker::JobSubmitted(const model::Job& job) {
-  if (!job.spec) return;
+LimitTracker::Tracked* LimitTracker::Track(const model::Job& job) {
+  if (!job.spec) return nullptr;
   const int q = QosIndex(*job.spec);
-  if (q < 0) return;
+  if (q < 0) return nullptr;
   auto [it, inserted] = tracked_.try_emplace(job.id);
-  Tracked& t = it->second;
   if (inserted) {
-    t.qos = static_cast<size_t>(q);
-    t.user = job.spec->user;
+    it->second.qos = static_cast<size_t>(q);
+    it->second.user = job.spec->user;
   }
+  return &it->second;
+}
+
+void LimitTracker::JobSubmitted(const model::Job& job) {
+  Tracked* tracked = Track(job);
+  if (tracked == nullptr) return;
+  Tracked& t = *tracked;
   if (t.submitted) return;
   t.submitted = true;
   qos_[t.qos].users[t.user].submitted++;
 }
 
 void LimitTracker::JobStarted(const model::Job& job) {
-  if (!job.spec) return;
-  const int q = QosIndex(*job.spec);
-  if (q < 0) return;
-  auto [it, inserted] = tracked_.try_emplace(job.id);
-  Tracked& t = it->second;
-  if (inserted) {
-    t.qos = static_cast<size_t>(q);
-    t.user = job.spec->user;
-  }
+  Tracked* tracked = Track(job);
+  if (tracked == nullptr) return;
+  Tracked& t = *tracked;
   if (t.running) Release(t, job.id, /*submitted_too=*/false);
   Usage& u = qos_[t.qos].users[t.user];
   Running r;

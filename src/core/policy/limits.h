@@ -131,6 +131,8 @@ class LimitTracker {
   // Index into qos_ of the QOS of `spec`, or -1.
   int QosIndex(const model::JobSpec& spec) const;
   Usage* FindUsage(const Tracked& t);
+  // The job's entry, created on first sight; null when its QOS sets no limits.
+  Tracked* Track(const model::Job& job);
   void Release(Tracked& t, model::JobId id, bool submitted_too);
 
   std::vector<QosState> qos_;
