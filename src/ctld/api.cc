@@ -10,16 +10,6 @@ namespace sluice::ctld {
 namespace cl = core::cluster;
 namespace m = core::model;
 
-namespace {
-// A reply with per-id problems but some success still succeeds; the problems travel as the
-// message only when nothing succeeded.
-Status ReplyStatus(const cl::Reply& r) {
-  if (!r.status.ok()) return r.status;
-  if (r.job_ids.empty() && !r.errors.empty()) return InvalidArgument(r.errors.front());
-  return Status::Ok();
-}
-}  // namespace
-
 Status Api::Submit(const v1::SubmitJobRequest& req, v1::SubmitJobResponse* resp) {
   const v1::JobSpec& spec = req.spec();
   if (spec.script().empty()) return InvalidArgument("the job has no batch script");
@@ -50,14 +40,14 @@ Status Api::Hold(const v1::HoldJobsRequest& req, v1::HoldJobsResponse* resp) {
   cl::Reply r = controller_->Post(
       cl::cmd::Hold{std::vector<m::JobId>(req.job_ids().begin(), req.job_ids().end())});
   for (auto id : r.job_ids) resp->add_job_ids(id);
-  return ReplyStatus(r);
+  return r.status;  // the state machine fails the command when no job could be changed
 }
 
 Status Api::Release(const v1::ReleaseJobsRequest& req, v1::ReleaseJobsResponse* resp) {
   cl::Reply r = controller_->Post(
       cl::cmd::Release{std::vector<m::JobId>(req.job_ids().begin(), req.job_ids().end())});
   for (auto id : r.job_ids) resp->add_job_ids(id);
-  return ReplyStatus(r);
+  return r.status;  // the state machine fails the command when no job could be changed
 }
 
 Status Api::ListJobs(const v1::ListJobsRequest& req, v1::ListJobsResponse* resp) {

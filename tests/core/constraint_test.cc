@@ -48,7 +48,6 @@ TEST(ParseConstraint, Evaluation) {
     auto r = ParseConstraint(c.constraint);
     ASSERT_TRUE(r.ok()) << c.constraint << ": " << r.status().message();
     EXPECT_EQ(r->Matches(c.features), c.matches) << c.constraint;
-    EXPECT_EQ(r->MatchesNode(c.features), c.matches) << c.constraint;
   }
 }
 

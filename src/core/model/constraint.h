@@ -26,7 +26,6 @@ class Constraint {
   // Whether a node with `features` satisfies the constraint on its own; a matching-OR group
   // "[a|b]" counts as a plain "a|b" here.
   bool Matches(const std::vector<std::string>& features) const;
-  bool MatchesNode(const std::vector<std::string>& features) const { return Matches(features); }
 
   // Whether the constraint has a matching-OR group "[a|b|...]": all of a job's nodes must then
   // satisfy the same alternative.
