@@ -89,9 +89,11 @@ void ClusterState::AddNode(Node node) {
     }
     if (Contains(p->nodes, node.name)) node.partitions.push_back(p->name);
   }
+  node_number_.emplace(node.name, static_cast<uint32_t>(node_order_.size()));
   node_order_.push_back(node.name);
   const std::string name = node.name;
   nodes_[name] = std::make_shared<Node>(std::move(node));
+  InvalidatePassCaches();
 }
 
 namespace {
@@ -155,12 +157,13 @@ void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_node
     copy->last_seen = now;
     node = copy;
   }
+  InvalidatePassCaches();
   for (auto& j : jobs) {
     const JobId id = j.id;
     if (j.state == JobState::kPending) pending_.insert(id);
     if (j.state == JobState::kRunning || j.state == JobState::kCompleting) {
       Allocate(j.allocation, /*release=*/false);
-      if (!j.allocation.empty()) jobs_on_node_[j.allocation.front().node].insert(id);
+      TrackRunning(j);
     }
     if (model::IsFinished(j.state)) finished_.emplace_back(j.end_time, id);
     if (!model::IsFinished(j.state)) limits_.JobSubmitted(j);
@@ -219,51 +222,162 @@ const Partition* ClusterState::FindPartition(const std::string& name) const {
   return nullptr;
 }
 
-ClusterState::PassInput ClusterState::MakePassInput(bool empty, UnixTime now) const {
-  PassInput in;
-  // Nodes of an active reservation are kept for its members: other jobs' candidate lists leave
-  // them out (members get lists of their own in MakeRequest).
-  std::set<std::string> reserved;
-  if (!empty) {
-    for (const auto& [name, r] : reservations_) {
-      if (r->ActiveAt(now)) reserved.insert(r->nodes.begin(), r->nodes.end());
+sched::NodeInfo ClusterState::NodeInfoOf(const Node& n, bool idle) const {
+  sched::NodeInfo info;
+  info.name = n.name;
+  info.total = {n.cpus, n.memory_mb, 0};
+  info.free = idle ? info.total : sched::Resources{n.FreeCpus(), n.FreeMemoryMb(), 0};
+  info.usable = idle || n.Usable();
+  info.weight = n.weight;
+  info.sockets = n.sockets;
+  std::vector<model::Gpu> gpus = n.gpus;
+  if (idle) {
+    for (auto& g : gpus) {
+      g.whole = false;
+      g.shares_used = 0;
+      g.memory_used_mb = 0;
+      g.utilization = 0;
     }
   }
-  in.nodes.reserve(node_order_.size());
+  sched::SetGpus(&info, std::move(gpus));
+  info.gpu_overprovision_threshold = n.gpu_overprovision_threshold;
+  return info;
+}
+
+void ClusterState::InvalidatePassCaches() {
+  pass_valid_ = false;
+  pass_sets_valid_ = false;
+  idle_valid_ = false;
+  requests_.clear();
+}
+
+const ClusterState::PassInput& ClusterState::IdlePass() {
+  if (idle_valid_) return idle_;
+  idle_ = PassInput{};
+  idle_.nodes.reserve(node_order_.size());
   for (const auto& name : node_order_) {
-    const Node& n = *nodes_.at(name);
-    sched::NodeInfo info;
-    info.name = name;
-    info.total = {n.cpus, n.memory_mb, 0};
-    info.free = empty ? info.total : sched::Resources{n.FreeCpus(), n.FreeMemoryMb(), 0};
-    info.usable = empty || n.Usable();
-    info.weight = n.weight;
-    info.sockets = n.sockets;
-    std::vector<model::Gpu> gpus = n.gpus;
-    if (empty) {
-      for (auto& g : gpus) {
-        g.whole = false;
-        g.shares_used = 0;
-        g.memory_used_mb = 0;
-        g.utilization = 0;
-      }
-    }
-    sched::SetGpus(&info, std::move(gpus));
-    info.gpu_overprovision_threshold = n.gpu_overprovision_threshold;
-    in.index.emplace(name, static_cast<uint32_t>(in.nodes.size()));
-    in.nodes.push_back(std::move(info));
+    idle_.index.emplace(name, static_cast<uint32_t>(idle_.nodes.size()));
+    idle_.nodes.push_back(NodeInfoOf(*nodes_.at(name), /*idle=*/true));
   }
+  partition_shape_.clear();
   for (const auto& p : partitions_) {
     std::vector<uint32_t> set;
     set.reserve(p->nodes.size());
+    PartitionShape& shape = partition_shape_[p->name];
     for (const auto& name : p->nodes) {
-      if (reserved.count(name) > 0) continue;
-      if (auto it = in.index.find(name); it != in.index.end()) set.push_back(it->second);
+      auto it = idle_.index.find(name);
+      if (it == idle_.index.end()) continue;
+      set.push_back(it->second);
+      const sched::NodeInfo& n = idle_.nodes[it->second];
+      shape.widest_cpus = std::max(shape.widest_cpus, n.total.cpus);
+      shape.largest_memory_mb = std::max(shape.largest_memory_mb, n.total.memory_mb);
+      if (n.total.cpus > 0) {
+        const uint64_t per_cpu = n.total.memory_mb / n.total.cpus;
+        shape.smallest_mem_per_cpu = shape.smallest_mem_per_cpu == 0
+                                         ? per_cpu
+                                         : std::min(shape.smallest_mem_per_cpu, per_cpu);
+      }
     }
-    in.partition_set.emplace(p->name, static_cast<uint32_t>(in.candidate_sets.size()));
-    in.candidate_sets.push_back(std::move(set));
+    idle_.partition_set.emplace(p->name, static_cast<uint32_t>(idle_.candidate_sets.size()));
+    idle_.candidate_sets.push_back(std::move(set));
   }
-  return in;
+  fit_memo_.clear();
+  idle_valid_ = true;
+  return idle_;
+}
+
+const ClusterState::PartitionShape& ClusterState::PartitionShapeOf(const Partition& partition) {
+  IdlePass();
+  return partition_shape_[partition.name];
+}
+
+const ClusterState::PassInput& ClusterState::CurrentPass(UnixTime now) {
+  if (!pass_valid_) {
+    pass_.nodes.clear();
+    pass_.index.clear();
+    pass_.nodes.reserve(node_order_.size());
+    for (const auto& name : node_order_) {
+      pass_.index.emplace(name, static_cast<uint32_t>(pass_.nodes.size()));
+      pass_.nodes.push_back(NodeInfoOf(*nodes_.at(name), /*idle=*/false));
+    }
+    pass_dirty_.clear();
+    pass_dirty_flag_.assign(node_order_.size(), 0);
+    pass_valid_ = true;
+    pass_sets_valid_ = false;
+  }
+  for (uint32_t i : pass_dirty_) {
+    pass_.nodes[i] = NodeInfoOf(*nodes_.at(node_order_[i]), /*idle=*/false);
+    pass_dirty_flag_[i] = 0;
+  }
+  pass_dirty_.clear();
+  // Nodes of an active reservation are kept for its members: other jobs' candidate lists leave
+  // them out (members get lists of their own in MakeRequest).
+  std::vector<std::string> active;
+  for (const auto& [name, r] : reservations_) {
+    if (r->ActiveAt(now)) active.push_back(name);
+  }
+  if (!pass_sets_valid_ || active != pass_active_reservations_) {
+    std::set<std::string> reserved;
+    for (const auto& name : active) {
+      const auto& r = reservations_.at(name);
+      reserved.insert(r->nodes.begin(), r->nodes.end());
+    }
+    pass_.candidate_sets.clear();
+    pass_.partition_set.clear();
+    for (const auto& p : partitions_) {
+      std::vector<uint32_t> set;
+      set.reserve(p->nodes.size());
+      for (const auto& name : p->nodes) {
+        if (reserved.count(name) > 0) continue;
+        if (auto it = pass_.index.find(name); it != pass_.index.end()) set.push_back(it->second);
+      }
+      pass_.partition_set.emplace(p->name, static_cast<uint32_t>(pass_.candidate_sets.size()));
+      pass_.candidate_sets.push_back(std::move(set));
+    }
+    pass_active_reservations_ = std::move(active);
+    pass_sets_valid_ = true;
+    // Requests name candidate sets and lists filtered by them.
+    requests_.clear();
+  }
+  return pass_;
+}
+
+sched::RunningJob ClusterState::RunningOf(const Job& job) const {
+  sched::RunningJob r;
+  r.id = job.id;
+  r.end = job.time_limit == kUnlimited ? kUnlimited : job.start_time + job.time_limit;
+  for (const auto& a : job.allocation) {
+    if (auto it = node_number_.find(a.node); it != node_number_.end()) {
+      uint32_t whole_gpus = 0;
+      for (const auto& g : a.gpus) whole_gpus += g.shares == 0 ? 1 : 0;
+      r.alloc.emplace_back(it->second, sched::Resources{a.cpus, a.memory_mb, whole_gpus});
+    }
+  }
+  return r;
+}
+
+void ClusterState::TrackRunning(const Job& job) {
+  if (job.allocation.empty()) return;
+  jobs_on_node_[job.allocation.front().node].insert(job.id);
+  auto [it, inserted] = running_pos_.try_emplace(job.id, running_.size());
+  if (inserted) {
+    running_.push_back(RunningOf(job));
+  } else {
+    running_[it->second] = RunningOf(job);
+  }
+}
+
+void ClusterState::UntrackRunning(const Job& job) {
+  if (!job.allocation.empty()) jobs_on_node_[job.allocation.front().node].erase(job.id);
+  auto it = running_pos_.find(job.id);
+  if (it == running_pos_.end()) return;
+  const size_t pos = it->second;
+  running_pos_.erase(it);
+  if (pos + 1 != running_.size()) {
+    running_[pos] = std::move(running_.back());
+    running_pos_[running_[pos].id] = pos;
+  }
+  running_.pop_back();
 }
 
 Result<sched::JobRequest> ClusterState::MakeRequest(const Job& job, const Partition& partition,
@@ -367,25 +481,30 @@ Result<sched::JobRequest> ClusterState::MakeRequest(const Job& job, const Partit
   return req;
 }
 
-uint32_t ClusterState::WidestNodeCpus(const Partition& partition) const {
-  uint32_t widest = 0;
-  for (const auto& name : partition.nodes) {
-    auto it = nodes_.find(name);
-    if (it != nodes_.end()) widest = std::max(widest, it->second->cpus);
-  }
-  return widest;
+namespace {
+// What decides whether a request on a shared candidate list fits idle nodes.
+std::string FitKey(const sched::JobRequest& r) {
+  std::string key;
+  auto add = [&key](uint64_t v) { key.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  add(r.candidate_set);
+  add(r.tasks);
+  add(r.cpus_per_task);
+  add(r.nodes);
+  add(r.tasks_per_node);
+  add(r.tasks_per_socket);
+  add(r.mem_per_node_mb);
+  add(r.mem_per_cpu_mb);
+  add(r.gpus_per_node);
+  add(r.mps_percent);
+  add(r.shards);
+  add(r.gpu_memory_mb);
+  add(r.exclusive);
+  key += r.placement;
+  key += '/';
+  key += r.gpu_type;
+  return key;
 }
-
-uint64_t ClusterState::SmallestMemoryPerCpu(const Partition& partition) const {
-  uint64_t smallest = 0;
-  for (const auto& name : partition.nodes) {
-    auto it = nodes_.find(name);
-    if (it == nodes_.end() || it->second->cpus == 0) continue;
-    const uint64_t per_cpu = it->second->memory_mb / it->second->cpus;
-    smallest = smallest == 0 ? per_cpu : std::min(smallest, per_cpu);
-  }
-  return smallest;
-}
+}  // namespace
 
 Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   const model::JobSpec& spec = c.spec;
@@ -440,7 +559,9 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   if (stored->mem_per_node_mb == 0 && stored->mem_per_cpu_mb == 0) {
     stored->mem_per_cpu_mb = partition->def_mem_per_cpu_mb > 0 ? partition->def_mem_per_cpu_mb
                                                                : config_.def_mem_per_cpu_mb;
-    if (stored->mem_per_cpu_mb == 0) stored->mem_per_cpu_mb = SmallestMemoryPerCpu(*partition);
+    if (stored->mem_per_cpu_mb == 0) {
+      stored->mem_per_cpu_mb = PartitionShapeOf(*partition).smallest_mem_per_cpu;
+    }
   }
   job->id = next_job_id_;
   job->spec = std::move(stored);
@@ -449,24 +570,33 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   // An impossible request is refused now rather than left pending forever: it must fit the
   // partition's nodes when all of them are idle.
   {
-    PassInput empty = MakePassInput(/*empty=*/true, now);
-    auto req = MakeRequest(*job, *partition, empty);
+    const PassInput& idle = IdlePass();
+    const PartitionShape& shape = PartitionShapeOf(*partition);
+    auto req = MakeRequest(*job, *partition, idle);
     if (!req.ok()) return {req.status()};
-    std::vector<uint32_t> caps;
-    if (partition->max_cpus_per_node > 0) {
-      caps.assign(empty.nodes.size(), partition->max_cpus_per_node);
-      req->cpu_caps = &caps;
+    // Jobs of one shape on a shared candidate list fit alike: the verdict is memoized.
+    std::string key;
+    if (req->candidate_set != sched::kOwnCandidates && req->required.empty()) {
+      key = FitKey(*req);
     }
-    sched::Options fit;
-    fit.policy = sched::Options::Policy::kFifo;
-    auto verdict = sched::RunPass(fit, now, empty.nodes, {}, {*req}, empty.candidate_sets);
-    if (verdict.empty() || !verdict.front().start) {
-      const uint32_t max_cpus = WidestNodeCpus(*partition);
-      uint64_t max_mem = 0;
-      for (const auto& name : partition->nodes) {
-        auto it = nodes_.find(name);
-        if (it != nodes_.end()) max_mem = std::max(max_mem, it->second->memory_mb);
+    auto memo = key.empty() ? fit_memo_.end() : fit_memo_.find(key);
+    bool fits = false;
+    if (memo != fit_memo_.end()) {
+      fits = memo->second;
+    } else {
+      std::vector<uint32_t> caps;
+      if (partition->max_cpus_per_node > 0) {
+        caps.assign(idle.nodes.size(), partition->max_cpus_per_node);
+        req->cpu_caps = &caps;
       }
+      sched::Options fit;
+      fit.policy = sched::Options::Policy::kFifo;
+      auto verdict = sched::RunPass(fit, now, idle.nodes, {}, {*req}, idle.candidate_sets);
+      fits = !verdict.empty() && verdict.front().start;
+      req->cpu_caps = nullptr;
+      if (!key.empty()) fit_memo_.emplace(std::move(key), fits);
+    }
+    if (!fits) {
       return {InvalidArgument(
           "Requested node configuration is not available: " + std::to_string(req->tasks) +
           " tasks x " + std::to_string(req->cpus_per_task) + " CPUs" +
@@ -474,13 +604,14 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
           (spec.exclusive ? " (exclusive)" : "") +
           (spec.constraint.empty() ? "" : " with features " + spec.constraint) +
           " do not fit partition " + partition->name + " (" +
-          std::to_string(partition->nodes.size()) + " nodes, at most " + std::to_string(max_cpus) +
-          " CPUs and " + std::to_string(max_mem) + " MB each)")};
+          std::to_string(partition->nodes.size()) + " nodes, at most " +
+          std::to_string(shape.widest_cpus) + " CPUs and " +
+          std::to_string(shape.largest_memory_mb) + " MB each)")};
     }
     job->min_nodes = std::max<uint32_t>(req->nodes, 1);
-    if (uint32_t widest = WidestNodeCpus(*partition); widest > 0) {
+    if (shape.widest_cpus > 0) {
       const uint32_t cpus = req->tasks * req->cpus_per_task;
-      job->min_nodes = std::max(job->min_nodes, (cpus + widest - 1) / widest);
+      job->min_nodes = std::max(job->min_nodes, (cpus + shape.widest_cpus - 1) / shape.widest_cpus);
     }
   }
   ++next_job_id_;
@@ -696,7 +827,7 @@ void ClusterState::FinishJob(Job& job, JobState state, UnixTime now) {
       dirty_usage_.emplace(account, job.spec->user);
     }
     Allocate(job.allocation, /*release=*/true);
-    if (!job.allocation.empty()) jobs_on_node_[job.allocation.front().node].erase(job.id);
+    UntrackRunning(job);
     needs_schedule_ = true;
   }
   limits_.JobEnded(job);
@@ -709,7 +840,7 @@ void ClusterState::FinishJob(Job& job, JobState state, UnixTime now) {
 void ClusterState::Requeue(Job& job) {
   limits_.JobRequeued(job);
   Allocate(job.allocation, /*release=*/true);
-  if (!job.allocation.empty()) jobs_on_node_[job.allocation.front().node].erase(job.id);
+  UntrackRunning(job);
   job.allocation.clear();
   job.state = JobState::kPending;
   job.reason = Reason::kNone;
@@ -844,6 +975,7 @@ Reply ClusterState::CreateReservation(const cmd::CreateReservation& c, UnixTime 
   const std::string name = r.name;
   reservations_[name] = std::make_shared<model::Reservation>(std::move(r));
   dirty_reservations_.insert(name);
+  pass_sets_valid_ = false;
   deleted_reservations_.erase(name);
   needs_schedule_ = true;
   return {};
@@ -863,6 +995,7 @@ Reply ClusterState::UpdateReservation(const cmd::UpdateReservation& c, UnixTime 
   if (Status st = CheckReservation(r, c.name); !st.ok()) return {st};
   it->second = std::make_shared<model::Reservation>(std::move(r));
   dirty_reservations_.insert(c.name);
+  pass_sets_valid_ = false;
   needs_schedule_ = true;
   return {};
 }
@@ -880,6 +1013,7 @@ Reply ClusterState::DeleteReservation(const cmd::DeleteReservation& c) {
   }
   reservations_.erase(c.name);
   dirty_reservations_.erase(c.name);
+  pass_sets_valid_ = false;
   deleted_reservations_.insert(c.name);
   needs_schedule_ = true;
   return {};
@@ -927,7 +1061,7 @@ Reason ClusterState::StaticReason(const Job& job, const Partition* partition, Un
 }
 
 void ClusterState::SetPendingInfo(JobId id, Reason reason, UnixTime expected_start) {
-  const JobPtr job = jobs_.Find(id);
+  const Job* job = jobs_.Get(id);
   if (job->reason == reason && job->expected_start == expected_start) return;
   // Derived from the rest of the state and recomputed by the first pass after a restart, so it
   // changes the published view but is not worth a journal write.
@@ -955,30 +1089,19 @@ void ClusterState::RecalculatePriorities(UnixTime now) {
 
 void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   needs_schedule_ = false;
+  // Requests of jobs that left the queue otherwise (cancelled, finished) go in bulk.
+  if (requests_.size() > 2 * pending_.size() + 64) {
+    std::erase_if(requests_, [this](const auto& e) { return pending_.count(e.first) == 0; });
+  }
   if (priority_.multifactor() &&
       (last_priority_calc_ == 0 || now - last_priority_calc_ >= config_.priority.calc_period)) {
     RecalculatePriorities(now);
   }
-  const PassInput in = MakePassInput(/*empty=*/false, now);
-  std::vector<sched::RunningJob> running;
-  for (const auto& [node, ids] : jobs_on_node_) {
-    for (JobId id : ids) {
-      const JobPtr job = jobs_.Find(id);
-      sched::RunningJob r;
-      r.id = id;
-      r.end = job->time_limit == kUnlimited ? kUnlimited : job->start_time + job->time_limit;
-      for (const auto& a : job->allocation) {
-        if (auto it = in.index.find(a.node); it != in.index.end()) {
-          uint32_t whole_gpus = 0;
-          for (const auto& g : a.gpus) whole_gpus += g.shares == 0 ? 1 : 0;
-          r.alloc.emplace_back(it->second, sched::Resources{a.cpus, a.memory_mb, whole_gpus});
-        }
-      }
-      running.push_back(std::move(r));
-    }
-  }
+  const PassInput& in = CurrentPass(now);
   // Reservations that have not begun hold their nodes over their window, so other jobs run
   // there now only if they end before it (active ones are out of other jobs' candidate lists).
+  // They ride at the end of the running list for this pass only.
+  const size_t running_jobs = running_.size();
   for (const auto& [name, r] : reservations_) {
     if (r->start <= now || r->end <= now) continue;
     sched::RunningJob hold;
@@ -988,34 +1111,41 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       auto it = in.index.find(node);
       if (it != in.index.end()) hold.alloc.emplace_back(it->second, in.nodes[it->second].total);
     }
-    running.push_back(std::move(hold));
+    running_.push_back(std::move(hold));
   }
   // QueueSort: priority, then submit order.
   std::vector<std::pair<uint32_t, JobId>> order;
   order.reserve(pending_.size());
   for (JobId id : pending_) {
-    const JobPtr job = jobs_.Find(id);
-    const Reason reason = StaticReason(*job, FindPartition(job->partition), now);
+    const Job& job = *jobs_.Get(id);
+    auto [entry, fresh] = requests_.try_emplace(id);
+    if (fresh) entry->second.partition = FindPartition(job.partition);
+    const Reason reason = StaticReason(job, entry->second.partition, now);
     if (reason != Reason::kNone) {
       SetPendingInfo(id, reason, 0);
       continue;
     }
-    order.emplace_back(job->priority, id);
+    if (!entry->second.built) {
+      auto req = MakeRequest(job, *entry->second.partition, in);
+      entry->second.built = true;
+      entry->second.ok = req.ok();
+      if (req.ok()) entry->second.request = std::move(*req);
+    }
+    order.emplace_back(job.priority, id);
   }
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+  const auto by_priority = [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
-  });
+  };
+  // With priority/basic the pending set's id order already is the queue order.
+  if (!std::is_sorted(order.begin(), order.end(), by_priority)) {
+    std::sort(order.begin(), order.end(), by_priority);
+  }
   // QOS limits: a job over its user's budget (counting the jobs ahead of it) sits this pass
   // out, so it neither starts nor holds a reservation.
-  {
-    std::vector<JobPtr> held_refs;
+  if (limits_.AnyLimited()) {
     std::vector<const Job*> ordered;
-    held_refs.reserve(order.size());
     ordered.reserve(order.size());
-    for (const auto& [priority, id] : order) {
-      held_refs.push_back(jobs_.Find(id));
-      ordered.push_back(held_refs.back().get());
-    }
+    for (const auto& [priority, id] : order) ordered.push_back(jobs_.Get(id));
     const std::vector<Reason> verdicts = limits_.Admit(ordered, now);
     size_t kept = 0;
     for (size_t i = 0; i < order.size(); ++i) {
@@ -1045,20 +1175,21 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     }
     cpu_caps.emplace(p->name, std::move(caps));
   }
-  std::vector<sched::JobRequest> queue;
+  std::vector<const sched::JobRequest*> queue;
   queue.reserve(order.size());
   for (const auto& [priority, id] : order) {
-    const JobPtr job = jobs_.Find(id);
-    auto req = MakeRequest(*job, *FindPartition(job->partition), in);
-    if (!req.ok()) {
+    QueuedRequest& entry = requests_.at(id);
+    if (!entry.ok) {
       SetPendingInfo(id, Reason::kResources, 0);
       continue;
     }
-    if (auto it = cpu_caps.find(job->partition); it != cpu_caps.end()) {
-      req->cpu_caps = &it->second;
-      req->cap_group = in.partition_set.at(job->partition);
+    sched::JobRequest& req = entry.request;
+    req.cpu_caps = nullptr;
+    if (auto it = cpu_caps.find(entry.partition->name); it != cpu_caps.end()) {
+      req.cpu_caps = &it->second;
+      req.cap_group = in.partition_set.at(entry.partition->name);
     }
-    queue.push_back(std::move(*req));
+    queue.push_back(&req);
   }
   // The full pass (the configured policy) runs every bf_interval, or whenever the queue is
   // short; in between, a quick fifo pass over the first default_queue_depth jobs starts what
@@ -1073,7 +1204,8 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     queue.resize(config_.scheduler.default_queue_depth);
   }
   const std::vector<sched::Decision> decisions =
-      sched::RunPass(options, now, in.nodes, running, queue, in.candidate_sets);
+      sched::RunPass(options, now, in.nodes, running_, queue, in.candidate_sets);
+  running_.resize(running_jobs);  // the future reservations' holds
   for (const auto& d : decisions) {
     if (!d.start) {
       // A quick pass does not plan: it leaves the full pass's reasons and planned starts alone.
@@ -1101,8 +1233,9 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     }
     Allocate(j.allocation, /*release=*/false);
     limits_.JobStarted(j);
-    jobs_on_node_[j.allocation.front().node].insert(d.id);
+    TrackRunning(j);
     pending_.erase(d.id);
+    requests_.erase(d.id);
     // The record is final for this batch: launches carry it as it is journaled.
     effects->push_back(effect::LaunchJob{jobs_.Find(d.id), j.allocation.front().node});
   }
@@ -1155,6 +1288,14 @@ Job& ClusterState::MutableJob(JobId id, bool journal) {
 Node& ClusterState::MutableNode(const std::string& name) {
   model::NodePtr& slot = nodes_[name];
   dirty_nodes_.insert(name);
+  if (pass_valid_) {
+    // The next pass refreshes this node's view.
+    const uint32_t i = node_number_.at(name);
+    if (!pass_dirty_flag_[i]) {
+      pass_dirty_flag_[i] = 1;
+      pass_dirty_.push_back(i);
+    }
+  }
   if (slot.use_count() == 1) return const_cast<Node&>(*slot);
   auto copy = std::make_shared<Node>(*slot);
   Node& ref = *copy;

@@ -120,9 +120,25 @@ class ClusterState {
   // that name it or take ALL nodes.
   void AddNode(model::Node node);
   const model::Partition* FindPartition(const std::string& name) const;
-  uint32_t WidestNodeCpus(const model::Partition& partition) const;
-  // Nodes as they are (or, with `empty`, as if all were idle and responding).
-  PassInput MakePassInput(bool empty, UnixTime now) const;
+  // What the submit-time checks need of a partition's nodes (from the idle pass input).
+  struct PartitionShape {
+    uint32_t widest_cpus = 0;           // most CPUs of one node
+    uint64_t largest_memory_mb = 0;     // most memory of one node
+    uint64_t smallest_mem_per_cpu = 0;  // least memory per CPU of a node (0: no nodes)
+  };
+  const PartitionShape& PartitionShapeOf(const model::Partition& partition);
+  // The node as a pass sees it; `idle`: every resource free and the node usable.
+  sched::NodeInfo NodeInfoOf(const model::Node& node, bool idle) const;
+  // The pass input for `now`, brought up to date: nodes changed since the last pass are
+  // refreshed, the candidate sets rebuilt only when the nodes or the active reservations
+  // changed. Kept between passes so that a pass costs what changed, not the cluster's size.
+  const PassInput& CurrentPass(UnixTime now);
+  // Every node idle and usable, no reservation: what a job must fit to be accepted.
+  const PassInput& IdlePass();
+  // The running job as the planner sees it, by node number.
+  sched::RunningJob RunningOf(const model::Job& job) const;
+  void TrackRunning(const model::Job& job);
+  void UntrackRunning(const model::Job& job);
   // The job's request in the scheduler's terms; fails if its -w nodes are not candidates.
   Result<sched::JobRequest> MakeRequest(const model::Job& job, const model::Partition& partition,
                                         const PassInput& in) const;
@@ -131,7 +147,6 @@ class ClusterState {
                              UnixTime now) const;
   void SetPendingInfo(JobId id, model::Reason reason, UnixTime expected_start);
   void RecalculatePriorities(UnixTime now);
-  uint64_t SmallestMemoryPerCpu(const model::Partition& partition) const;
   void Allocate(const std::vector<model::NodeAllocation>& alloc, bool release);
   void FinishJob(model::Job& job, model::JobState state, UnixTime now);
   void Requeue(model::Job& job);
@@ -141,6 +156,8 @@ class ClusterState {
   // recomputes anyway; they reach the published view but cost no journal write.
   model::Job& MutableJob(JobId id, bool journal = true);
   model::Node& MutableNode(const std::string& name);
+  // Drops every derived scheduling input (nodes or partitions changed shape).
+  void InvalidatePassCaches();
 
   ClusterConfig config_;
   JobTable jobs_;
@@ -165,6 +182,31 @@ class ClusterState {
   std::set<std::string> dirty_reservations_;
   std::set<std::string> deleted_reservations_;
   std::set<std::pair<std::string, std::string>> dirty_usage_;  // (account, user)
+
+  // Derived scheduling state, kept between passes and never journaled (see CurrentPass).
+  std::unordered_map<std::string, uint32_t> node_number_;  // name -> position in node_order_
+  PassInput pass_;
+  bool pass_valid_ = false;       // pass_.nodes matches the nodes, except pass_dirty_ ones
+  bool pass_sets_valid_ = false;  // pass_.candidate_sets matches the active reservations
+  std::vector<std::string> pass_active_reservations_;  // names the candidate sets leave out
+  std::vector<uint32_t> pass_dirty_;                   // node numbers changed since the last pass
+  std::vector<uint8_t> pass_dirty_flag_;               // by node number
+  PassInput idle_;
+  bool idle_valid_ = false;
+  std::unordered_map<std::string, PartitionShape> partition_shape_;  // with idle_
+  // Submit's fit verdicts by request shape (jobs of one shape fit or not alike); with idle_.
+  std::unordered_map<std::string, bool> fit_memo_;
+  // Pending jobs' scheduler requests, built once per job while the candidate sets hold.
+  struct QueuedRequest {
+    const model::Partition* partition = nullptr;
+    bool built = false;  // `ok` and `request` are set
+    bool ok = false;     // MakeRequest succeeded (else the job waits: Resources)
+    sched::JobRequest request;
+  };
+  std::unordered_map<JobId, QueuedRequest> requests_;
+  // Running jobs (those in jobs_on_node_) as the planner sees them, and where each sits.
+  std::vector<sched::RunningJob> running_;
+  std::unordered_map<JobId, size_t> running_pos_;
 };
 
 }  // namespace sluice::core::cluster

@@ -7,6 +7,11 @@ model::JobPtr JobTable::Find(model::JobId id) const {
   return it == chunks_.end() ? nullptr : (*it->second)[id % kChunkSize];
 }
 
+const model::Job* JobTable::Get(model::JobId id) const {
+  auto it = chunks_.find(id / kChunkSize);
+  return it == chunks_.end() ? nullptr : (*it->second)[id % kChunkSize].get();
+}
+
 JobTable::Chunk& JobTable::WritableChunk(model::JobId id) {
   auto& slot = chunks_[id / kChunkSize];
   if (!slot) {

@@ -20,6 +20,8 @@ class JobTable {
 
   // The job with `id`, or null.
   model::JobPtr Find(model::JobId id) const;
+  // The same without taking a reference (no atomic count): valid until the table changes.
+  const model::Job* Get(model::JobId id) const;
   // Stores `job` under its id, replacing what was there.
   void Put(model::JobPtr job);
   // Removes the job; no-op if absent.

@@ -27,6 +27,7 @@
 // nodes and whole GPUs; MPS and shard shares are not gres/gpu), a pending job's request.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -100,6 +101,10 @@ class LimitTracker {
   // job, in order. O(queue + running jobs of the queue's limited users), hash maps only.
   std::vector<model::Reason> Admit(const std::vector<const model::Job*>& queue_in_priority_order,
                                    UnixTime now) const;
+  // Whether any QOS sets a limit Admit checks (when none does, Admit admits every job).
+  bool AnyLimited() const {
+    return std::any_of(qos_.begin(), qos_.end(), [](const QosState& q) { return q.limited; });
+  }
 
  private:
   // A running job's charge.

@@ -201,7 +201,7 @@ class Pass {
     set_of_external_.assign(candidate_sets.size(), UINT32_MAX);
   }
 
-  std::vector<Decision> Run(const std::vector<JobRequest>& queue, PassStats* stats);
+  std::vector<Decision> Run(const std::vector<const JobRequest*>& queue, PassStats* stats);
 
  private:
   // The job's placement: its index into scores_ (0: the pass default), loaded on first use. An
@@ -947,7 +947,7 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   return found;
 }
 
-std::vector<Decision> Pass::Run(const std::vector<JobRequest>& queue, PassStats* stats) {
+std::vector<Decision> Pass::Run(const std::vector<const JobRequest*>& queue, PassStats* stats) {
   PassStats st;
   std::vector<Decision> out;
   out.reserve(queue.size());
@@ -957,7 +957,8 @@ std::vector<Decision> Pass::Run(const std::vector<JobRequest>& queue, PassStats*
   uint32_t plans = 0;  // planner queries, bounded by bf_max_job_test
   Alloc alloc;
   std::vector<std::vector<model::GpuAllocation>> gpus;
-  for (const JobRequest& job : queue) {
+  for (const JobRequest* queued : queue) {
+    const JobRequest& job = *queued;
     Decision d;
     d.id = job.id;
     ++st.examined;
@@ -1033,6 +1034,18 @@ std::vector<Decision> RunPass(const Options& options, UnixTime now,
                               const std::vector<NodeInfo>& nodes,
                               const std::vector<RunningJob>& running,
                               const std::vector<JobRequest>& queue,
+                              const std::vector<std::vector<uint32_t>>& candidate_sets,
+                              PassStats* stats) {
+  std::vector<const JobRequest*> borrowed;
+  borrowed.reserve(queue.size());
+  for (const JobRequest& job : queue) borrowed.push_back(&job);
+  return RunPass(options, now, nodes, running, borrowed, candidate_sets, stats);
+}
+
+std::vector<Decision> RunPass(const Options& options, UnixTime now,
+                              const std::vector<NodeInfo>& nodes,
+                              const std::vector<RunningJob>& running,
+                              const std::vector<const JobRequest*>& queue,
                               const std::vector<std::vector<uint32_t>>& candidate_sets,
                               PassStats* stats) {
   Pass pass(options, now, nodes, running, candidate_sets);

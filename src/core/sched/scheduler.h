@@ -178,4 +178,13 @@ std::vector<Decision> RunPass(const Options& options, UnixTime now,
                               const std::vector<std::vector<uint32_t>>& candidate_sets,
                               PassStats* stats = nullptr);
 
+// The same over borrowed requests: a caller that keeps its queue's requests between passes
+// hands them in without copying.
+std::vector<Decision> RunPass(const Options& options, UnixTime now,
+                              const std::vector<NodeInfo>& nodes,
+                              const std::vector<RunningJob>& running,
+                              const std::vector<const JobRequest*>& queue,
+                              const std::vector<std::vector<uint32_t>>& candidate_sets,
+                              PassStats* stats = nullptr);
+
 }  // namespace sluice::core::sched
