@@ -91,6 +91,7 @@ void ClusterState::AddNode(Node node) {
   }
   node_number_.emplace(node.name, static_cast<uint32_t>(node_order_.size()));
   node_order_.push_back(node.name);
+  releases_by_node_.emplace_back();
   const std::string name = node.name;
   nodes_[name] = std::make_shared<Node>(std::move(node));
   InvalidatePassCaches();
@@ -241,10 +242,16 @@ sched::NodeInfo ClusterState::NodeInfoOf(const Node& n, bool idle) const {
   }
   sched::SetGpus(&info, std::move(gpus));
   info.gpu_overprovision_threshold = n.gpu_overprovision_threshold;
+  if (!idle) {
+    for (const auto& [id, release] : releases_by_node_[node_number_.at(n.name)]) {
+      info.releases.push_back(release);
+    }
+  }
   return info;
 }
 
 void ClusterState::InvalidatePassCaches() {
+  pass_cache_.Reset();
   pass_valid_ = false;
   pass_sets_valid_ = false;
   idle_valid_ = false;
@@ -308,6 +315,7 @@ const ClusterState::PassInput& ClusterState::CurrentPass(UnixTime now) {
   for (uint32_t i : pass_dirty_) {
     pass_.nodes[i] = NodeInfoOf(*nodes_.at(node_order_[i]), /*idle=*/false);
     pass_dirty_flag_[i] = 0;
+    pass_cache_.NodeChanged(i);
   }
   pass_dirty_.clear();
   // Nodes of an active reservation are kept for its members: other jobs' candidate lists leave
@@ -336,48 +344,36 @@ const ClusterState::PassInput& ClusterState::CurrentPass(UnixTime now) {
     }
     pass_active_reservations_ = std::move(active);
     pass_sets_valid_ = true;
+    pass_cache_.Reset();
     // Requests name candidate sets and lists filtered by them.
     requests_.clear();
   }
   return pass_;
 }
 
-sched::RunningJob ClusterState::RunningOf(const Job& job) const {
-  sched::RunningJob r;
-  r.id = job.id;
-  r.end = job.time_limit == kUnlimited ? kUnlimited : job.start_time + job.time_limit;
-  for (const auto& a : job.allocation) {
-    if (auto it = node_number_.find(a.node); it != node_number_.end()) {
-      uint32_t whole_gpus = 0;
-      for (const auto& g : a.gpus) whole_gpus += g.shares == 0 ? 1 : 0;
-      r.alloc.emplace_back(it->second, sched::Resources{a.cpus, a.memory_mb, whole_gpus});
-    }
-  }
-  return r;
-}
-
 void ClusterState::TrackRunning(const Job& job) {
   if (job.allocation.empty()) return;
   jobs_on_node_[job.allocation.front().node].insert(job.id);
-  auto [it, inserted] = running_pos_.try_emplace(job.id, running_.size());
-  if (inserted) {
-    running_.push_back(RunningOf(job));
-  } else {
-    running_[it->second] = RunningOf(job);
+  const UnixTime end = job.time_limit == kUnlimited ? kUnlimited : job.start_time + job.time_limit;
+  for (const auto& a : job.allocation) {
+    auto it = node_number_.find(a.node);
+    if (it == node_number_.end()) continue;
+    uint32_t whole_gpus = 0;
+    for (const auto& g : a.gpus) whole_gpus += g.shares == 0 ? 1 : 0;
+    releases_by_node_[it->second].push_back(
+        {job.id, sched::Release{end, sched::Resources{a.cpus, a.memory_mb, whole_gpus}}});
   }
 }
 
 void ClusterState::UntrackRunning(const Job& job) {
-  if (!job.allocation.empty()) jobs_on_node_[job.allocation.front().node].erase(job.id);
-  auto it = running_pos_.find(job.id);
-  if (it == running_pos_.end()) return;
-  const size_t pos = it->second;
-  running_pos_.erase(it);
-  if (pos + 1 != running_.size()) {
-    running_[pos] = std::move(running_.back());
-    running_pos_[running_[pos].id] = pos;
+  if (job.allocation.empty()) return;
+  jobs_on_node_[job.allocation.front().node].erase(job.id);
+  for (const auto& a : job.allocation) {
+    auto it = node_number_.find(a.node);
+    if (it == node_number_.end()) continue;
+    std::erase_if(releases_by_node_[it->second],
+                  [&job](const auto& r) { return r.first == job.id; });
   }
-  running_.pop_back();
 }
 
 Result<sched::JobRequest> ClusterState::MakeRequest(const Job& job, const Partition& partition,
@@ -1100,8 +1096,8 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   const PassInput& in = CurrentPass(now);
   // Reservations that have not begun hold their nodes over their window, so other jobs run
   // there now only if they end before it (active ones are out of other jobs' candidate lists).
-  // They ride at the end of the running list for this pass only.
-  const size_t running_jobs = running_.size();
+  // Running jobs are in the nodes' releases; the holds are the pass's only running list.
+  std::vector<sched::RunningJob> holds;
   for (const auto& [name, r] : reservations_) {
     if (r->start <= now || r->end <= now) continue;
     sched::RunningJob hold;
@@ -1111,7 +1107,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       auto it = in.index.find(node);
       if (it != in.index.end()) hold.alloc.emplace_back(it->second, in.nodes[it->second].total);
     }
-    running_.push_back(std::move(hold));
+    holds.push_back(std::move(hold));
   }
   // QueueSort: priority, then submit order.
   std::vector<std::pair<uint32_t, JobId>> order;
@@ -1203,9 +1199,8 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     options.policy = sched::Options::Policy::kFifo;
     queue.resize(config_.scheduler.default_queue_depth);
   }
-  const std::vector<sched::Decision> decisions =
-      sched::RunPass(options, now, in.nodes, running_, queue, in.candidate_sets);
-  running_.resize(running_jobs);  // the future reservations' holds
+  const std::vector<sched::Decision> decisions = sched::RunPass(
+      options, now, in.nodes, holds, queue, in.candidate_sets, nullptr, &pass_cache_);
   for (const auto& d : decisions) {
     if (!d.start) {
       // A quick pass does not plan: it leaves the full pass's reasons and planned starts alone.

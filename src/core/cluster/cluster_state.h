@@ -135,8 +135,7 @@ class ClusterState {
   const PassInput& CurrentPass(UnixTime now);
   // Every node idle and usable, no reservation: what a job must fit to be accepted.
   const PassInput& IdlePass();
-  // The running job as the planner sees it, by node number.
-  sched::RunningJob RunningOf(const model::Job& job) const;
+  // A running job's resources on each of its nodes return at its end (releases_by_node_).
   void TrackRunning(const model::Job& job);
   void UntrackRunning(const model::Job& job);
   // The job's request in the scheduler's terms; fails if its -w nodes are not candidates.
@@ -204,9 +203,9 @@ class ClusterState {
     sched::JobRequest request;
   };
   std::unordered_map<JobId, QueuedRequest> requests_;
-  // Running jobs (those in jobs_on_node_) as the planner sees them, and where each sits.
-  std::vector<sched::RunningJob> running_;
-  std::unordered_map<JobId, size_t> running_pos_;
+  // By node number: the running jobs there, what each holds and when it returns it.
+  std::vector<std::vector<std::pair<JobId, sched::Release>>> releases_by_node_;
+  sched::PassCache pass_cache_;
 };
 
 }  // namespace sluice::core::cluster

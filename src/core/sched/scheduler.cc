@@ -77,10 +77,70 @@ Result<Options> Options::FromConfig(const cluster::SchedulerConfig& config) {
   return o;
 }
 
+namespace internal {
+
+// Which nodes a candidate set's node index holds, and how it levels them.
+enum IndexKind : uint8_t {
+  kAllNodes,    // every node, by free CPUs
+  kWholeGpus,   // nodes with GPUs; level 0 while none is free whole
+  kSharedGpus,  // nodes with a GPU list; level 0 while no GPU has share room
+  kIndexKinds,
+};
+
+// A candidate set as passes see it: its nodes' kinds and, built on first use, node indexes.
+struct CandSet {
+  const std::vector<uint32_t>* nodes = nullptr;
+  std::vector<std::pair<Resources, uint32_t>> types;  // distinct totals, with counts
+  uint32_t min_cpus = 0, max_cpus = 0;
+  uint32_t max_sockets = 1;  // node types ignore sockets: their checks use the most (optimistic)
+  int32_t index[kIndexKinds] = {-1, -1, -1};  // into indexes by IndexKind, built on first use
+};
+
+}  // namespace internal
+
+// What passes share through a PassCache (a pass without one uses a fresh State).
+struct PassCache::State {
+  bool valid = false;
+  size_t node_count = 0, external_count = 0;
+  internal::Planner planner;
+  internal::Planner base;  // only while some running job is a future hold, see Pass
+  // Candidate sets: the caller's (external, kept) and jobs' own lists (this pass only).
+  std::vector<internal::CandSet> sets;
+  std::vector<uint32_t> set_of_external;  // caller's set -> sets index; UINT32_MAX: not yet
+  std::vector<uint8_t> set_is_own;        // by sets index
+  std::vector<std::unique_ptr<internal::NodeIndex>> indexes;  // null: an own set's, dropped
+  std::vector<internal::IndexKind> index_kind;
+  std::vector<uint32_t> index_set;  // by index: the sets index it serves
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> member_of;  // node -> (index, local)
+  std::vector<int32_t> gpu_copy;  // node -> its pass GPU copy, -1: the snapshot's
+  std::vector<uint8_t> mark;
+  // Nodes whose index levels must be recomputed at the next pass's start.
+  std::vector<uint32_t> changed;
+  std::vector<uint8_t> changed_flag;
+
+  void Changed(uint32_t n) {
+    if (n < changed_flag.size() && !changed_flag[n]) {
+      changed_flag[n] = 1;
+      changed.push_back(n);
+    }
+  }
+};
+
+PassCache::PassCache() : state_(std::make_unique<State>()) {}
+PassCache::~PassCache() = default;
+void PassCache::NodeChanged(uint32_t n) { state_->Changed(n); }
+void PassCache::Reset() { state_->valid = false; }
+
 namespace {
 
+using internal::CandSet;
 using internal::GpuPicker;
+using internal::IndexKind;
+using internal::kAllNodes;
+using internal::kIndexKinds;
 using internal::kNever;
+using internal::kSharedGpus;
+using internal::kWholeGpus;
 using internal::NodeIndex;
 using internal::Planner;
 using Alloc = std::vector<std::pair<uint32_t, Resources>>;
@@ -148,14 +208,6 @@ struct ShapeKeyHash {
   }
 };
 
-// Which nodes a candidate set's node index holds, and how it levels them.
-enum IndexKind : uint8_t {
-  kAllNodes,    // every node, by free CPUs
-  kWholeGpus,   // nodes with GPUs; level 0 while none is free whole
-  kSharedGpus,  // nodes with a GPU list; level 0 while no GPU has share room
-  kIndexKinds,
-};
-
 IndexKind KindOf(const JobRequest& job) {
   if (job.gpus_per_node > 0) return kWholeGpus;
   return internal::SharesOf(job) > 0 ? kSharedGpus : kAllNodes;
@@ -165,16 +217,23 @@ class Pass {
  public:
   Pass(const Options& options, UnixTime now, const std::vector<NodeInfo>& nodes,
        const std::vector<RunningJob>& running,
-       const std::vector<std::vector<uint32_t>>& candidate_sets)
+       const std::vector<std::vector<uint32_t>>& candidate_sets, PassCache::State& state)
       : opt_(options),
         now_(now),
         nodes_(nodes),
         external_sets_(candidate_sets),
         res_(std::max<Seconds>(options.bf_resolution, 1)),
         window_slots_(std::max<Seconds>(options.bf_window, 0) / res_),
-        member_of_(nodes.size()),
-        gpu_copy_(nodes.size(), -1),
-        mark_(nodes.size(), 0) {
+        st_(state),
+        planner_(state.planner),
+        base_(state.base),
+        sets_(state.sets),
+        set_of_external_(state.set_of_external),
+        indexes_(state.indexes),
+        index_kind_(state.index_kind),
+        member_of_(state.member_of),
+        gpu_copy_(state.gpu_copy),
+        mark_(state.mark) {
     auto& registry = Registry::Global();
     if (auto f = registry.Filter("node-resources-fit"); f.ok())
       filters_.push_back(std::move(f).value());
@@ -184,21 +243,69 @@ class Pass {
     auto g = registry.GpuScore(options.gpu_placement);
     gpu_score_ = g.ok() ? std::move(g).value() : registry.GpuScore("least-occupied").value();
     picker_ = std::make_unique<GpuPicker>(gpu_score_.get());
-    std::vector<int64_t> end_slots, start_slots;
-    end_slots.reserve(running.size());
+    const size_t n = nodes.size();
+    if (!st_.valid || st_.node_count != n || st_.external_count != candidate_sets.size()) {
+      st_.sets.clear();
+      st_.set_is_own.clear();
+      st_.set_of_external.assign(candidate_sets.size(), UINT32_MAX);
+      st_.indexes.clear();
+      st_.index_kind.clear();
+      st_.index_set.clear();
+      st_.member_of.assign(n, {});
+      st_.gpu_copy.assign(n, -1);
+      st_.mark.assign(n, 0);
+      st_.changed.clear();
+      st_.changed_flag.assign(n, 0);
+      st_.node_count = n;
+      st_.external_count = candidate_sets.size();
+      st_.valid = true;
+    }
+    // The caller's lists are the same lists as last pass, perhaps moved.
+    for (size_t i = 0; i < set_of_external_.size(); ++i) {
+      if (set_of_external_[i] != UINT32_MAX) sets_[set_of_external_[i]].nodes = &candidate_sets[i];
+    }
+    for (const auto& r : running) has_holds_ = has_holds_ || r.start > now_;
+    planner_.Begin(nodes, now, res_, running);
+    if (has_holds_) base_.Begin(nodes, now, res_, running);
+    // Index levels kept from the last pass are stale where a node changed since; a hold that
+    // begins within the first slot lowers its nodes' free now for this pass only, so those
+    // are releveled now and again at the next pass.
+    std::vector<uint32_t> changed;
+    changed.swap(st_.changed);
+    for (uint32_t c : changed) st_.changed_flag[c] = 0;
     for (const auto& r : running) {
-      end_slots.push_back(EndSlot(r.end));
-      has_holds_ = has_holds_ || r.start > now_;
-    }
-    if (has_holds_) {
-      // Rounded down: a hold never starts later than asked.
-      for (const auto& r : running) {
-        start_slots.push_back(r.start > now_ ? (r.start - now_) / res_ : -1);
+      if (r.start <= now_) continue;
+      for (const auto& [node, res] : r.alloc) {
+        if (node < n) {
+          changed.push_back(node);
+          st_.Changed(node);
+        }
       }
-      base_.Init(nodes, running, end_slots, start_slots);
     }
-    planner_.Init(nodes, running, end_slots, start_slots);
-    set_of_external_.assign(candidate_sets.size(), UINT32_MAX);
+    for (uint32_t c : changed) {
+      if (c < n) Relevel(c);
+    }
+  }
+
+  // A job's own candidate list lives for this pass only: its set and indexes are dropped (the
+  // slots stay, emptied, until enough pile up to start afresh).
+  ~Pass() {
+    for (uint32_t n : gpu_touched_) gpu_copy_[n] = -1;
+    size_t dropped = 0;
+    for (size_t i = 0; i < indexes_.size(); ++i) {
+      if (indexes_[i] == nullptr) {
+        ++dropped;
+        continue;
+      }
+      if (!st_.set_is_own[st_.index_set[i]]) continue;
+      for (uint32_t local = 0; local < indexes_[i]->size(); ++local) {
+        auto& members = member_of_[indexes_[i]->node(local)];
+        std::erase_if(members, [i](const auto& m) { return m.first == i; });
+      }
+      indexes_[i].reset();
+      ++dropped;
+    }
+    if (dropped > 256 || sets_.size() > external_sets_.size() + 4096) st_.valid = false;
   }
 
   std::vector<Decision> Run(const std::vector<const JobRequest*>& queue, PassStats* stats);
@@ -245,20 +352,7 @@ class Pass {
     }
     return true;
   }
-  struct CandSet {
-    const std::vector<uint32_t>* nodes = nullptr;
-    std::vector<std::pair<Resources, uint32_t>> types;  // distinct totals, with counts
-    uint32_t min_cpus = 0, max_cpus = 0;
-    uint32_t max_sockets = 1;  // node types ignore sockets: their checks use the most (optimistic)
-    int32_t index[kIndexKinds] = {-1, -1, -1};  // into indexes_ by IndexKind, built on first use
-  };
 
-  int64_t EndSlot(UnixTime end) const {
-    if (end <= now_) return 1;  // overdue: still holding its resources now
-    const int64_t d = end - now_;
-    const int64_t s = d / res_ + (d % res_ != 0);
-    return std::min(s, kNever);
-  }
   int64_t DurationSlots(Seconds d) const {
     if (d >= kUnlimited || d / res_ >= kNever) return kNever;
     if (d <= 0) return 1;
@@ -302,6 +396,7 @@ class Pass {
     if (gpu_copy_[n] < 0) {
       gpu_copy_[n] = static_cast<int32_t>(gpu_copies_.size());
       gpu_copies_.push_back(nodes_[n].gpus);
+      gpu_touched_.push_back(n);
     }
     return gpu_copies_[gpu_copy_[n]];
   }
@@ -497,29 +592,31 @@ class Pass {
   uint32_t score_id_ = 0;
   std::unique_ptr<GpuScorePlugin> gpu_score_;
   std::unique_ptr<GpuPicker> picker_;  // borrows gpu_score_
-  Planner planner_;
+  PassCache::State& st_;
+  Planner& planner_;
   // Only while some running job is a future hold: the planner without the pass's
   // reservations (running jobs, holds and starts now), for FreeIgnoringReservations.
   bool has_holds_ = false;
-  Planner base_;
+  Planner& base_;
   uint64_t version_ = 0;  // bumped on every planner change; memos are valid for one version
 
-  std::vector<CandSet> sets_;
-  std::vector<uint32_t> set_of_external_;
+  std::vector<CandSet>& sets_;
+  std::vector<uint32_t>& set_of_external_;
   std::unordered_map<uint64_t, std::vector<uint32_t>> own_sets_;  // content hash -> set ids
-  std::vector<std::unique_ptr<NodeIndex>> indexes_;
-  std::vector<IndexKind> index_kind_;
-  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> member_of_;  // node -> (index, local)
-  std::vector<int32_t> gpu_copy_;  // node -> its entry in gpu_copies_, -1: the snapshot's
+  std::vector<std::unique_ptr<NodeIndex>>& indexes_;
+  std::vector<IndexKind>& index_kind_;
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>>& member_of_;  // node -> (index, local)
+  std::vector<int32_t>& gpu_copy_;  // node -> its entry in gpu_copies_, -1: the snapshot's
   std::vector<std::vector<model::Gpu>> gpu_copies_;
+  std::vector<uint32_t> gpu_touched_;  // nodes with a gpu_copies_ entry
 
   // MaxCPUsPerNode caps by group, copied from the caller's on a group's first start.
   std::unordered_map<uint32_t, std::vector<uint32_t>> caps_;
   std::unordered_map<ShapeKey, uint64_t, ShapeKeyHash> failed_;  // shape -> version it failed at
   std::unordered_map<ShapeKey, std::pair<uint64_t, int64_t>, ShapeKeyHash> planned_;
 
-  // Scratch reused between jobs.
-  std::vector<uint8_t> mark_;
+  // Scratch reused between jobs (all zero between them).
+  std::vector<uint8_t>& mark_;
   std::vector<int32_t> diff_, req_diff_;
   std::vector<uint32_t> chosen_;
   std::vector<std::pair<uint32_t, uint32_t>> spread_;  // node, capacity
@@ -577,6 +674,7 @@ uint32_t Pass::SetOf(const JobRequest& job) {
   if (cs.min_cpus == UINT32_MAX) cs.min_cpus = 0;
   const uint32_t id = static_cast<uint32_t>(sets_.size());
   sets_.push_back(std::move(cs));
+  st_.set_is_own.push_back(slot == nullptr);
   if (slot != nullptr) *slot = id;
   return id;
 }
@@ -604,6 +702,7 @@ NodeIndex& Pass::IndexFor(uint32_t set_id, IndexKind kind) {
     }
     indexes_.push_back(std::move(idx));
     index_kind_.push_back(kind);
+    st_.index_set.push_back(set_id);
   }
   return *indexes_[which];
 }
@@ -1047,8 +1146,13 @@ std::vector<Decision> RunPass(const Options& options, UnixTime now,
                               const std::vector<RunningJob>& running,
                               const std::vector<const JobRequest*>& queue,
                               const std::vector<std::vector<uint32_t>>& candidate_sets,
-                              PassStats* stats) {
-  Pass pass(options, now, nodes, running, candidate_sets);
+                              PassStats* stats, PassCache* cache) {
+  if (cache == nullptr) {
+    PassCache::State fresh;
+    Pass pass(options, now, nodes, running, candidate_sets, fresh);
+    return pass.Run(queue, stats);
+  }
+  Pass pass(options, now, nodes, running, candidate_sets, cache->state());
   return pass.Run(queue, stats);
 }
 

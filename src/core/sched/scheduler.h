@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +32,12 @@ struct Resources {
   friend bool operator==(const Resources&, const Resources&) = default;
 };
 
+// Resources a running job holds on a node until `end` (start + time limit; kUnlimited: never).
+struct Release {
+  UnixTime end = 0;
+  Resources resources;
+};
+
 // A node as one pass sees it.
 struct NodeInfo {
   std::string name;
@@ -46,6 +53,10 @@ struct NodeInfo {
   std::vector<model::Gpu> gpus;
   // A share beyond 100% of a GPU is granted only while its utilization is below this (0..1).
   double gpu_overprovision_threshold = 0.5;
+  // The running jobs' resources here (already taken from `free`) and when they return: the
+  // same as listing those jobs in RunPass's `running`, for a caller that keeps its nodes
+  // between passes (a job must not be given both ways).
+  std::vector<Release> releases;
 };
 
 // Sets node->gpus and derives total.gpus and free.gpus from it (free: neither whole nor shared).
@@ -178,13 +189,36 @@ std::vector<Decision> RunPass(const Options& options, UnixTime now,
                               const std::vector<std::vector<uint32_t>>& candidate_sets,
                               PassStats* stats = nullptr);
 
+// What one pass leaves for the next when the caller keeps its nodes and candidate sets between
+// passes (same vectors, same order) and says which nodes changed: the node indexes, candidate
+// set summaries and the planner's buffers. Without it each pass rebuilds them, O(nodes) a pass;
+// with it a pass costs the nodes it looks at and those that changed.
+class PassCache {
+ public:
+  PassCache();
+  ~PassCache();
+  PassCache(const PassCache&) = delete;
+  PassCache& operator=(const PassCache&) = delete;
+  // Node n's NodeInfo (free resources, usability, GPUs, releases) changed since the last pass;
+  // that includes the nodes where the last pass started jobs.
+  void NodeChanged(uint32_t n);
+  // The nodes or the candidate sets changed otherwise (added, rebuilt): forget everything.
+  void Reset();
+
+  struct State;  // scheduler.cc
+  State& state() { return *state_; }
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
 // The same over borrowed requests: a caller that keeps its queue's requests between passes
-// hands them in without copying.
+// hands them in without copying, and may hand in a PassCache (null: none).
 std::vector<Decision> RunPass(const Options& options, UnixTime now,
                               const std::vector<NodeInfo>& nodes,
                               const std::vector<RunningJob>& running,
                               const std::vector<const JobRequest*>& queue,
                               const std::vector<std::vector<uint32_t>>& candidate_sets,
-                              PassStats* stats = nullptr);
+                              PassStats* stats = nullptr, PassCache* cache = nullptr);
 
 }  // namespace sluice::core::sched

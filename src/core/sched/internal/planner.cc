@@ -12,49 +12,107 @@ Resources Min(const Resources& a, const Resources& b) {
 
 }  // namespace
 
-void Planner::Init(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running,
-                   const std::vector<int64_t>& end_slots, const std::vector<int64_t>& start_slots) {
-  auto future = [&](size_t j) { return j < start_slots.size() && start_slots[j] >= 0; };
-  const uint32_t n = static_cast<uint32_t>(nodes.size());
-  steps_.assign(n, {});
-  for (uint32_t i = 0; i < n; ++i) steps_[i].push_back({0, nodes[i].free});
-  // One sort of every (node, end) pair builds all step functions at once.
-  std::vector<std::tuple<uint32_t, int64_t, const Resources*>> ends;
+void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running) {
+  nodes_ = &nodes;
+  running_ = &running;
+  ++pass_;
+  has_reservations_ = false;
+  const size_t n = nodes.size();
+  if (built_.size() != n) {
+    built_.assign(n, 0);
+    steps_.resize(n);
+    stable_until_.assign(n, kNever);
+    head_.assign(n, -1);
+    head_pass_.assign(n, 0);
+  }
+  refs_.clear();
   for (size_t j = 0; j < running.size(); ++j) {
-    if (future(j)) continue;  // free now: taken below over its window only
-    for (const auto& [node, r] : running[j].alloc) {
-      if (node < n) ends.emplace_back(node, end_slots[j], &r);
+    const auto& alloc = running[j].alloc;
+    for (size_t a = 0; a < alloc.size(); ++a) {
+      const uint32_t node = alloc[a].first;
+      if (node >= n) continue;
+      if (head_pass_[node] != pass_) {
+        head_pass_[node] = pass_;
+        head_[node] = -1;
+      }
+      refs_.push_back({head_[node], static_cast<uint32_t>(j), static_cast<uint32_t>(a)});
+      head_[node] = static_cast<int32_t>(refs_.size() - 1);
     }
   }
-  std::sort(ends.begin(), ends.end(), [](const auto& a, const auto& b) {
-    return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b));
-  });
-  for (const auto& [node, slot, r] : ends) {
-    if (slot >= kNever) continue;  // unlimited: never returns within any horizon
-    auto& steps = steps_[node];
+}
+
+int64_t Planner::EndSlot(UnixTime end) const {
+  if (end <= now_) return 1;  // overdue: still holding its resources now
+  const int64_t d = end - now_;
+  const int64_t s = d / res_ + (d % res_ != 0);
+  return std::min(s, kNever);
+}
+
+void Planner::Begin(const std::vector<NodeInfo>& nodes, UnixTime now, Seconds res,
+                    const std::vector<RunningJob>& running) {
+  now_ = now;
+  res_ = std::max<Seconds>(res, 1);
+  end_slots_.clear();
+  start_slots_.clear();
+  for (const auto& r : running) {
+    end_slots_.push_back(EndSlot(r.end));
+    // Rounded down: a hold never starts later than asked.
+    start_slots_.push_back(r.start > now ? (r.start - now) / res_ : -1);
+  }
+  Prepare(nodes, running);
+}
+
+void Planner::Init(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running,
+                   const std::vector<int64_t>& end_slots, const std::vector<int64_t>& start_slots) {
+  now_ = 0;
+  res_ = 1;
+  end_slots_ = end_slots;
+  start_slots_ = start_slots;
+  start_slots_.resize(running.size(), -1);
+  Prepare(nodes, running);
+}
+
+void Planner::Build(uint32_t n) const {
+  const NodeInfo& node = (*nodes_)[n];
+  std::vector<Step>& steps = steps_[n];
+  steps.clear();
+  steps.push_back({0, node.free});
+  built_[n] = pass_;
+  stable_until_[n] = kNever;
+  // Ends of what holds resources now, in slot order, each returning its resources.
+  scratch_.clear();
+  for (const auto& r : node.releases) scratch_.emplace_back(EndSlot(r.end), &r.resources);
+  const bool listed = head_pass_[n] == pass_;
+  for (int32_t i = listed ? head_[n] : -1; i >= 0; i = refs_[i].next) {
+    const AllocRef& ref = refs_[i];
+    if (start_slots_[ref.job] >= 0) continue;  // future hold: taken over its window below
+    scratch_.emplace_back(end_slots_[ref.job], &(*running_)[ref.job].alloc[ref.alloc].second);
+  }
+  std::sort(scratch_.begin(), scratch_.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [slot, r] : scratch_) {
+    if (slot >= kNever) break;  // unlimited: never returns within any horizon
     Resources free = steps.back().free;
     free += *r;
     // Inconsistent input (a running job larger than the node) must not invent resources.
-    const Resources& total = nodes[node].total;
-    free = Min(free, total);
+    free = Min(free, node.total);
     if (steps.back().slot == slot) {
       steps.back().free = free;
     } else {
       steps.push_back({slot, free});
     }
   }
-  stable_until_.assign(n, kNever);
-  for (size_t j = 0; j < running.size(); ++j) {
-    if (!future(j) || start_slots[j] >= end_slots[j]) continue;
-    for (const auto& [node, r] : running[j].alloc) {
-      if (node < n) Take(node, start_slots[j], end_slots[j], r);
-    }
+  for (int32_t i = listed ? head_[n] : -1; i >= 0; i = refs_[i].next) {
+    const AllocRef& ref = refs_[i];
+    const int64_t start = start_slots_[ref.job], end = end_slots_[ref.job];
+    if (start < 0 || start >= end) continue;
+    TakeBuilt(n, start, end, (*running_)[ref.job].alloc[ref.alloc].second);
   }
-  has_reservations_ = false;
+  Refresh(n);
 }
 
 Resources Planner::MinOver(uint32_t n, int64_t a, int64_t b) const {
-  const auto& steps = steps_[n];
+  const auto& steps = Built(n);
   auto it = std::upper_bound(steps.begin(), steps.end(), a,
                              [](int64_t s, const Step& st) { return s < st.slot; });
   --it;  // steps[0].slot == 0 <= a
@@ -63,7 +121,7 @@ Resources Planner::MinOver(uint32_t n, int64_t a, int64_t b) const {
   return m;
 }
 
-size_t Planner::Split(uint32_t n, int64_t slot) {
+size_t Planner::Split(uint32_t n, int64_t slot) const {
   auto& steps = steps_[n];
   auto it = std::upper_bound(steps.begin(), steps.end(), slot,
                              [](int64_t s, const Step& st) { return s < st.slot; });
@@ -73,15 +131,20 @@ size_t Planner::Split(uint32_t n, int64_t slot) {
   return i + 1;
 }
 
-void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
-  if (a > 0) has_reservations_ = true;
+void Planner::TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) const {
   size_t first = Split(n, a);
   size_t last = b < kNever ? Split(n, b) : steps_[n].size();
   for (size_t i = first; i < last; ++i) steps_[n][i].free -= r;
+}
+
+void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
+  if (a > 0) has_reservations_ = true;
+  Built(n);
+  TakeBuilt(n, a, b, r);
   Refresh(n);
 }
 
-void Planner::Refresh(uint32_t n) {
+void Planner::Refresh(uint32_t n) const {
   const auto& steps = steps_[n];
   stable_until_[n] = kNever;
   for (size_t i = 1; i < steps.size(); ++i) {

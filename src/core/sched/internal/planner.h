@@ -21,23 +21,31 @@ struct Step {
 };
 
 // Free resources per node over time: running jobs return theirs at their end slot; jobs started
-// or reserved by the pass take theirs over [start, end).
+// or reserved by the pass take theirs over [start, end). A node's steps are built on its first
+// use in a pass, so a pass pays for the nodes it looks at, not for the whole cluster.
 class Planner {
  public:
-  // `end_slots[i]` is running[i]'s end in slots (>= 1); `start_slots[i]` its start: < 0 for a
-  // job holding its resources now (not free in NodeInfo::free), >= 0 for a future hold, whose
-  // resources (free in NodeInfo::free) are taken over [start, end) only. Empty `start_slots`:
-  // all hold now. Future holds do not count as reservations (has_reservations()).
+  // Starts a pass over `nodes` (borrowed until the next Begin). A node's steps come from its
+  // free resources, its NodeInfo::releases and the running jobs' allocations on it: ends are
+  // rounded up to slots of `res` from `now` (an end at or before `now` still holds now: slot 1).
+  // A running job whose start is after `now` is a future hold (see RunningJob), taken over
+  // [start rounded down, end) only.
+  void Begin(const std::vector<NodeInfo>& nodes, UnixTime now, Seconds res,
+             const std::vector<RunningJob>& running);
+  // The same with the running jobs' slots given: `end_slots[i]` is running[i]'s end (>= 1),
+  // `start_slots[i]` its start (< 0: holds now; >= 0: a future hold). Empty `start_slots`: all
+  // hold now. Future holds do not count as reservations (has_reservations()).
   void Init(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running,
             const std::vector<int64_t>& end_slots, const std::vector<int64_t>& start_slots = {});
 
-  const Resources& FreeNow(uint32_t n) const { return steps_[n][0].free; }
-  const std::vector<Step>& Steps(uint32_t n) const { return steps_[n]; }
+  const Resources& FreeNow(uint32_t n) const { return Built(n)[0].free; }
+  const std::vector<Step>& Steps(uint32_t n) const { return Built(n); }
   // Componentwise minimum of the free resources over [a, b).
   Resources MinOver(uint32_t n, int64_t a, int64_t b) const;
   // MinOver(n, 0, len), in O(1) while no reservation on the node begins before `len`.
   Resources AvailNow(uint32_t n, int64_t len) const {
-    return len <= stable_until_[n] ? FreeNow(n) : MinOver(n, 0, len);
+    const std::vector<Step>& steps = Built(n);
+    return len <= stable_until_[n] ? steps[0].free : MinOver(n, 0, len);
   }
   // Takes `r` from node n over [a, b).
   void Take(uint32_t n, int64_t a, int64_t b, const Resources& r);
@@ -45,13 +53,39 @@ class Planner {
   bool has_reservations() const { return has_reservations_; }
 
  private:
-  size_t Split(uint32_t n, int64_t slot);  // ensures a step starts at `slot`; returns it
-  void Refresh(uint32_t n);
+  const std::vector<Step>& Built(uint32_t n) const {
+    if (built_[n] != pass_) Build(n);
+    return steps_[n];
+  }
+  void Build(uint32_t n) const;
+  void Prepare(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running);
+  int64_t EndSlot(UnixTime end) const;
+  size_t Split(uint32_t n, int64_t slot) const;  // ensures a step starts at `slot`; returns it
+  void Refresh(uint32_t n) const;
+  void TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) const;
 
-  std::vector<std::vector<Step>> steps_;
+  const std::vector<NodeInfo>* nodes_ = nullptr;
+  const std::vector<RunningJob>* running_ = nullptr;
+  UnixTime now_ = 0;
+  Seconds res_ = 1;
+  std::vector<int64_t> end_slots_, start_slots_;  // per running job
+  // Running jobs' allocations by node: a list per node through `next`, valid for this pass.
+  struct AllocRef {
+    int32_t next;
+    uint32_t job;
+    uint32_t alloc;
+  };
+  std::vector<AllocRef> refs_;
+  std::vector<int32_t> head_;
+  std::vector<uint64_t> head_pass_;
+  // Built lazily (hence mutable): steps_[n] is current when built_[n] == pass_.
+  uint64_t pass_ = 0;
+  mutable std::vector<uint64_t> built_;
+  mutable std::vector<std::vector<Step>> steps_;
   // First slot where the node's free drops below what is free now; before it, the minimum over
   // any window starting now is simply FreeNow.
-  std::vector<int64_t> stable_until_;
+  mutable std::vector<int64_t> stable_until_;
+  mutable std::vector<std::pair<int64_t, const Resources*>> scratch_;
   bool has_reservations_ = false;
 };
 
