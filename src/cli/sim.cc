@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "sim/metrics.h"
 #include "sim/plot.h"
 #include "sim/swf.h"
+#include "sim/trace.h"
 
 namespace sluice::cli {
 namespace {
@@ -25,9 +27,12 @@ constexpr const char* kProg = "sluice sim";
 void SimUsage() {
   printf(
       "Usage: sluice sim --trace FILE [--policy P | --compare P1,P2,..] [--config slurm.conf]\n"
-      "                  [--cores-per-node K] [--out DIR] [--json]\n"
-      "Replays a Standard Workload Format trace through Sluice's scheduler in virtual time.\n"
-      "  --trace FILE        the SWF trace\n"
+      "                  [--cores-per-node K] [--format swf|jobs|sacct] [--out DIR] [--json]\n"
+      "Replays a workload trace through Sluice's scheduler in virtual time.\n"
+      "  --trace FILE        an SWF trace, JSON lines of sbatch options and run times, or\n"
+      "                      sacct -P output (Sluice's accounting export); the last two need\n"
+      "                      --config\n"
+      "  --format F          the trace's format: swf, jobs or sacct (default: told from FILE)\n"
       "  --policy P          queue policy: fifo, easy or conservative (default: easy, or the\n"
       "                      configuration's)\n"
       "  --compare P1,P2,..  run each listed policy on the trace and compare them (no --policy)\n"
@@ -155,6 +160,7 @@ int Sim(const Args& args) {
                               {"compare", 0, true},
                               {"config", 0, true},
                               {"cores-per-node", 0, true},
+                              {"format", 0, true},
                               {"out", 0, true},
                               {"json", 0, false}});
   if (!parsed.ok()) return Fail(parsed.status());
@@ -162,7 +168,7 @@ int Sim(const Args& args) {
     return Fail(InvalidArgument("unexpected argument '" + parsed->positional.front() + "'"));
   }
   if (!parsed->Has("trace") || parsed->Value("trace").empty()) {
-    return Fail(InvalidArgument("missing --trace FILE (a Standard Workload Format trace)"));
+    return Fail(InvalidArgument("missing --trace FILE (an SWF trace, job descriptions or sacct)"));
   }
   sim::SimConfig config;
   config.policy = parsed->Value("policy");
@@ -198,9 +204,18 @@ int Sim(const Args& args) {
     if (!cc.ok()) return Fail(cc.status());
     config.cluster = std::move(*cc);
   }
-  auto trace = sim::LoadSwf(parsed->Value("trace"));
+  std::optional<sim::TraceFormat> format;
+  if (parsed->Has("format")) {
+    format = sim::ParseTraceFormat(parsed->Value("format"));
+    if (!format) {
+      return Fail(InvalidArgument("--format wants swf, jobs or sacct, not '" +
+                                  parsed->Value("format") + "'"));
+    }
+  }
+  auto trace =
+      sim::LoadTrace(parsed->Value("trace"), format, config.cluster ? &*config.cluster : nullptr);
   if (!trace.ok()) return Fail(trace.status());
-  config.machine_procs = sim::MachineProcs(*trace);
+  config.machine_procs = trace->machine_procs;
 
   // Every policy replays the same trace on the same configuration.
   std::vector<PolicyRun> runs;
@@ -233,13 +248,7 @@ int Sim(const Args& args) {
   // What the cleaning and the cluster left out goes to stderr with --json, so stdout stays one
   // JSON object.
   FILE* notes = parsed->Has("json") ? stderr : stdout;
-  fprintf(notes,
-          "trace: %llu records, %llu dropped (unknown or non-positive processors or run time), "
-          "%llu exact estimates (no requested time), %llu runs capped at the requested time\n",
-          static_cast<unsigned long long>(trace->records),
-          static_cast<unsigned long long>(trace->dropped),
-          static_cast<unsigned long long>(trace->exact_estimates),
-          static_cast<unsigned long long>(trace->capped));
+  fprintf(notes, "%s\n", trace->notes.c_str());
   for (const PolicyRun& run : runs) {
     const sim::SimResult& r = run.result;
     fprintf(notes,

@@ -165,11 +165,17 @@ Result<SimResult> Simulate(const SimConfig& config, const std::vector<SimJob>& j
       const uint32_t i = order[next++];
       const SimJob& j = jobs[i];
       model::JobSpec spec;
-      spec.name = "job" + std::to_string(j.id);
-      spec.user = j.user >= 0 ? "u" + std::to_string(j.user) : "unknown";
-      spec.num_tasks = j.procs;
-      spec.cpus_per_task = 1;
-      spec.time_limit = j.estimate;
+      if (j.spec) {
+        spec = *j.spec;  // the whole request: GPUs, MPS shares, partition, constraints
+      } else {
+        spec.name = "job" + std::to_string(j.id);
+        spec.num_tasks = j.procs;
+        spec.cpus_per_task = 1;
+      }
+      if (spec.user.empty()) spec.user = j.user >= 0 ? "u" + std::to_string(j.user) : "unknown";
+      // 0: no limit was resolved (a job description naming an unknown partition); Submit then
+      // refuses the job for its own reason.
+      if (j.estimate > 0) spec.time_limit = j.estimate;
       cluster::Reply reply = state.Apply(cluster::cmd::Submit{std::move(spec)}, now, &effects);
       if (!reply.status.ok() || reply.job_ids.empty()) {
         ++result.rejected;

@@ -61,11 +61,13 @@ struct SimResult {
 };
 
 // Replays `jobs` (any order; equal submit times keep their order): all nodes register and
-// connect at time 0, each job is submitted at its submit time (num_tasks = procs, one CPU a
-// task, time limit = estimate, user "u<user>") and ends `run` seconds after it starts (a run
-// that reaches its estimate ends as a timeout). Events at one time form one batch: ends, then
-// arrivals, then one Schedule(). Fails with InvalidArgument on a bad configuration (unknown
-// policy, no nodes, a synthetic cluster of 0 processors or 0 cores a node).
+// connect at time 0, each job is submitted at its submit time (its spec when it has one, else
+// num_tasks = procs of one CPU each; time limit = estimate; user, when the spec names none,
+// "u<user>") and ends `run` seconds after it starts (a run that reaches its estimate ends as a
+// timeout). A job with a spec and estimate 0 keeps the spec's limit; give it one first
+// (ResolveTimeLimits, sim/workload.h), or its run ends at its start. Events at one time form one
+// batch: ends, then arrivals, then one Schedule(). Fails with InvalidArgument on a bad
+// configuration (unknown policy, no nodes, a synthetic cluster of 0 processors or 0 cores a node).
 Result<SimResult> Simulate(const SimConfig& config, const std::vector<SimJob>& jobs);
 
 }  // namespace sluice::sim

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/status.h"
 #include "common/time.h"
+#include "core/model/job.h"
 
 namespace sluice::sim {
 
@@ -20,6 +22,11 @@ struct SimJob {
   Seconds estimate = 0;  // field 9 (requested time), or `run` when unknown
   uint32_t procs = 0;    // field 8 (requested processors), or field 5 (allocated) when unknown
   int64_t user = -1;     // field 12; -1 when unknown
+  // The whole request (tasks, GPUs, MPS shares, partition, constraints, placement) for job
+  // descriptions and sacct histories (sim/workload.h, sim/sacct.h); null for SWF, whose jobs
+  // ask `procs` tasks of one CPU. `procs` is then the CPUs it asks, for the metrics. Shared:
+  // immutable, and copies of a trace (one a policy compared) need not copy every spec.
+  std::shared_ptr<const core::model::JobSpec> spec;
 };
 
 // A cleaned trace and what the cleaning did.

@@ -1,5 +1,6 @@
-// libFuzzer target for the Slurm-compatibility parsers: the first byte picks the parser, the
-// rest is its input. Every parser must return a value or an error, never crash or hang.
+// libFuzzer target for the Slurm-compatibility parsers and the simulator's trace readers: the
+// first byte picks the parser, the rest is its input. Every parser must return a value or an
+// error, never crash or hang.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,13 +13,16 @@
 #include "compat/slurm/squeue_format.h"
 #include "compat/slurm/time_format.h"
 #include "core/model/constraint.h"
+#include "sim/sacct.h"
+#include "sim/swf.h"
+#include "sim/workload.h"
 
 using namespace sluice;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
-  switch (data[0] % 7) {
+  switch (data[0] % 10) {
     case 0:
       (void)compat::slurm::ExpandHostlist(input);
       break;
@@ -60,6 +64,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)c->Matches({"a", "b"});
         (void)c->MatchingOrAlternatives();
       }
+      break;
+    case 7:
+      (void)sim::ParseSwf(input);
+      break;
+    case 8:
+      (void)sim::ParseJobDescriptions(input);
+      (void)sim::SplitShellWords(input);
+      break;
+    case 9:
+      (void)sim::ParseSacct(input);
       break;
   }
   return 0;
