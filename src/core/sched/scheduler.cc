@@ -617,7 +617,12 @@ class Pass {
 
   // Scratch reused between jobs (all zero between them).
   std::vector<uint8_t>& mark_;
-  std::vector<int32_t> diff_, req_diff_;
+  struct PlanEvent {
+    int64_t slot;
+    bool required;  // a -w node's range
+    int32_t delta;  // +1: a range begins; -1: one ended the slot before
+  };
+  std::vector<PlanEvent> events_;
   std::vector<uint32_t> chosen_;
   std::vector<std::pair<uint32_t, uint32_t>> spread_;  // node, capacity
   std::vector<uint32_t> spread_count_;
@@ -971,19 +976,20 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   const uint32_t nreq = static_cast<uint32_t>(job.required.size());
   // The earliest slot where k nodes can each hold r tasks for the job's length, or -1.
   auto earliest = [&](uint32_t k, uint32_t r) -> int64_t {
-    diff_.assign(w + 2, 0);
-    req_diff_.assign(w + 2, 0);
+    // Feasible start ranges as +1/-1 events (sparse: a window of 10,000 slots costs only the
+    // ranges found, not 10,000 counters a plan).
+    events_.clear();
     feasible_.clear();
     for (uint32_t n : job.required) mark_[n] = 1;
     for (uint32_t n : *cs.nodes) {
       if (n >= nodes_.size() || !nodes_[n].usable) continue;
       if (internal::WantsGpus(job) && !internal::GpuStaticFit(job, nodes_[n])) continue;
-      auto& d = mark_[n] ? req_diff_ : diff_;
+      const bool req = mark_[n] != 0;
       auto emit = [&](int64_t a, int64_t b) {  // starts in [a, b] are feasible
         b = std::min(b, w);
         if (a > b) return;
-        ++d[a];
-        --d[b + 1];
+        events_.push_back({a, req, 1});
+        events_.push_back({b + 1, req, -1});
         if (out != nullptr) feasible_.emplace_back(n, a, b);
       };
       // A start s is feasible when [s, s + len) touches no step where the node lacks room.
@@ -1003,11 +1009,16 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
       if (from <= w) emit(from, w);
     }
     for (uint32_t n : job.required) mark_[n] = 0;
+    if (nreq == 0 && k == 0) return 0;
+    std::sort(events_.begin(), events_.end(),
+              [](const PlanEvent& a, const PlanEvent& b) { return a.slot < b.slot; });
     int64_t cnt = 0, req_cnt = 0;
-    for (int64_t s = 0; s <= w; ++s) {
-      cnt += diff_[s];
-      req_cnt += req_diff_[s];
-      if (req_cnt == nreq && cnt + nreq >= k) return s;
+    for (size_t i = 0; i < events_.size();) {
+      const int64_t s = events_[i].slot;
+      for (; i < events_.size() && events_[i].slot == s; ++i) {
+        (events_[i].required ? req_cnt : cnt) += events_[i].delta;
+      }
+      if (s <= w && req_cnt == nreq && cnt + nreq >= k) return s;
     }
     return -1;
   };
