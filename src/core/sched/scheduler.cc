@@ -440,8 +440,10 @@ class Pass {
   }
 
   bool EverFits(const JobRequest& job, const Shape& shape, const CandSet& cs) const;
+  // Whether the job can start now, and on which nodes (`out`). `fit_only`: only whether; `out`
+  // may then stay incomplete.
   bool TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len,
-              bool respect_plan, Alloc* out);
+              bool respect_plan, Alloc* out, bool fit_only = false);
   // Earliest slot within the window at which the job fits for its whole run (-1: none); with
   // `out`, also the nodes it would take there.
   int64_t Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len, Alloc* out);
@@ -614,6 +616,16 @@ class Pass {
   std::unordered_map<uint32_t, std::vector<uint32_t>> caps_;
   std::unordered_map<ShapeKey, uint64_t, ShapeKeyHash> failed_;  // shape -> version it failed at
   std::unordered_map<ShapeKey, std::pair<uint64_t, int64_t>, ShapeKeyHash> planned_;
+  // Fewest-nodes shapes (tasks and length left out): the tasks their nodes could hold, by run
+  // length, measured at one planner version.
+  struct Capacities {
+    uint64_t version = UINT64_MAX;
+    std::vector<std::pair<int64_t, uint32_t>> points;  // length in slots, tasks
+    void Add(int64_t len, uint32_t tasks) {
+      if (points.size() < 16) points.emplace_back(len, tasks);
+    }
+  };
+  std::unordered_map<ShapeKey, Capacities, ShapeKeyHash> capacity_;
 
   // Scratch reused between jobs (all zero between them).
   std::vector<uint8_t>& mark_;
@@ -736,7 +748,7 @@ bool Pass::EverFits(const JobRequest& job, const Shape& shape, const CandSet& cs
 }
 
 bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len,
-                  bool respect_plan, Alloc* out) {
+                  bool respect_plan, Alloc* out, bool fit_only) {
   const bool memo = job.required.empty();
   const ShapeKey key = KeyOf(job, set_id, len, respect_plan ? 1 : 2);
   if (memo) {
@@ -880,6 +892,47 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
     uint32_t left = shape.tasks;
     const uint32_t nreq = static_cast<uint32_t>(job.required.size());
     bool req_ok = true;
+    // A fewest-nodes request fails exactly when its nodes' capacities for it add up to fewer
+    // tasks than it asks, and those capacities do not depend on the task count: one failed
+    // walk tells every job of the shape that asks at least as many tasks, without a walk.
+    // Placement does not change what fits. A longer run can only have less room (reservations
+    // and holds end its window), so capacities are kept per length: a job at least as long as a
+    // measured one fails when it asks more than that length could hold, one at most as long
+    // fits when it asks no more.
+    ShapeKey capacity_key = key;
+    capacity_key.tasks = 0;
+    capacity_key.placement = 0;
+    capacity_key.len = 0;
+    capacity_key.mode = respect_plan ? 4 : 5;
+    const int64_t cap_len = respect_plan || has_holds_ ? len : 0;
+    bool known_fit = false;
+    Capacities* known = nullptr;
+    if (memo) {
+      known = &capacity_[capacity_key];
+      if (known->version != version_) {
+        known->version = version_;
+        known->points.clear();
+      }
+      for (const auto& [l, c] : known->points) {
+        if (l <= cap_len && shape.tasks > c) req_ok = false;
+        if (l >= cap_len && shape.tasks <= c && fit_only) known_fit = true;
+      }
+      if (fit_only && !known_fit && req_ok) {
+        // Sum every node's capacity once; later jobs of the shape compare against it.
+        uint64_t total = 0;
+        idx.VisitDown(cpt, [&](uint32_t n) {
+          total += cap(n);
+          return true;
+        });
+        known->Add(cap_len, static_cast<uint32_t>(std::min<uint64_t>(total, UINT32_MAX)));
+        if (total >= shape.tasks) {
+          known_fit = true;
+        } else {
+          req_ok = false;
+        }
+      }
+    }
+    if (known_fit) left = 0;
     for (uint32_t i = 0; i < nreq && req_ok; ++i) {
       const uint32_t n = job.required[i];
       const uint32_t c = cap(n);
@@ -914,9 +967,11 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
       } else if (visit(false, cpt, used, take)) {
         idx.VisitByOrder(cpt, [&](uint32_t n) { return !Idle(n) || take(n); });
       }
+      // Unfinished, the walk saw every node with room: what it took is the whole capacity.
+      if (known != nullptr && left > 0) known->Add(cap_len, shape.tasks - left);
     }
     ok = req_ok && left == 0;
-    if (ok) {
+    if (ok && !known_fit) {
       std::sort(out->begin(), out->end(),
                 [](const auto& a, const auto& b) { return a.first < b.first; });
     }
@@ -1092,7 +1147,8 @@ std::vector<Decision> Pass::Run(const std::vector<const JobRequest*>& queue, Pas
     } else {
       // Would it fit the free resources, were it not for reservations of earlier jobs?
       const bool fits_free = (planner_.has_reservations() || has_holds_) &&
-                             TryNow(job, shape, set_id, len, /*respect_plan=*/false, &alloc);
+                             TryNow(job, shape, set_id, len, /*respect_plan=*/false, &alloc,
+                                    /*fit_only=*/true);
       d.reason = fits_free ? model::Reason::kPriority : model::Reason::kResources;
       const bool reserve = policy == Options::Policy::kConservative ||
                            (policy == Options::Policy::kEasy && !easy_reserved);
