@@ -9,7 +9,9 @@
 #include "core/sched/scheduler.h"
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
+#include <set>
 #include <unordered_map>
 
 #include "core/sched/framework.h"
@@ -94,6 +96,7 @@ struct CandSet {
   uint32_t min_cpus = 0, max_cpus = 0;
   uint32_t max_sockets = 1;  // node types ignore sockets: their checks use the most (optimistic)
   int32_t index[kIndexKinds] = {-1, -1, -1};  // into indexes by IndexKind, built on first use
+  std::vector<uint8_t> member;                // by node: in the set (built on first use)
 };
 
 }  // namespace internal
@@ -117,6 +120,25 @@ struct PassCache::State {
   // Nodes whose index levels must be recomputed at the next pass's start.
   std::vector<uint32_t> changed;
   std::vector<uint8_t> changed_flag;
+  // Every node's release times (NodeInfo::releases) in time order, and what each node put
+  // there: planning a job on nodes that only gain room over time walks these rather than the
+  // cluster (Pass::EarliestMonotone).
+  std::set<std::pair<UnixTime, uint32_t>> release_order;
+  std::vector<std::vector<UnixTime>> release_ends;
+  // Per pass: nodes taken from now by the pass, and a stamp of nodes a plan has seen.
+  std::vector<uint8_t> taken_flag;
+  std::vector<uint32_t> taken;
+  std::vector<uint64_t> seen;
+  uint64_t seen_stamp = 0;
+
+  void SyncReleases(const std::vector<NodeInfo>& nodes, uint32_t n) {
+    for (UnixTime end : release_ends[n]) release_order.erase({end, n});
+    release_ends[n].clear();
+    for (const auto& r : nodes[n].releases) {
+      if (r.end >= kUnlimited) continue;
+      if (release_order.insert({r.end, n}).second) release_ends[n].push_back(r.end);
+    }
+  }
 
   void Changed(uint32_t n) {
     if (n < changed_flag.size() && !changed_flag[n]) {
@@ -256,6 +278,12 @@ class Pass {
       st_.mark.assign(n, 0);
       st_.changed.clear();
       st_.changed_flag.assign(n, 0);
+      st_.release_order.clear();
+      st_.release_ends.assign(n, {});
+      st_.taken_flag.assign(n, 0);
+      st_.taken.clear();
+      st_.seen.assign(n, 0);
+      for (uint32_t i = 0; i < n; ++i) st_.SyncReleases(nodes, i);
       st_.node_count = n;
       st_.external_count = candidate_sets.size();
       st_.valid = true;
@@ -283,14 +311,19 @@ class Pass {
       }
     }
     for (uint32_t c : changed) {
-      if (c < n) Relevel(c);
+      if (c >= n) continue;
+      Relevel(c);
+      st_.SyncReleases(nodes, c);
     }
+    monotone_ = running.empty();
   }
 
   // A job's own candidate list lives for this pass only: its set and indexes are dropped (the
   // slots stay, emptied, until enough pile up to start afresh).
   ~Pass() {
     for (uint32_t n : gpu_touched_) gpu_copy_[n] = -1;
+    for (uint32_t n : st_.taken) st_.taken_flag[n] = 0;
+    st_.taken.clear();
     size_t dropped = 0;
     for (size_t i = 0; i < indexes_.size(); ++i) {
       if (indexes_[i] == nullptr) {
@@ -335,7 +368,17 @@ class Pass {
   void TakeNow(uint32_t n, int64_t b, const Resources& r) {
     planner_.Take(n, 0, b, r);
     if (has_holds_) base_.Take(n, 0, b, r);
+    if (!st_.taken_flag[n]) {
+      st_.taken_flag[n] = 1;
+      st_.taken.push_back(n);
+    }
   }
+  // Plan's earliest(k, r) for a job without -w nodes while every node only gains room over time
+  // (no reservation or hold yet, running jobs given as releases): the k-th node to have room
+  // for r tasks, found from the nodes with room now, those this pass took from, and the
+  // release times in order, so a blocked job is planned without visiting the whole cluster.
+  // Fills feasible_ as earliest does. -2: not applicable (use earliest).
+  int64_t EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r);
   // Whether the whole GPUs the job would get on node n now sit on one socket (false on nodes
   // without a GPU list, where sockets are unknown, and where the job's GPUs do not fit).
   bool OneSocketNow(const JobRequest& job, uint32_t n, bool respect_plan) {
@@ -600,7 +643,8 @@ class Pass {
   // reservations (running jobs, holds and starts now), for FreeIgnoringReservations.
   bool has_holds_ = false;
   Planner& base_;
-  uint64_t version_ = 0;  // bumped on every planner change; memos are valid for one version
+  bool monotone_ = false;  // running jobs come only as NodeInfo::releases (see EarliestMonotone)
+  uint64_t version_ = 0;   // bumped on every planner change; memos are valid for one version
 
   std::vector<CandSet>& sets_;
   std::vector<uint32_t>& set_of_external_;
@@ -999,6 +1043,100 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
   return ok;
 }
 
+int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r) {
+  CandSet& cs = sets_[set_id];
+  if (cs.member.size() != nodes_.size()) {
+    cs.member.assign(nodes_.size(), 0);
+    for (uint32_t n : *cs.nodes) {
+      if (n < nodes_.size()) cs.member[n] = 1;
+    }
+  }
+  const int64_t w = window_slots_;
+  const uint64_t stamp = ++st_.seen_stamp;
+  feasible_.clear();
+  // Whether node n can ever hold r tasks of the job, and what r tasks need there.
+  auto eligible = [&](uint32_t n, Resources* need) {
+    if (!cs.member[n] || !nodes_[n].usable) return false;
+    if (internal::WantsGpus(job) && !internal::GpuStaticFit(job, nodes_[n])) return false;
+    const Resources& total = nodes_[n].total;
+    if (Cap(job, n, total) < r) return false;
+    *need = TaskResources(job, total, r);
+    return true;
+  };
+  auto fits = [&](uint32_t n, const Resources& need, const Resources& free) {
+    return job.exclusive ? free == nodes_[n].total : need.FitsIn(free);
+  };
+  // Room only grows over time, so a node's feasible starts are [t, w] from the first step
+  // with room; a run of `len` from there never meets less.
+  auto first_room = [&](uint32_t n, const Resources& need) -> int64_t {
+    for (const auto& step : planner_.Steps(n)) {
+      if (fits(n, need, step.free)) return step.slot;
+    }
+    return -1;
+  };
+  uint32_t count = 0;
+  Resources need;
+  // Nodes with room now.
+  const uint32_t need_cpus =
+      job.exclusive ? cs.min_cpus : r * std::max<uint32_t>(job.cpus_per_task, 1);
+  IndexFor(set_id, KindOf(job)).VisitDown(need_cpus, [&](uint32_t n) {
+    if (st_.seen[n] == stamp) return true;
+    if (!eligible(n, &need)) {
+      st_.seen[n] = stamp;
+    } else if (fits(n, need, planner_.FreeNow(n))) {
+      st_.seen[n] = stamp;
+      feasible_.emplace_back(n, 0, w);
+      ++count;
+    }
+    return true;
+  });
+  if (count >= k) return 0;
+  // Nodes this pass took from now: their new jobs' ends are not in the release order.
+  std::vector<std::pair<int64_t, uint32_t>> taken;
+  for (uint32_t n : st_.taken) {
+    if (st_.seen[n] == stamp) continue;
+    st_.seen[n] = stamp;
+    if (!eligible(n, &need)) continue;
+    const int64_t t = first_room(n, need);
+    if (t >= 0) taken.emplace_back(t, n);
+  }
+  std::sort(taken.begin(), taken.end());
+  size_t next_taken = 0;
+  int64_t found = -1;
+  auto add = [&](int64_t t, uint32_t n) {
+    if (found >= 0 && t > found) return false;
+    feasible_.emplace_back(n, t, w);
+    if (++count >= k && found < 0) found = t;
+    return true;
+  };
+  for (const auto& [end, n] : st_.release_order) {
+    const int64_t slot = planner_.EndSlot(end);
+    if (slot > w) break;
+    while (next_taken < taken.size() && taken[next_taken].first <= slot) {
+      if (!add(taken[next_taken].first, taken[next_taken].second)) break;
+      ++next_taken;
+    }
+    if (found >= 0 && slot > found) break;
+    if (st_.seen[n] == stamp) continue;
+    // Room first appears at one of the node's release slots: this one, if the steps say so.
+    if (!eligible(n, &need)) {
+      st_.seen[n] = stamp;
+      continue;
+    }
+    const auto& steps = planner_.Steps(n);
+    auto it = std::upper_bound(steps.begin(), steps.end(), slot,
+                               [](int64_t s, const internal::Step& st) { return s < st.slot; });
+    if (!fits(n, need, std::prev(it)->free)) continue;
+    st_.seen[n] = stamp;
+    add(slot, n);
+  }
+  while (next_taken < taken.size() && taken[next_taken].first <= w &&
+         add(taken[next_taken].first, taken[next_taken].second)) {
+    ++next_taken;
+  }
+  return found >= 0 && found <= w ? found : -2;
+}
+
 int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len,
                    Alloc* out) {
   const bool memo = job.required.empty() && out == nullptr;
@@ -1077,7 +1215,11 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
     }
     return -1;
   };
-  int64_t found = earliest(k, r);
+  int64_t found = -2;
+  if (nreq == 0 && monotone_ && !has_holds_ && !planner_.has_reservations()) {
+    found = EarliestMonotone(job, set_id, k, r);
+  }
+  if (found == -2) found = earliest(k, r);
   // On unequal nodes the fewest nodes of the largest kind may not exist: spread the tasks over
   // one more node at a time (fewer tasks each) until a plan fits or the set runs out.
   const uint32_t set_size = static_cast<uint32_t>(cs.nodes->size());

@@ -51,6 +51,8 @@ class Planner {
   void Take(uint32_t n, int64_t a, int64_t b, const Resources& r);
   // True once anything was taken from a future slot (a reservation).
   bool has_reservations() const { return has_reservations_; }
+  // The slot at which resources returning at `end` are free again (Begin's rounding).
+  int64_t EndSlot(UnixTime end) const;
 
  private:
   const std::vector<Step>& Built(uint32_t n) const {
@@ -59,7 +61,6 @@ class Planner {
   }
   void Build(uint32_t n) const;
   void Prepare(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running);
-  int64_t EndSlot(UnixTime end) const;
   size_t Split(uint32_t n, int64_t slot) const;  // ensures a step starts at `slot`; returns it
   void Refresh(uint32_t n) const;
   void TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) const;
