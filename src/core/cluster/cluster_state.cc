@@ -1110,13 +1110,26 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     holds.push_back(std::move(hold));
   }
   // QueueSort: priority, then submit order.
-  std::vector<std::pair<uint32_t, JobId>> order;
+  struct Queued {
+    uint32_t priority;
+    JobId id;
+    QueuedRequest* entry;
+  };
+  std::vector<Queued> order;
   order.reserve(pending_.size());
   for (JobId id : pending_) {
     const Job& job = *jobs_.Get(id);
     auto [entry, fresh] = requests_.try_emplace(id);
-    if (fresh) entry->second.partition = FindPartition(job.partition);
-    const Reason reason = StaticReason(job, entry->second.partition, now);
+    if (fresh) {
+      entry->second.partition = FindPartition(job.partition);
+      entry->second.names_nodes = !job.spec->nodelist.empty() || !job.spec->reservation.empty();
+    }
+    const Partition* partition = entry->second.partition;
+    // The common case without touching the spec: nothing but the job and its partition.
+    const bool plain = !entry->second.names_nodes && !job.held && partition != nullptr &&
+                       partition->up && job.time_limit <= partition->max_time &&
+                       (partition->max_nodes == 0 || job.min_nodes <= partition->max_nodes);
+    const Reason reason = plain ? Reason::kNone : StaticReason(job, partition, now);
     if (reason != Reason::kNone) {
       SetPendingInfo(id, reason, 0);
       continue;
@@ -1127,10 +1140,10 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       entry->second.ok = req.ok();
       if (req.ok()) entry->second.request = std::move(*req);
     }
-    order.emplace_back(job.priority, id);
+    order.push_back({job.priority, id, &entry->second});
   }
-  const auto by_priority = [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  const auto by_priority = [](const Queued& a, const Queued& b) {
+    return a.priority != b.priority ? a.priority > b.priority : a.id < b.id;
   };
   // With priority/basic the pending set's id order already is the queue order.
   if (!std::is_sorted(order.begin(), order.end(), by_priority)) {
@@ -1141,12 +1154,12 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   if (limits_.AnyLimited()) {
     std::vector<const Job*> ordered;
     ordered.reserve(order.size());
-    for (const auto& [priority, id] : order) ordered.push_back(jobs_.Get(id));
+    for (const Queued& q : order) ordered.push_back(jobs_.Get(q.id));
     const std::vector<Reason> verdicts = limits_.Admit(ordered, now);
     size_t kept = 0;
     for (size_t i = 0; i < order.size(); ++i) {
       if (verdicts[i] != Reason::kNone) {
-        SetPendingInfo(order[i].second, verdicts[i], 0);
+        SetPendingInfo(order[i].id, verdicts[i], 0);
       } else {
         order[kept++] = order[i];
       }
@@ -1173,15 +1186,17 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   }
   std::vector<const sched::JobRequest*> queue;
   queue.reserve(order.size());
-  for (const auto& [priority, id] : order) {
-    QueuedRequest& entry = requests_.at(id);
+  for (const Queued& q : order) {
+    const JobId id = q.id;
+    QueuedRequest& entry = *q.entry;
     if (!entry.ok) {
       SetPendingInfo(id, Reason::kResources, 0);
       continue;
     }
     sched::JobRequest& req = entry.request;
     req.cpu_caps = nullptr;
-    if (auto it = cpu_caps.find(entry.partition->name); it != cpu_caps.end()) {
+    if (auto it = cpu_caps.empty() ? cpu_caps.end() : cpu_caps.find(entry.partition->name);
+        it != cpu_caps.end()) {
       req.cpu_caps = &it->second;
       req.cap_group = in.partition_set.at(entry.partition->name);
     }

@@ -199,7 +199,9 @@ class ClusterState {
   struct QueuedRequest {
     const model::Partition* partition = nullptr;
     bool built = false;  // `ok` and `request` are set
-    bool ok = false;     // MakeRequest succeeded (else the job waits: Resources)
+    // The job names nodes or a reservation: StaticReason must look at them every pass.
+    bool names_nodes = false;
+    bool ok = false;  // MakeRequest succeeded (else the job waits: Resources)
     sched::JobRequest request;
   };
   std::unordered_map<JobId, QueuedRequest> requests_;

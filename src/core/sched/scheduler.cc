@@ -671,6 +671,8 @@ class Pass {
   };
   std::unordered_map<ShapeKey, Capacities, ShapeKeyHash> capacity_;
 
+  // A node type (CandSet::types) as the filters see it; reused, as a NodeInfo is not cheap.
+  mutable NodeInfo type_node_;
   // Scratch reused between jobs (all zero between them).
   std::vector<uint8_t>& mark_;
   struct PlanEvent {
@@ -778,11 +780,9 @@ bool Pass::EverFits(const JobRequest& job, const Shape& shape, const CandSet& cs
   if (!shape.fewest && job.required.size() > shape.k) return false;
   uint64_t sum = 0, count = 0;
   for (const auto& [total, num] : cs.types) {
-    NodeView v{0, nullptr, total};
-    NodeInfo fake;
-    fake.total = total;
-    fake.sockets = cs.max_sockets;
-    v.node = &fake;
+    NodeView v{0, &type_node_, total};
+    type_node_.total = total;
+    type_node_.sockets = cs.max_sockets;
     uint32_t c = UINT32_MAX;
     for (const auto& f : filters_) c = std::min(c, f->TasksFit(job, v));
     sum += uint64_t{c} * num;
@@ -1152,10 +1152,9 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   if (shape.fewest) {
     uint32_t cap_max = 0;
     for (const auto& [total, num] : cs.types) {
-      NodeInfo fake;
-      fake.total = total;
-      fake.sockets = cs.max_sockets;
-      NodeView v{0, &fake, total};
+      type_node_.total = total;
+      type_node_.sockets = cs.max_sockets;
+      NodeView v{0, &type_node_, total};
       uint32_t c = UINT32_MAX;
       for (const auto& f : filters_) c = std::min(c, f->TasksFit(job, v));
       cap_max = std::max(cap_max, c);
