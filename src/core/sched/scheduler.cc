@@ -373,12 +373,14 @@ class Pass {
       st_.taken.push_back(n);
     }
   }
-  // Plan's earliest(k, r) for a job without -w nodes while every node only gains room over time
-  // (no reservation or hold yet, running jobs given as releases): the k-th node to have room
-  // for r tasks, found from the nodes with room now, those this pass took from, and the
-  // release times in order, so a blocked job is planned without visiting the whole cluster.
-  // Fills feasible_ as earliest does. -2: not applicable (use earliest).
-  int64_t EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r);
+  // Plan's earliest(k, r) for a job without -w nodes when no hold is planned and running jobs
+  // come as releases. Nodes without a reservation of this pass only gain room over time, so
+  // the k-th of them to have room for r tasks comes from the nodes with room now, those this
+  // pass started jobs on and the release times in order; nodes this pass reserved a window
+  // on are worked out step by step. A blocked job is planned without visiting the whole
+  // cluster. Fills feasible_ as earliest does. -2: none within the window (use earliest).
+  int64_t EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r,
+                           int64_t len);
   // Whether the whole GPUs the job would get on node n now sit on one socket (false on nodes
   // without a GPU list, where sockets are unknown, and where the job's GPUs do not fit).
   bool OneSocketNow(const JobRequest& job, uint32_t n, bool respect_plan) {
@@ -1043,7 +1045,8 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
   return ok;
 }
 
-int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r) {
+int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r,
+                               int64_t len) {
   CandSet& cs = sets_[set_id];
   if (cs.member.size() != nodes_.size()) {
     cs.member.assign(nodes_.size(), 0);
@@ -1054,6 +1057,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   const int64_t w = window_slots_;
   const uint64_t stamp = ++st_.seen_stamp;
   feasible_.clear();
+  events_.clear();
   // Whether node n can ever hold r tasks of the job, and what r tasks need there.
   auto eligible = [&](uint32_t n, Resources* need) {
     if (!cs.member[n] || !nodes_[n].usable) return false;
@@ -1066,17 +1070,33 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   auto fits = [&](uint32_t n, const Resources& need, const Resources& free) {
     return job.exclusive ? free == nodes_[n].total : need.FitsIn(free);
   };
-  // Room only grows over time, so a node's feasible starts are [t, w] from the first step
-  // with room; a run of `len` from there never meets less.
-  auto first_room = [&](uint32_t n, const Resources& need) -> int64_t {
-    for (const auto& step : planner_.Steps(n)) {
-      if (fits(n, need, step.free)) return step.slot;
-    }
-    return -1;
-  };
-  uint32_t count = 0;
   Resources need;
-  // Nodes with room now.
+  // Nodes this pass reserved a window on: their room can drop, so their feasible start ranges
+  // are worked out step by step, as earliest does, and enter the sweep as +1/-1 events.
+  for (uint32_t n : planner_.FutureNodes()) {
+    st_.seen[n] = stamp;
+    if (!eligible(n, &need)) continue;
+    const auto& steps = planner_.Steps(n);
+    auto emit = [&](int64_t a, int64_t b) {
+      b = std::min(b, w);
+      if (a > b) return;
+      events_.push_back({a, false, 1});
+      events_.push_back({b + 1, false, -1});
+      feasible_.emplace_back(n, a, b);
+    };
+    int64_t from = 0;
+    for (size_t i = 0; i < steps.size() && from <= w; ++i) {
+      if (fits(n, need, steps[i].free)) continue;
+      if (steps[i].slot >= len) emit(from, steps[i].slot - len);
+      from = i + 1 < steps.size() ? steps[i + 1].slot : kNever;
+    }
+    if (from <= w) emit(from, w);
+  }
+  std::sort(events_.begin(), events_.end(),
+            [](const PlanEvent& a, const PlanEvent& b) { return a.slot < b.slot; });
+  // Every other node only gains room over time: its feasible starts are [t, w] from the first
+  // step with room, and a run of any length from there never meets less.
+  uint32_t count = 0;
   const uint32_t need_cpus =
       job.exclusive ? cs.min_cpus : r * std::max<uint32_t>(job.cpus_per_task, 1);
   IndexFor(set_id, KindOf(job)).VisitDown(need_cpus, [&](uint32_t n) {
@@ -1090,51 +1110,59 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     }
     return true;
   });
-  if (count >= k) return 0;
-  // Nodes this pass took from now: their new jobs' ends are not in the release order.
+  // Nodes this pass started jobs on: those jobs' ends are not in the release order.
   std::vector<std::pair<int64_t, uint32_t>> taken;
   for (uint32_t n : st_.taken) {
     if (st_.seen[n] == stamp) continue;
     st_.seen[n] = stamp;
     if (!eligible(n, &need)) continue;
-    const int64_t t = first_room(n, need);
-    if (t >= 0) taken.emplace_back(t, n);
+    for (const auto& step : planner_.Steps(n)) {
+      if (fits(n, need, step.free)) {
+        taken.emplace_back(step.slot, n);
+        break;
+      }
+    }
   }
   std::sort(taken.begin(), taken.end());
-  size_t next_taken = 0;
-  int64_t found = -1;
-  auto add = [&](int64_t t, uint32_t n) {
-    if (found >= 0 && t > found) return false;
-    feasible_.emplace_back(n, t, w);
-    if (++count >= k && found < 0) found = t;
-    return true;
-  };
-  for (const auto& [end, n] : st_.release_order) {
-    const int64_t slot = planner_.EndSlot(end);
-    if (slot > w) break;
-    while (next_taken < taken.size() && taken[next_taken].first <= slot) {
-      if (!add(taken[next_taken].first, taken[next_taken].second)) break;
-      ++next_taken;
+  // The sweep: at each slot where something changes, the reserved nodes feasible then plus
+  // the other nodes that got room by then.
+  size_t next_event = 0, next_taken = 0;
+  auto release = st_.release_order.begin();
+  int64_t active = 0;
+  for (int64_t s = 0;;) {
+    for (; next_event < events_.size() && events_[next_event].slot == s; ++next_event) {
+      active += events_[next_event].delta;
     }
-    if (found >= 0 && slot > found) break;
-    if (st_.seen[n] == stamp) continue;
-    // Room first appears at one of the node's release slots: this one, if the steps say so.
-    if (!eligible(n, &need)) {
+    for (; next_taken < taken.size() && taken[next_taken].first == s; ++next_taken) {
+      feasible_.emplace_back(taken[next_taken].second, s, w);
+      ++count;
+    }
+    for (; release != st_.release_order.end() && planner_.EndSlot(release->first) == s; ++release) {
+      const uint32_t n = release->second;
+      if (st_.seen[n] == stamp) continue;
+      if (!eligible(n, &need)) {
+        st_.seen[n] = stamp;
+        continue;
+      }
+      // Room first appears at one of the node's release slots: this one, if the steps say so.
+      const auto& steps = planner_.Steps(n);
+      auto it = std::upper_bound(steps.begin(), steps.end(), s,
+                                 [](int64_t x, const internal::Step& st) { return x < st.slot; });
+      if (!fits(n, need, std::prev(it)->free)) continue;
       st_.seen[n] = stamp;
-      continue;
+      feasible_.emplace_back(n, s, w);
+      ++count;
     }
-    const auto& steps = planner_.Steps(n);
-    auto it = std::upper_bound(steps.begin(), steps.end(), slot,
-                               [](int64_t s, const internal::Step& st) { return s < st.slot; });
-    if (!fits(n, need, std::prev(it)->free)) continue;
-    st_.seen[n] = stamp;
-    add(slot, n);
+    if (count + active >= k) return s;
+    int64_t next = kNever;
+    if (next_event < events_.size()) next = std::min(next, events_[next_event].slot);
+    if (next_taken < taken.size()) next = std::min(next, taken[next_taken].first);
+    if (release != st_.release_order.end()) {
+      next = std::min(next, planner_.EndSlot(release->first));
+    }
+    if (next > w) return -2;  // none within the window: earliest says so, and tries further
+    s = next;
   }
-  while (next_taken < taken.size() && taken[next_taken].first <= w &&
-         add(taken[next_taken].first, taken[next_taken].second)) {
-    ++next_taken;
-  }
-  return found >= 0 && found <= w ? found : -2;
 }
 
 int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len,
@@ -1215,8 +1243,8 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
     return -1;
   };
   int64_t found = -2;
-  if (nreq == 0 && monotone_ && !has_holds_ && !planner_.has_reservations()) {
-    found = EarliestMonotone(job, set_id, k, r);
+  if (nreq == 0 && monotone_ && !has_holds_) {
+    found = EarliestMonotone(job, set_id, k, r, len);
   }
   if (found == -2) found = earliest(k, r);
   // On unequal nodes the fewest nodes of the largest kind may not exist: spread the tasks over

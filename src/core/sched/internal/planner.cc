@@ -17,6 +17,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
   running_ = &running;
   ++pass_;
   has_reservations_ = false;
+  future_nodes_.clear();
   const size_t n = nodes.size();
   if (built_.size() != n) {
     built_.assign(n, 0);
@@ -24,6 +25,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     stable_until_.assign(n, kNever);
     head_.assign(n, -1);
     head_pass_.assign(n, 0);
+    future_pass_.assign(n, 0);
   }
   refs_.clear();
   for (size_t j = 0; j < running.size(); ++j) {
@@ -138,7 +140,13 @@ void Planner::TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) co
 }
 
 void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
-  if (a > 0) has_reservations_ = true;
+  if (a > 0) {
+    has_reservations_ = true;
+    if (future_pass_[n] != pass_) {
+      future_pass_[n] = pass_;
+      future_nodes_.push_back(n);
+    }
+  }
   Built(n);
   TakeBuilt(n, a, b, r);
   Refresh(n);

@@ -51,6 +51,9 @@ class Planner {
   void Take(uint32_t n, int64_t a, int64_t b, const Resources& r);
   // True once anything was taken from a future slot (a reservation).
   bool has_reservations() const { return has_reservations_; }
+  // The nodes something was taken from at a future slot this pass (Take with a > 0): the only
+  // nodes, holds aside, whose free resources can drop over time.
+  const std::vector<uint32_t>& FutureNodes() const { return future_nodes_; }
   // The slot at which resources returning at `end` are free again (Begin's rounding).
   int64_t EndSlot(UnixTime end) const;
 
@@ -88,6 +91,8 @@ class Planner {
   mutable std::vector<int64_t> stable_until_;
   mutable std::vector<std::pair<int64_t, const Resources*>> scratch_;
   bool has_reservations_ = false;
+  std::vector<uint32_t> future_nodes_;
+  std::vector<uint64_t> future_pass_;  // by node: pass_ when in future_nodes_
 };
 
 // A candidate set's usable nodes bucketed by free CPUs ("level"), one bitset per level over the
