@@ -660,15 +660,23 @@ class Pass {
 
   // MaxCPUsPerNode caps by group, copied from the caller's on a group's first start.
   std::unordered_map<uint32_t, std::vector<uint32_t>> caps_;
+  // A pass only takes resources (starts, reservations, caps, GPU shares), never gives any back:
+  // a request that failed stays failed for the rest of the pass, and a capacity measured
+  // earlier bounds the capacity now from above.
   std::unordered_map<ShapeKey, uint64_t, ShapeKeyHash> failed_;  // shape -> version it failed at
   std::unordered_map<ShapeKey, std::pair<uint64_t, int64_t>, ShapeKeyHash> planned_;
   // Fewest-nodes shapes (tasks and length left out): the tasks their nodes could hold, by run
-  // length, measured at one planner version.
+  // length, and the planner version they were measured at.
   struct Capacities {
-    uint64_t version = UINT64_MAX;
-    std::vector<std::pair<int64_t, uint32_t>> points;  // length in slots, tasks
-    void Add(int64_t len, uint32_t tasks) {
-      if (points.size() < 16) points.emplace_back(len, tasks);
+    struct Point {
+      int64_t len;
+      uint32_t tasks;
+      uint64_t version;
+    };
+    std::vector<Point> points;
+    void Add(int64_t len, uint32_t tasks, uint64_t version) {
+      if (points.size() == 16) points.erase(points.begin());
+      points.push_back({len, tasks, version});
     }
   };
   std::unordered_map<ShapeKey, Capacities, ShapeKeyHash> capacity_;
@@ -799,7 +807,7 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
   const ShapeKey key = KeyOf(job, set_id, len, respect_plan ? 1 : 2);
   if (memo) {
     auto it = failed_.find(key);
-    if (it != failed_.end() && it->second == version_) return false;
+    if (it != failed_.end()) return false;
   }
   const bool gpus = internal::WantsGpus(job);
   auto cap = [&](uint32_t n) -> uint32_t {
@@ -955,13 +963,11 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
     Capacities* known = nullptr;
     if (memo) {
       known = &capacity_[capacity_key];
-      if (known->version != version_) {
-        known->version = version_;
-        known->points.clear();
-      }
-      for (const auto& [l, c] : known->points) {
-        if (l <= cap_len && shape.tasks > c) req_ok = false;
-        if (l >= cap_len && shape.tasks <= c && fit_only) known_fit = true;
+      for (const auto& p : known->points) {
+        if (p.len <= cap_len && shape.tasks > p.tasks) req_ok = false;
+        if (p.len >= cap_len && shape.tasks <= p.tasks && fit_only && p.version == version_) {
+          known_fit = true;
+        }
       }
       if (fit_only && !known_fit && req_ok) {
         // Sum every node's capacity once; later jobs of the shape compare against it.
@@ -970,7 +976,7 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
           total += cap(n);
           return true;
         });
-        known->Add(cap_len, static_cast<uint32_t>(std::min<uint64_t>(total, UINT32_MAX)));
+        known->Add(cap_len, static_cast<uint32_t>(std::min<uint64_t>(total, UINT32_MAX)), version_);
         if (total >= shape.tasks) {
           known_fit = true;
         } else {
@@ -1014,7 +1020,7 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
         idx.VisitByOrder(cpt, [&](uint32_t n) { return !Idle(n) || take(n); });
       }
       // Unfinished, the walk saw every node with room: what it took is the whole capacity.
-      if (known != nullptr && left > 0) known->Add(cap_len, shape.tasks - left);
+      if (known != nullptr && left > 0) known->Add(cap_len, shape.tasks - left, version_);
     }
     ok = req_ok && left == 0;
     if (ok && !known_fit) {
