@@ -17,6 +17,7 @@ int Sinfo(const Args& args);
 int Sprio(const Args& args);
 int Scancel(const Args& args);
 int Scontrol(const Args& args);
+int Sacct(const Args& args);
 int Up(const Args& args);
 int Down(const Args& args);
 int StatusCommand(const Args& args);
@@ -39,6 +40,13 @@ struct UserInfo {
   std::string group;
 };
 UserInfo CurrentUser();
+
+// The non-empty items of a comma-separated list.
+std::vector<std::string> CommaList(const std::string& s);
+
+// Appends the job ids in `words` (each a comma-separated list) to `ids`. Fails with
+// InvalidArgument "Invalid job id X" on anything but a positive 32-bit number.
+Status ParseJobIds(const std::vector<std::string>& words, std::vector<uint32_t>* ids);
 
 // Runs getopt_long over `args` (Slurm's own option syntax). `prog` names the command in errors.
 struct Option {

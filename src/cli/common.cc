@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/cli.h"
+#include "common/strings.h"
 #include "rpc/endpoint.h"
 
 namespace sluice::cli {
@@ -51,6 +52,27 @@ UserInfo CurrentUser() {
   else
     u.group = std::to_string(u.gid);
   return u;
+}
+
+std::vector<std::string> CommaList(const std::string& s) {
+  std::vector<std::string> out;
+  for (auto& part : str::Split(s, ',')) {
+    if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
+
+Status ParseJobIds(const std::vector<std::string>& words, std::vector<uint32_t>* ids) {
+  for (const auto& w : words) {
+    for (const auto& part : CommaList(w)) {
+      uint64_t v = 0;
+      if (!str::ParseUint(part, &v) || v == 0 || v > UINT32_MAX) {
+        return InvalidArgument("Invalid job id " + part);
+      }
+      ids->push_back(static_cast<uint32_t>(v));
+    }
+  }
+  return Status::Ok();
 }
 
 bool ParsedArgs::Has(const std::string& name) const {

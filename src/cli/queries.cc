@@ -22,27 +22,6 @@ namespace m = core::model;
 
 namespace {
 
-std::vector<std::string> CommaList(const std::string& s) {
-  std::vector<std::string> out;
-  for (auto& part : str::Split(s, ',')) {
-    if (!part.empty()) out.push_back(part);
-  }
-  return out;
-}
-
-Status ParseJobIds(const std::vector<std::string>& words, std::vector<uint32_t>* ids) {
-  for (const auto& w : words) {
-    for (const auto& part : CommaList(w)) {
-      uint64_t v = 0;
-      if (!str::ParseUint(part, &v) || v == 0 || v > UINT32_MAX) {
-        return InvalidArgument("Invalid job id " + part);
-      }
-      ids->push_back(static_cast<uint32_t>(v));
-    }
-  }
-  return Status::Ok();
-}
-
 // Fills `filter` from the state names in `list`; "all" clears the filter and sets *all.
 Status ParseStates(const std::string& list, v1::JobFilter* filter, bool* all) {
   for (const auto& s : CommaList(list)) {

@@ -1,6 +1,6 @@
-// sluice: one CLI binary. As `sbatch`, `squeue`, `sinfo`, `scancel` or `scontrol` (argv[0]
-// symlinks) it is that Slurm command; as `sluice` it also runs the local cluster (up, down,
-// status).
+// sluice: one CLI binary. As `sbatch`, `squeue`, `sinfo`, `sprio`, `scancel`, `scontrol` or
+// `sacct` (argv[0] symlinks) it is that Slurm command; as `sluice` it also runs the local cluster
+// (up, down, status).
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -18,6 +18,7 @@ int Dispatch(const std::string& name, const cli::Args& args) {
   if (name == "sprio") return cli::Sprio(args);
   if (name == "scancel") return cli::Scancel(args);
   if (name == "scontrol") return cli::Scontrol(args);
+  if (name == "sacct") return cli::Sacct(args);
   return -1;
 }
 
@@ -29,7 +30,7 @@ void Usage() {
       "  down [--state-dir DIR]                                   stop it (by pid)\n"
       "  status [--state-dir DIR]                                 show what runs\n"
       "  sim --trace FILE [--policy P] [--json] ...               replay a trace\n"
-      "  sbatch|squeue|sinfo|sprio|scancel|scontrol ARGS          Slurm's commands\n"
+      "  sbatch|squeue|sinfo|sprio|scancel|scontrol|sacct ARGS    Slurm's commands\n"
       "The Slurm commands are also installed under their own names (symlinks to sluice).\n");
 }
 

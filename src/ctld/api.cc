@@ -1,5 +1,6 @@
 #include "ctld/api.h"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -127,6 +128,35 @@ Status Api::GetCluster(const v1::GetClusterRequest&, v1::ClusterInfo* resp) {
   resp->set_name(config.cluster_name);
   resp->set_scheduler_policy(config.scheduler.policy);
   rpc::ToProto(config.priority, resp->mutable_priority());
+  return Status::Ok();
+}
+
+Status Api::ListAccountingJobs(const v1::ListAccountingJobsRequest& req,
+                               v1::ListAccountingJobsResponse* resp) {
+  const m::AccountingFilter filter = rpc::FromProto(req.filter());
+  // The view first: a job it holds is shown as the view has it (the controller's word is the
+  // latest), and one that finishes after this snapshot is then in accounting too, not missing.
+  auto view = controller_->View();
+  std::vector<m::AccountingRecord> records;
+  const auto listed = [](const auto& list, const auto& v) {
+    return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
+  };
+  view->jobs.ForEach([&](const m::JobPtr& job) {
+    // Cheap checks first: most jobs of a long queue fail them, and a record costs more.
+    if (!listed(filter.job_ids, job->id) || !listed(filter.users, job->spec->user)) return;
+    m::AccountingRecord r = controller_->AccountingRecordOf(*job);
+    if (filter.Matches(r)) records.push_back(std::move(r));
+  });
+  SLUICE_ASSIGN_OR_RETURN(std::vector<m::AccountingRecord> stored,
+                          controller_->QueryAccounting(filter));
+  for (auto& r : stored) {
+    if (!view->FindJob(r.id)) records.push_back(std::move(r));
+  }
+  std::sort(records.begin(), records.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });
+  for (const auto& r : records) rpc::ToProto(r, resp->add_jobs());
+  resp->set_now(view->now);
+  resp->set_cluster(controller_->config().cluster_name);
   return Status::Ok();
 }
 

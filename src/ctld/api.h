@@ -3,6 +3,7 @@
 
 #include "common/status.h"
 #include "ctld/controller.h"
+#include "sluice/v1/accounting.pb.h"
 #include "sluice/v1/cluster.pb.h"
 #include "sluice/v1/jobs.pb.h"
 #include "sluice/v1/nodes.pb.h"
@@ -30,6 +31,10 @@ class Api {
   Status GetPartition(const v1::GetPartitionRequest& req, v1::GetPartitionResponse* resp);
 
   Status GetCluster(const v1::GetClusterRequest& req, v1::ClusterInfo* resp);
+
+  // sacct: finished jobs from accounting, jobs the controller still holds from its view.
+  Status ListAccountingJobs(const v1::ListAccountingJobsRequest& req,
+                            v1::ListAccountingJobsResponse* resp);
 
   Status CreateReservation(const v1::CreateReservationRequest& req,
                            v1::CreateReservationResponse* resp);

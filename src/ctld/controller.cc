@@ -5,11 +5,44 @@
 
 #include "common/log.h"
 #include "compat/slurm/job_env.h"
+#include "compat/slurm/sacct_format.h"
 #include "rpc/convert.h"
 
 namespace sluice::ctld {
 
 namespace cl = core::cluster;
+
+namespace {
+
+// Adds `later` to `into`; a record in both keeps its later version.
+void MergeChanges(cl::Changes later, cl::Changes* into) {
+  if (into->empty()) {
+    *into = std::move(later);
+    return;
+  }
+  std::unordered_map<core::model::JobId, size_t> job_at;
+  for (size_t i = 0; i < into->jobs.size(); ++i) job_at[into->jobs[i]->id] = i;
+  for (auto& job : later.jobs) {
+    auto [it, fresh] = job_at.try_emplace(job->id, into->jobs.size());
+    if (fresh) {
+      into->jobs.push_back(std::move(job));
+    } else {
+      into->jobs[it->second] = std::move(job);
+    }
+  }
+  // The journal writes upserts in order, then deletes: repeats resolve to the later version.
+  const auto append = [](auto& from, auto* to) {
+    to->insert(to->end(), std::make_move_iterator(from.begin()),
+               std::make_move_iterator(from.end()));
+  };
+  append(later.purged_jobs, &into->purged_jobs);
+  append(later.nodes, &into->nodes);
+  append(later.reservations, &into->reservations);
+  append(later.deleted_reservations, &into->deleted_reservations);
+  append(later.usage, &into->usage);
+}
+
+}  // namespace
 
 void NodeChannel::Push(v1::ControllerMessage msg) {
   {
@@ -52,13 +85,21 @@ bool NodeChannel::IsCurrent(uint64_t generation) {
   return generation_ == generation && attached_;
 }
 
-Controller::Controller(cl::ClusterConfig config, std::unique_ptr<store::Journal> journal)
-    : state_(std::move(config)), journal_(std::move(journal)) {}
+Controller::Controller(cl::ClusterConfig config, std::unique_ptr<store::Journal> journal,
+                       std::unique_ptr<store::AccountingStore> accounting)
+    : state_(std::move(config)), journal_(std::move(journal)), accounting_(std::move(accounting)) {
+  // A user's default account: the association marked Default=YES, else the first (FairTree's).
+  for (const auto& u : state_.config().users) {
+    if (u.is_default || !default_account_.contains(u.name)) default_account_[u.name] = u.account;
+  }
+}
 
-Result<std::unique_ptr<Controller>> Controller::Create(cl::ClusterConfig config,
-                                                       std::unique_ptr<store::Journal> journal) {
+Result<std::unique_ptr<Controller>> Controller::Create(
+    cl::ClusterConfig config, std::unique_ptr<store::Journal> journal,
+    std::unique_ptr<store::AccountingStore> accounting) {
   SLUICE_ASSIGN_OR_RETURN(store::JournalContents contents, journal->Load());
-  std::unique_ptr<Controller> c(new Controller(std::move(config), std::move(journal)));
+  std::unique_ptr<Controller> c(
+      new Controller(std::move(config), std::move(journal), std::move(accounting)));
   std::vector<core::model::Job> jobs;
   for (const auto& bytes : contents.jobs) {
     v1::Job pb;
@@ -81,6 +122,13 @@ Result<std::unique_ptr<Controller>> Controller::Create(cl::ClusterConfig config,
   const UnixTime now = WallClockNow();
   std::vector<cl::UsageRecord> usage;
   for (const auto& u : contents.usage) usage.push_back({u.account, u.user, u.usage, u.at});
+  // The finished jobs the journal still holds go to accounting (again): a no-op normally, but it
+  // covers a journal written before accounting existed and a lost accounting file.
+  std::vector<core::model::AccountingRecord> finished;
+  for (const auto& job : jobs) {
+    if (core::model::IsFinished(job.state)) finished.push_back(c->AccountingRecordOf(job));
+  }
+  SLUICE_RETURN_IF_ERROR(c->accounting_->Record(finished));
   c->state_.Restore(std::move(jobs), std::move(nodes), contents.next_job_id, now,
                     std::move(reservations), usage);
   c->view_ = c->state_.MakeView(now);
@@ -128,6 +176,17 @@ void Controller::PostAsync(cl::Command command) {
   cv_.notify_one();
 }
 
+Result<std::vector<core::model::AccountingRecord>> Controller::QueryAccounting(
+    const core::model::AccountingFilter& filter) const {
+  return accounting_->Query(filter);
+}
+
+core::model::AccountingRecord Controller::AccountingRecordOf(const core::model::Job& job) const {
+  auto it = default_account_.find(job.spec->user);
+  return compat::slurm::AccountingRecordOf(
+      job, it == default_account_.end() ? std::string_view() : std::string_view(it->second));
+}
+
 std::shared_ptr<const cl::ClusterView> Controller::View() const {
   std::lock_guard lock(view_mu_);
   return view_;
@@ -170,10 +229,28 @@ void Controller::RunBatch(std::vector<Item>& items, bool tick) {
     }
     replies.push_back(state_.Apply(item.command, now, &effects));
   }
-  if (tick) (void)state_.Apply(cl::cmd::Tick{}, now, &effects);
+  cl::Changes changes;
+  if (tick) {
+    // A job that ended in this batch is in these changes even if the tick purges it at once
+    // (MinJobAge=0), so that it reaches accounting below.
+    changes = state_.TakeChanges();
+    (void)state_.Apply(cl::cmd::Tick{}, now, &effects);
+  }
   if (state_.NeedsSchedule()) state_.Schedule(now, &effects);
+  MergeChanges(state_.TakeChanges(), &changes);
 
-  cl::Changes changes = state_.TakeChanges();
+  // Accounting first: once the journal holds a job as finished, MinJobAge may purge it, so its
+  // record must already be durable. A crash between the two writes leaves accounting ahead of
+  // the journal; the job's next outcome replaces the record, and sacct shows the controller's
+  // own view of a job it still holds.
+  std::vector<core::model::AccountingRecord> finished;
+  for (const auto& job : changes.jobs) {
+    if (core::model::IsFinished(job->state)) finished.push_back(AccountingRecordOf(*job));
+  }
+  if (Status st = accounting_->Record(finished); !st.ok()) {
+    SLOG_ERROR("ctld").Msg("accounting write failed, exiting").Kv("error", st.message());
+    std::abort();
+  }
   store::JournalBatch batch;
   for (const auto& job : changes.jobs) {
     v1::Job pb;

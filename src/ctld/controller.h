@@ -1,5 +1,6 @@
 // The controller: one event-loop thread owns ClusterState; RPC threads post commands and wait;
-// queries read the view published after each batch; every batch is journaled before replies.
+// queries read the view published after each batch; every batch is journaled before replies, and
+// the jobs it finished are in accounting before that.
 #pragma once
 
 #include <atomic>
@@ -11,10 +12,13 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/cluster/cluster_state.h"
+#include "core/model/accounting.h"
 #include "sluice/v1/nodes.pb.h"
+#include "store/accounting.h"
 #include "store/journal.h"
 
 namespace sluice::ctld {
@@ -42,9 +46,12 @@ class NodeChannel {
 
 class Controller {
  public:
-  // Takes the loaded journal; restores the state from it.
-  static Result<std::unique_ptr<Controller>> Create(core::cluster::ClusterConfig config,
-                                                    std::unique_ptr<store::Journal> journal);
+  // Takes the journal and the accounting store; restores the state from the journal and makes
+  // sure every finished job it holds is in accounting (a journal from before accounting, or an
+  // accounting file lost). Fails if either cannot be read or written.
+  static Result<std::unique_ptr<Controller>> Create(
+      core::cluster::ClusterConfig config, std::unique_ptr<store::Journal> journal,
+      std::unique_ptr<store::AccountingStore> accounting);
   ~Controller();
 
   void Start();
@@ -63,19 +70,28 @@ class Controller {
   // The configuration the state was built from; immutable, so any thread may read it.
   const core::cluster::ClusterConfig& config() const { return state_.config(); }
 
+  // The finished jobs accounting holds that `filter` selects, by job id. Any thread.
+  Result<std::vector<core::model::AccountingRecord>> QueryAccounting(
+      const core::model::AccountingFilter& filter) const;
+  // `job` as accounting keeps it (its account resolved to the user's default). Any thread.
+  core::model::AccountingRecord AccountingRecordOf(const core::model::Job& job) const;
+
  private:
   struct Item {
     core::cluster::Command command;
     std::promise<core::cluster::Reply>* reply = nullptr;  // null: nobody waits
   };
 
-  Controller(core::cluster::ClusterConfig config, std::unique_ptr<store::Journal> journal);
+  Controller(core::cluster::ClusterConfig config, std::unique_ptr<store::Journal> journal,
+             std::unique_ptr<store::AccountingStore> accounting);
   void Loop();
   void RunBatch(std::vector<Item>& items, bool tick);
   void Dispatch(const std::vector<core::cluster::Effect>& effects);
 
   core::cluster::ClusterState state_;
   std::unique_ptr<store::Journal> journal_;
+  std::unique_ptr<store::AccountingStore> accounting_;
+  std::unordered_map<std::string, std::string> default_account_;  // user -> account; immutable
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Item> queue_;

@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "rpc/convert.h"
+#include "sluice/v1/accounting.grpc.pb.h"
 #include "sluice/v1/cluster.grpc.pb.h"
 #include "sluice/v1/jobs.grpc.pb.h"
 #include "sluice/v1/nodes.grpc.pb.h"
@@ -88,6 +89,17 @@ class ClusterServiceImpl final : public v1::ClusterService::Service {
  public:
   ClusterServiceImpl(Api* api, std::string token) : api_(api), token_(std::move(token)) {}
   SLUICE_GRPC_METHOD(Get, v1::GetClusterRequest, v1::ClusterInfo, GetCluster)
+
+ private:
+  Api* api_;
+  std::string token_;
+};
+
+class AccountingServiceImpl final : public v1::AccountingService::Service {
+ public:
+  AccountingServiceImpl(Api* api, std::string token) : api_(api), token_(std::move(token)) {}
+  SLUICE_GRPC_METHOD(ListJobs, v1::ListAccountingJobsRequest, v1::ListAccountingJobsResponse,
+                     ListAccountingJobs)
 
  private:
   Api* api_;
@@ -183,6 +195,7 @@ Status GrpcServer::Start(const std::string& address, int* port) {
   partitions_ = std::make_unique<PartitionServiceImpl>(api_, token_);
   cluster_ = std::make_unique<ClusterServiceImpl>(api_, token_);
   reservations_ = std::make_unique<ReservationServiceImpl>(api_, token_);
+  accounting_ = std::make_unique<AccountingServiceImpl>(api_, token_);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
   builder.RegisterService(jobs_.get());
@@ -190,6 +203,7 @@ Status GrpcServer::Start(const std::string& address, int* port) {
   builder.RegisterService(partitions_.get());
   builder.RegisterService(cluster_.get());
   builder.RegisterService(reservations_.get());
+  builder.RegisterService(accounting_.get());
   // Malformed or oversized messages are refused by gRPC itself; cap them well above real jobs.
   builder.SetMaxReceiveMessageSize(64 << 20);
   server_ = builder.BuildAndStart();

@@ -26,7 +26,7 @@ class GrpcServer {
  private:
   Api* api_;
   std::string token_;
-  std::unique_ptr<grpc::Service> jobs_, nodes_, partitions_, cluster_, reservations_;
+  std::unique_ptr<grpc::Service> jobs_, nodes_, partitions_, cluster_, reservations_, accounting_;
   std::unique_ptr<grpc::Server> server_;
 };
 

@@ -50,6 +50,38 @@ std::vector<std::string> ListParam(const httplib::Request& http, const char* nam
   return out;
 }
 
+// The comma-separated "job_id" parameter.
+Status JobIdsParam(const httplib::Request& http, google::protobuf::RepeatedField<uint32_t>* out) {
+  for (const auto& id : ListParam(http, "job_id")) {
+    uint64_t v = 0;
+    if (!str::ParseUint(id, &v) || v > UINT32_MAX) return InvalidArgument("invalid job id: " + id);
+    out->Add(static_cast<uint32_t>(v));
+  }
+  return Status::Ok();
+}
+
+// The comma-separated "state" parameter (Slurm's names, long or short, any case).
+Status StatesParam(const httplib::Request& http, google::protobuf::RepeatedField<int>* out) {
+  for (const auto& t : ListParam(http, "state")) {
+    auto state = core::model::ParseJobState(t);
+    if (!state) return InvalidArgument("invalid job state: " + t);
+    out->Add(rpc::ToProto(*state));
+  }
+  return Status::Ok();
+}
+
+// A time parameter in Unix seconds; absent leaves *out alone.
+Status SecondsParam(const httplib::Request& http, const char* name, int64_t* out) {
+  if (!http.has_param(name)) return Status::Ok();
+  const std::string text = http.get_param_value(name);
+  uint64_t v = 0;
+  if (!str::ParseUint(text, &v) || v > INT64_MAX) {
+    return InvalidArgument(std::string("invalid ") + name + " (Unix seconds): " + text);
+  }
+  *out = static_cast<int64_t>(v);
+  return Status::Ok();
+}
+
 }  // namespace
 
 RestServer::RestServer(Api* api, std::string token) : api_(api), token_(std::move(token)) {}
@@ -84,6 +116,8 @@ Status RestServer::Start(const std::string& host, int port, int* bound_port) {
   post("/api/v1/jobs:hold", &Api::Hold, v1::HoldJobsRequest{}, v1::HoldJobsResponse{});
   post("/api/v1/jobs:release", &Api::Release, v1::ReleaseJobsRequest{}, v1::ReleaseJobsResponse{});
   post("/api/v1/jobs:list", &Api::ListJobs, v1::ListJobsRequest{}, v1::ListJobsResponse{});
+  post("/api/v1/accounting/jobs:list", &Api::ListAccountingJobs, v1::ListAccountingJobsRequest{},
+       v1::ListAccountingJobsResponse{});
   post("/api/v1/reservations", &Api::CreateReservation, v1::CreateReservationRequest{},
        v1::CreateReservationResponse{});
   post("/api/v1/reservations:update", &Api::UpdateReservation, v1::UpdateReservationRequest{},
@@ -99,25 +133,32 @@ Status RestServer::Start(const std::string& host, int port, int* bound_port) {
   s.Get("/api/v1/jobs", [this](const httplib::Request& http, httplib::Response& res) {
     v1::ListJobsRequest req;
     v1::ListJobsResponse resp;
-    Status st;
-    for (const auto& id : ListParam(http, "job_id")) {
-      uint64_t v = 0;
-      if (!str::ParseUint(id, &v)) st = InvalidArgument("invalid job id: " + id);
-      req.mutable_filter()->add_job_ids(static_cast<uint32_t>(v));
-    }
+    Status st = JobIdsParam(http, req.mutable_filter()->mutable_job_ids());
     for (const auto& u : ListParam(http, "user")) req.mutable_filter()->add_users(u);
     for (const auto& p : ListParam(http, "partition")) req.mutable_filter()->add_partitions(p);
     for (const auto& n : ListParam(http, "name")) req.mutable_filter()->add_names(n);
-    for (const auto& t : ListParam(http, "state")) {
-      auto state = core::model::ParseJobState(t);
-      if (!state)
-        st = InvalidArgument("invalid job state: " + t);
-      else
-        req.mutable_filter()->add_states(rpc::ToProto(*state));
-    }
+    if (st.ok()) st = StatesParam(http, req.mutable_filter()->mutable_states());
     req.set_include_finished(http.has_param("all"));
     req.set_full(http.has_param("full"));
     if (st.ok()) st = api_->ListJobs(req, &resp);
+    Reply(res, st, &resp);
+  });
+  s.Get("/api/v1/accounting/jobs", [this](const httplib::Request& http, httplib::Response& res) {
+    v1::ListAccountingJobsRequest req;
+    v1::ListAccountingJobsResponse resp;
+    v1::AccountingFilter* filter = req.mutable_filter();
+    Status st = JobIdsParam(http, filter->mutable_job_ids());
+    for (const auto& u : ListParam(http, "user")) filter->add_users(u);
+    for (const auto& a : ListParam(http, "account")) filter->add_accounts(a);
+    for (const auto& p : ListParam(http, "partition")) filter->add_partitions(p);
+    for (const auto& n : ListParam(http, "name")) filter->add_names(n);
+    if (st.ok()) st = StatesParam(http, filter->mutable_states());
+    int64_t start = 0, end = 0;
+    if (st.ok()) st = SecondsParam(http, "start", &start);
+    if (st.ok()) st = SecondsParam(http, "end", &end);
+    filter->set_start_time(start);
+    filter->set_end_time(end);
+    if (st.ok()) st = api_->ListAccountingJobs(req, &resp);
     Reply(res, st, &resp);
   });
   s.Get(R"(/api/v1/jobs/(\d+))", [this](const httplib::Request& http, httplib::Response& res) {

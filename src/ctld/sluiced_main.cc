@@ -81,7 +81,10 @@ int main(int argc, char** argv) {
 
   auto journal = store::Journal::Open(state_dir + "/journal.db");
   if (!journal.ok()) return Fail(journal.status().message());
-  auto controller = ctld::Controller::Create(std::move(*config), std::move(*journal));
+  auto accounting = store::AccountingStore::Open(state_dir + "/accounting.db");
+  if (!accounting.ok()) return Fail(accounting.status().message());
+  auto controller =
+      ctld::Controller::Create(std::move(*config), std::move(*journal), std::move(*accounting));
   if (!controller.ok()) return Fail(controller.status().message());
 
   // Every thread started from here on inherits the blocked signals; main waits for them.

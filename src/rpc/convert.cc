@@ -409,4 +409,92 @@ c::JobEnd FromProto(const v1::JobEnd& in) {
   return out;
 }
 
+void ToProto(const m::AccountingRecord& in, v1::AccountingJob* out) {
+  out->set_job_id(in.id);
+  out->set_name(in.name);
+  out->set_user(in.user);
+  out->set_uid(in.uid);
+  out->set_gid(in.gid);
+  out->set_group(in.group);
+  out->set_account(in.account);
+  out->set_partition(in.partition);
+  out->set_qos(in.qos);
+  out->set_state(ToProto(in.state));
+  out->set_exit_code(in.exit_code);
+  out->set_term_signal(in.term_signal);
+  out->set_submit_time(in.submit_time);
+  out->set_start_time(in.start_time);
+  out->set_end_time(in.end_time);
+  out->set_time_limit_s(LimitToProto(in.time_limit));
+  out->set_req_cpus(in.req_cpus);
+  out->set_alloc_cpus(in.alloc_cpus);
+  out->set_req_nodes(in.req_nodes);
+  out->set_alloc_nodes(in.alloc_nodes);
+  out->set_req_mem_mb(in.req_mem_mb);
+  out->set_nodelist(in.nodelist);
+  out->set_req_tres(in.req_tres);
+  out->set_alloc_tres(in.alloc_tres);
+  out->set_work_dir(in.work_dir);
+  out->set_reservation(in.reservation);
+  out->set_constraints(in.constraints);
+  out->set_restarts(in.restarts);
+}
+
+m::AccountingRecord FromProto(const v1::AccountingJob& in) {
+  m::AccountingRecord out;
+  out.id = in.job_id();
+  out.name = in.name();
+  out.user = in.user();
+  out.uid = in.uid();
+  out.gid = in.gid();
+  out.group = in.group();
+  out.account = in.account();
+  out.partition = in.partition();
+  out.qos = in.qos();
+  out.state = FromProto(in.state());
+  out.exit_code = in.exit_code();
+  out.term_signal = in.term_signal();
+  out.submit_time = in.submit_time();
+  out.start_time = in.start_time();
+  out.end_time = in.end_time();
+  out.time_limit = LimitFromProto(in.time_limit_s());
+  out.req_cpus = in.req_cpus();
+  out.alloc_cpus = in.alloc_cpus();
+  out.req_nodes = in.req_nodes();
+  out.alloc_nodes = in.alloc_nodes();
+  out.req_mem_mb = in.req_mem_mb();
+  out.nodelist = in.nodelist();
+  out.req_tres = in.req_tres();
+  out.alloc_tres = in.alloc_tres();
+  out.work_dir = in.work_dir();
+  out.reservation = in.reservation();
+  out.constraints = in.constraints();
+  out.restarts = in.restarts();
+  return out;
+}
+
+void ToProto(const m::AccountingFilter& in, v1::AccountingFilter* out) {
+  out->mutable_job_ids()->Assign(in.job_ids.begin(), in.job_ids.end());
+  out->mutable_users()->Assign(in.users.begin(), in.users.end());
+  out->mutable_accounts()->Assign(in.accounts.begin(), in.accounts.end());
+  out->mutable_partitions()->Assign(in.partitions.begin(), in.partitions.end());
+  out->mutable_names()->Assign(in.names.begin(), in.names.end());
+  for (auto s : in.states) out->add_states(ToProto(s));
+  out->set_start_time(in.start);
+  out->set_end_time(in.end);
+}
+
+m::AccountingFilter FromProto(const v1::AccountingFilter& in) {
+  m::AccountingFilter out;
+  out.job_ids.assign(in.job_ids().begin(), in.job_ids().end());
+  out.users.assign(in.users().begin(), in.users().end());
+  out.accounts.assign(in.accounts().begin(), in.accounts().end());
+  out.partitions.assign(in.partitions().begin(), in.partitions().end());
+  out.names.assign(in.names().begin(), in.names().end());
+  for (int s : in.states()) out.states.push_back(FromProto(static_cast<v1::JobState>(s)));
+  out.start = in.start_time();
+  out.end = in.end_time();
+  return out;
+}
+
 }  // namespace sluice::rpc

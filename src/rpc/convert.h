@@ -4,8 +4,10 @@
 
 #include "core/cluster/commands.h"
 #include "core/cluster/config.h"
+#include "core/model/accounting.h"
 #include "core/model/job.h"
 #include "core/model/node.h"
+#include "sluice/v1/accounting.pb.h"
 #include "sluice/v1/cluster.pb.h"
 #include "sluice/v1/jobs.pb.h"
 #include "sluice/v1/nodes.pb.h"
@@ -37,5 +39,9 @@ void ToProto(const core::cluster::PriorityConfig& in, v1::PriorityConfig* out);
 core::cluster::PriorityConfig FromProto(const v1::PriorityConfig& in);
 void ToProto(const core::cluster::JobEnd& in, v1::JobEnd* out);
 core::cluster::JobEnd FromProto(const v1::JobEnd& in);
+void ToProto(const core::model::AccountingRecord& in, v1::AccountingJob* out);
+core::model::AccountingRecord FromProto(const v1::AccountingJob& in);
+void ToProto(const core::model::AccountingFilter& in, v1::AccountingFilter* out);
+core::model::AccountingFilter FromProto(const v1::AccountingFilter& in);
 
 }  // namespace sluice::rpc

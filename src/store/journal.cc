@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "store/internal/sqlite.h"
+
 namespace sluice::store {
 namespace {
 Status SqlError(sqlite3* db, const std::string& what) {
@@ -19,16 +21,8 @@ struct StmtReset {
 }  // namespace
 
 Result<std::unique_ptr<Journal>> Journal::Open(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
-    Status st = Internal("journal: cannot open " + path + ": " +
-                         (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
-    sqlite3_close(db);
-    return st;
-  }
+  SLUICE_ASSIGN_OR_RETURN(sqlite3 * db, internal::OpenSqlite(path, "journal"));
   std::unique_ptr<Journal> j(new Journal(db));
-  sqlite3_busy_timeout(db, 5000);
   // WAL with synchronous=FULL: a commit is on disk when it returns; one fsync per batch.
   SLUICE_RETURN_IF_ERROR(j->Exec("PRAGMA journal_mode=WAL"));
   SLUICE_RETURN_IF_ERROR(j->Exec("PRAGMA synchronous=FULL"));
@@ -54,15 +48,7 @@ Journal::~Journal() {
   sqlite3_close(db_);
 }
 
-Status Journal::Exec(const char* sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err != nullptr ? err : "unknown error";
-    sqlite3_free(err);
-    return Internal(std::string("journal: ") + msg);
-  }
-  return Status::Ok();
-}
+Status Journal::Exec(const char* sql) { return internal::ExecSql(db_, sql, "journal"); }
 
 Status Journal::Prepare() {
   struct {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compat/slurm/hostlist.h"
+#include "compat/slurm/sacct_format.h"
 #include "compat/slurm/sbatch_options.h"
 #include "compat/slurm/slurm_conf.h"
 #include "compat/slurm/squeue_format.h"
@@ -29,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 1:
       (void)compat::slurm::ParseTimeLimit(input);
       (void)compat::slurm::ParseMemoryMb(input);
+      (void)compat::slurm::ParseSacctTime(input, 1795307719);
       break;
     case 2:
       (void)compat::slurm::ExtractSbatchDirectives(input);
@@ -57,6 +59,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       job->id = 7;
       job->spec = std::make_shared<core::model::JobSpec>();
       (void)compat::slurm::FormatSqueue({job}, input, true, 100);
+      if (auto columns = compat::slurm::ParseSacctFormat(input); columns.ok()) {
+        (void)compat::slurm::FormatSacct({compat::slurm::AccountingRecordOf(*job)}, *columns, {});
+      }
       break;
     }
     case 6:

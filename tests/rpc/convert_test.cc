@@ -61,6 +61,62 @@ TEST(ConvertTest, EveryJobStateMapsBothWays) {
   EXPECT_EQ(ToProto(m::JobState::kNodeFail), v1::JOB_STATE_NODE_FAIL);
 }
 
+TEST(ConvertTest, AccountingRecordAndFilterRoundTripThroughProto) {
+  m::AccountingRecord r;
+  r.id = 7;
+  r.name = "train";
+  r.user = "alice";
+  r.uid = 1000;
+  r.gid = 100;
+  r.group = "users";
+  r.account = "physics";
+  r.partition = "gpu";
+  r.qos = "normal";
+  r.state = m::JobState::kNodeFail;
+  r.exit_code = 1;
+  r.term_signal = 9;
+  r.submit_time = 10;
+  r.start_time = 20;
+  r.end_time = 30;
+  r.time_limit = kUnlimited;
+  r.req_cpus = 8;
+  r.alloc_cpus = 8;
+  r.req_nodes = 2;
+  r.alloc_nodes = 2;
+  r.req_mem_mb = 4096;
+  r.nodelist = "n[1-2]";
+  r.req_tres = "billing=8,cpu=8,gres/gpu=2,mem=4G,node=2";
+  r.alloc_tres = r.req_tres;
+  r.work_dir = "/w";
+  r.reservation = "maint";
+  r.constraints = "a100";
+  r.restarts = 2;
+  v1::AccountingJob pb;
+  ToProto(r, &pb);
+  EXPECT_EQ(pb.time_limit_s(), -1);
+  EXPECT_EQ(FromProto(pb), r);
+
+  m::AccountingFilter f{.job_ids = {1, 2},
+                        .users = {"alice"},
+                        .accounts = {"physics"},
+                        .partitions = {"gpu"},
+                        .names = {"train"},
+                        .states = {m::JobState::kCompleted, m::JobState::kRunning},
+                        .start = 100,
+                        .end = 200};
+  v1::AccountingFilter fpb;
+  ToProto(f, &fpb);
+  m::AccountingFilter back = FromProto(fpb);
+  EXPECT_EQ(back.job_ids, f.job_ids);
+  EXPECT_EQ(back.users, f.users);
+  EXPECT_EQ(back.accounts, f.accounts);
+  EXPECT_EQ(back.partitions, f.partitions);
+  EXPECT_EQ(back.names, f.names);
+  EXPECT_EQ(back.states, f.states);
+  EXPECT_EQ(back.start, 100);
+  EXPECT_EQ(back.end, 200);
+}
+
 TEST(HttpClientTest, UnreachableServerIsUnavailable) {
   // Port 1 on loopback is closed on any sane machine.
   auto r = HttpCall("127.0.0.1:1", "GET", "/", {}, "", 1000);

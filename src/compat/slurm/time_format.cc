@@ -137,11 +137,19 @@ Result<UnixTime> ParseTimestamp(std::string_view text, UnixTime now) {
     }
     return now + static_cast<int64_t>(count) * scale;
   }
-  struct tm tm_buf {};
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   const int n = std::sscanf(s.c_str(), "%4d-%2d-%2dt%2d:%2d:%2d", &year, &month, &day, &hour,
                             &minute, &second);
   if (n != 3 && n != 5 && n != 6) return invalid();
+  const std::optional<UnixTime> t = LocalCalendarTime(year, month, day, hour, minute, second);
+  if (!t) return invalid();
+  return *t;
+}
+
+std::optional<UnixTime> LocalCalendarTime(int year, int month, int day, int hour, int minute,
+                                          int second) {
+  if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
+  struct tm tm_buf {};
   tm_buf.tm_year = year - 1900;
   tm_buf.tm_mon = month - 1;
   tm_buf.tm_mday = day;
@@ -150,9 +158,7 @@ Result<UnixTime> ParseTimestamp(std::string_view text, UnixTime now) {
   tm_buf.tm_sec = second;
   tm_buf.tm_isdst = -1;
   const time_t t = mktime(&tm_buf);
-  if (t == static_cast<time_t>(-1) || month < 1 || month > 12 || day < 1 || day > 31) {
-    return invalid();
-  }
+  if (t == static_cast<time_t>(-1)) return std::nullopt;
   return static_cast<UnixTime>(t);
 }
 

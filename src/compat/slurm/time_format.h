@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,11 @@ Result<uint64_t> ParseMemoryMb(std::string_view text);
 // Parses scontrol's StartTime/EndTime forms: "now", "now+N[seconds|minutes|hours|days|weeks]"
 // (seconds by default), "YYYY-MM-DD[THH:MM[:SS]]" in local time; `now` anchors "now".
 Result<UnixTime> ParseTimestamp(std::string_view text, UnixTime now);
+
+// The Unix time of a calendar time in local time (TZ; the C library resolves DST); nullopt for a
+// month or day out of range or a time mktime cannot represent.
+std::optional<UnixTime> LocalCalendarTime(int year, int month, int day, int hour, int minute,
+                                          int second);
 
 // A megabyte amount as squeue's MIN_MEMORY and scontrol's TRES show it: "100M", "1500M", and the
 // next unit while it divides evenly by 1024 ("2G" for 2048, "1T"); 0 gives "0".
