@@ -1098,8 +1098,10 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     }
     if (from <= w) emit(from, w);
   }
-  std::sort(events_.begin(), events_.end(),
-            [](const PlanEvent& a, const PlanEvent& b) { return a.slot < b.slot; });
+  // A heap rather than a sort: the sweep usually stops early, after few of the events.
+  const auto later = [](const PlanEvent& a, const PlanEvent& b) { return a.slot > b.slot; };
+  std::make_heap(events_.begin(), events_.end(), later);
+  auto heap_end = events_.end();
   // Every other node only gains room over time: its feasible starts are [t, w] from the first
   // step with room, and a run of any length from there never meets less.
   uint32_t count = 0;
@@ -1132,12 +1134,14 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   std::sort(taken.begin(), taken.end());
   // The sweep: at each slot where something changes, the reserved nodes feasible then plus
   // the other nodes that got room by then.
-  size_t next_event = 0, next_taken = 0;
+  size_t next_taken = 0;
   auto release = st_.release_order.begin();
   int64_t active = 0;
   for (int64_t s = 0;;) {
-    for (; next_event < events_.size() && events_[next_event].slot == s; ++next_event) {
-      active += events_[next_event].delta;
+    while (heap_end != events_.begin() && events_.front().slot == s) {
+      active += events_.front().delta;
+      std::pop_heap(events_.begin(), heap_end, later);
+      --heap_end;
     }
     for (; next_taken < taken.size() && taken[next_taken].first == s; ++next_taken) {
       feasible_.emplace_back(taken[next_taken].second, s, w);
@@ -1161,7 +1165,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     }
     if (count + active >= k) return s;
     int64_t next = kNever;
-    if (next_event < events_.size()) next = std::min(next, events_[next_event].slot);
+    if (heap_end != events_.begin()) next = std::min(next, events_.front().slot);
     if (next_taken < taken.size()) next = std::min(next, taken[next_taken].first);
     if (release != st_.release_order.end()) {
       next = std::min(next, planner_.EndSlot(release->first));
