@@ -71,7 +71,12 @@ struct End {
 
 Result<SimResult> Simulate(const SimConfig& config, const std::vector<SimJob>& jobs) {
   Seconds longest = 0;
-  for (const auto& j : jobs) longest = std::max(longest, j.estimate);
+  for (const auto& j : jobs) {
+    // Unlimited estimates never return within any window: they do not widen it (and 4 x
+    // kUnlimited would overflow).
+    if (j.estimate < kUnlimited) longest = std::max(longest, j.estimate);
+  }
+  longest = std::min<Seconds>(longest, Seconds{100} * 365 * 86400);
   cluster::ClusterConfig cc;
   if (config.cluster) {
     cc = *config.cluster;

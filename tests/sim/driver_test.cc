@@ -128,5 +128,23 @@ TEST(SimulateTest, UsesAGivenClusterConfiguration) {
   EXPECT_EQ(result->jobs[0].end, 10);
 }
 
+// An unlimited estimate (a job description without -t on an unlimited partition) must neither
+// overflow the synthetic window nor keep the others from backfilling around it.
+TEST(SimulateTest, UnlimitedEstimateKeepsAFiniteWindow) {
+  SimConfig config;
+  config.policy = "easy";
+  config.machine_procs = 2;
+  config.bf_resolution = 1;
+  auto result =
+      Simulate(config, {Job(1, 0, 1, 100, kUnlimited), Job(2, 0, 2, 10, 10), Job(3, 5, 1, 10, 10)});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_GE(result->scheduler.bf_window, 86400);
+  EXPECT_LT(result->scheduler.bf_window, kUnlimited / 4);
+  ASSERT_EQ(result->jobs.size(), 3u);
+  EXPECT_EQ(result->jobs[0].start, 0);
+  EXPECT_EQ(result->jobs[1].start, 100);  // needs both processors: after job 1
+  EXPECT_EQ(result->jobs[2].start, 5);    // backfills: job 2 has no earlier start to protect
+}
+
 }  // namespace
 }  // namespace sluice::sim
