@@ -1,11 +1,15 @@
 // One scheduling pass: fifo, EASY and conservative backfill over a planner.
 //
-// Costs, for N nodes and a queue of Q jobs: building the planner is O(running allocations log);
-// trying to start a job now walks the candidate set's node index from the free-CPU level the job
-// needs, so a job that cannot fit is usually rejected by a count check, and one that fits stops
-// at the nodes it takes. Planner queries (reservations, expected starts) are O(N x steps + slots)
-// and bounded by bf_max_job_test. Failed tries and plans are memoized per job shape until the
-// planner changes, since real queues hold many jobs of one shape.
+// Costs, for N nodes and a queue of Q jobs: a node's planner steps are built when the pass first
+// looks at the node (O(its running jobs log)); with a PassCache the node indexes survive between
+// passes and only changed nodes are releveled. Trying to start a job now walks the candidate
+// set's node index from the free-CPU level the job needs, so a job that cannot fit is usually
+// rejected by a count check, and one that fits stops at the nodes it takes. Planner queries
+// (reservations, expected starts) are bounded by bf_max_job_test; each costs the nodes with room
+// now plus the releases up to the planned start, plus O(steps) for every node a reservation of
+// this pass touched (without releases in NodeInfo: O(N x steps)). A pass only takes resources,
+// so failed tries are memoized per job shape for the whole pass, plans until the planner
+// changes, since real queues hold many jobs of one shape.
 #include "core/sched/scheduler.h"
 
 #include <algorithm>
@@ -691,6 +695,7 @@ class Pass {
     int32_t delta;  // +1: a range begins; -1: one ended the slot before
   };
   std::vector<PlanEvent> events_;
+  std::vector<int32_t> diff_, req_diff_;  // by slot, when counting beats sorting events_
   std::vector<uint32_t> chosen_;
   std::vector<std::pair<uint32_t, uint32_t>> spread_;  // node, capacity
   std::vector<uint32_t> spread_count_;
@@ -1206,8 +1211,8 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   const uint32_t nreq = static_cast<uint32_t>(job.required.size());
   // The earliest slot where k nodes can each hold r tasks for the job's length, or -1.
   auto earliest = [&](uint32_t k, uint32_t r) -> int64_t {
-    // Feasible start ranges as +1/-1 events (sparse: a window of 10,000 slots costs only the
-    // ranges found, not 10,000 counters a plan).
+    // Feasible start ranges as +1/-1 events: counted by slot when they are many for the window,
+    // else sorted (a window of 10,000 slots and a few ranges costs the ranges, not the slots).
     events_.clear();
     feasible_.clear();
     for (uint32_t n : job.required) mark_[n] = 1;
@@ -1240,9 +1245,21 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
     }
     for (uint32_t n : job.required) mark_[n] = 0;
     if (nreq == 0 && k == 0) return 0;
+    int64_t cnt = 0, req_cnt = 0;
+    if (static_cast<size_t>(w) + 2 <= 4 * events_.size()) {
+      // Many ranges on a short window: counters by slot beat sorting the events.
+      diff_.assign(w + 2, 0);
+      req_diff_.assign(w + 2, 0);
+      for (const PlanEvent& e : events_) (e.required ? req_diff_ : diff_)[e.slot] += e.delta;
+      for (int64_t s = 0; s <= w; ++s) {
+        cnt += diff_[s];
+        req_cnt += req_diff_[s];
+        if (req_cnt == nreq && cnt + nreq >= k) return s;
+      }
+      return -1;
+    }
     std::sort(events_.begin(), events_.end(),
               [](const PlanEvent& a, const PlanEvent& b) { return a.slot < b.slot; });
-    int64_t cnt = 0, req_cnt = 0;
     for (size_t i = 0; i < events_.size();) {
       const int64_t s = events_[i].slot;
       for (; i < events_.size() && events_[i].slot == s; ++i) {
