@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <utility>
 
 #include "common/strings.h"
 #include "compat/slurm/time_format.h"
+#include "sim/internal/load.h"
 
 namespace sluice::sim {
 namespace {
@@ -292,13 +291,8 @@ Result<SacctTrace> ParseSacct(std::string_view text) {
 }
 
 Result<SacctTrace> LoadSacct(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("cannot read sacct history " + path + ": check the path");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  auto trace = ParseSacct(buf.str());
-  if (!trace.ok()) return InvalidArgument(path + ": " + trace.status().message());
-  return trace;
+  return internal::LoadAndParse(path, "sacct history",
+                                [](std::string_view text) { return ParseSacct(text); });
 }
 
 }  // namespace sluice::sim

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fstream>
-#include <sstream>
+
+#include "sim/internal/load.h"
 
 namespace sluice::sim {
 namespace {
@@ -104,13 +104,8 @@ Result<SwfTrace> ParseSwf(std::string_view text) {
 }
 
 Result<SwfTrace> LoadSwf(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("cannot read trace " + path + ": check the path");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  auto trace = ParseSwf(buf.str());
-  if (!trace.ok()) return InvalidArgument(path + ": " + trace.status().message());
-  return trace;
+  return internal::LoadAndParse(path, "trace",
+                                [](std::string_view text) { return ParseSwf(text); });
 }
 
 uint32_t MachineProcs(const SwfTrace& trace) {

@@ -1,14 +1,13 @@
 #include "sim/workload.h"
 
 #include <algorithm>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <utility>
 
 #include "compat/slurm/sbatch_options.h"
 #include "core/policy/limits.h"
+#include "sim/internal/load.h"
 
 namespace sluice::sim {
 namespace {
@@ -204,13 +203,8 @@ Result<JobWorkload> ParseJobDescriptions(std::string_view text) {
 }
 
 Result<JobWorkload> LoadJobDescriptions(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("cannot read job descriptions " + path + ": check the path");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  auto w = ParseJobDescriptions(buf.str());
-  if (!w.ok()) return InvalidArgument(path + ": " + w.status().message());
-  return w;
+  return internal::LoadAndParse(path, "job descriptions",
+                                [](std::string_view text) { return ParseJobDescriptions(text); });
 }
 
 uint64_t ResolveTimeLimits(const core::cluster::ClusterConfig& cluster, std::vector<SimJob>* jobs) {
