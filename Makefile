@@ -3,7 +3,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo test bench sched-bench format clean down
+.PHONY: all deps build demo test bench sched-bench sim-bench format clean down
 
 all: build
 
@@ -29,6 +29,9 @@ bench: build
 
 sched-bench: build
 	$(BUILD)/bench/sched_bench
+
+sim-bench: build
+	bench/sim/replay.sh $(BUILD)/bin/sluice
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')
