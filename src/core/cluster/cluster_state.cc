@@ -93,7 +93,9 @@ void ClusterState::AddNode(Node node) {
   node_order_.push_back(node.name);
   releases_by_node_.emplace_back();
   const std::string name = node.name;
-  nodes_[name] = std::make_shared<Node>(std::move(node));
+  model::NodePtr& slot = nodes_[name];
+  slot = std::make_shared<Node>(std::move(node));
+  node_slots_.push_back(&slot);
   InvalidatePassCaches();
 }
 
@@ -223,7 +225,8 @@ const Partition* ClusterState::FindPartition(const std::string& name) const {
   return nullptr;
 }
 
-sched::NodeInfo ClusterState::NodeInfoOf(const Node& n, bool idle) const {
+sched::NodeInfo ClusterState::NodeInfoOf(uint32_t number, bool idle) const {
+  const Node& n = **node_slots_[number];
   sched::NodeInfo info;
   info.name = n.name;
   info.total = {n.cpus, n.memory_mb, 0};
@@ -243,7 +246,7 @@ sched::NodeInfo ClusterState::NodeInfoOf(const Node& n, bool idle) const {
   sched::SetGpus(&info, std::move(gpus));
   info.gpu_overprovision_threshold = n.gpu_overprovision_threshold;
   if (!idle) {
-    for (const auto& [id, release] : releases_by_node_[node_number_.at(n.name)]) {
+    for (const auto& [id, release] : releases_by_node_[number]) {
       info.releases.push_back(release);
     }
   }
@@ -264,7 +267,7 @@ const ClusterState::PassInput& ClusterState::IdlePass() {
   idle_.nodes.reserve(node_order_.size());
   for (const auto& name : node_order_) {
     idle_.index.emplace(name, static_cast<uint32_t>(idle_.nodes.size()));
-    idle_.nodes.push_back(NodeInfoOf(*nodes_.at(name), /*idle=*/true));
+    idle_.nodes.push_back(NodeInfoOf(static_cast<uint32_t>(idle_.nodes.size()), /*idle=*/true));
   }
   partition_shape_.clear();
   for (const auto& p : partitions_) {
@@ -305,7 +308,7 @@ const ClusterState::PassInput& ClusterState::CurrentPass(UnixTime now) {
     pass_.nodes.reserve(node_order_.size());
     for (const auto& name : node_order_) {
       pass_.index.emplace(name, static_cast<uint32_t>(pass_.nodes.size()));
-      pass_.nodes.push_back(NodeInfoOf(*nodes_.at(name), /*idle=*/false));
+      pass_.nodes.push_back(NodeInfoOf(static_cast<uint32_t>(pass_.nodes.size()), /*idle=*/false));
     }
     pass_dirty_.clear();
     pass_dirty_flag_.assign(node_order_.size(), 0);
@@ -313,7 +316,7 @@ const ClusterState::PassInput& ClusterState::CurrentPass(UnixTime now) {
     pass_sets_valid_ = false;
   }
   for (uint32_t i : pass_dirty_) {
-    pass_.nodes[i] = NodeInfoOf(*nodes_.at(node_order_[i]), /*idle=*/false);
+    pass_.nodes[i] = NodeInfoOf(i, /*idle=*/false);
     pass_dirty_flag_[i] = 0;
     pass_cache_.NodeChanged(i);
   }
@@ -890,8 +893,9 @@ std::vector<uint32_t> ClusterState::PickCpus(const Node& node, uint32_t count,
 
 void ClusterState::Allocate(const std::vector<NodeAllocation>& alloc, bool release) {
   for (const auto& a : alloc) {
-    if (nodes_.count(a.node) == 0) continue;
-    Node& n = MutableNode(a.node);
+    auto number = node_number_.find(a.node);
+    if (number == node_number_.end()) continue;
+    Node& n = MutableNodeAt(number->second);
     if (release) {
       n.alloc_cpus -= std::min(n.alloc_cpus, a.cpus);
       n.alloc_memory_mb -= std::min(n.alloc_memory_mb, a.memory_mb);
@@ -1237,7 +1241,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
                        i < d.gpus.size() ? d.gpus[i] : std::vector<model::GpuAllocation>{},
                        {}};
       a.cpu_ids =
-          PickCpus(*nodes_.at(a.node), a.cpus, a.gpus,
+          PickCpus(**node_slots_[index], a.cpus, a.gpus,
                    j.spec->ntasks_per_socket * std::max<uint32_t>(j.spec->cpus_per_task, 1));
       j.allocation.push_back(std::move(a));
     }
@@ -1269,7 +1273,7 @@ Changes ClusterState::TakeChanges() {
   dirty_usage_.clear();
   dirty_reservations_.clear();
   deleted_reservations_.clear();
-  for (const auto& name : dirty_nodes_) c.nodes.push_back(nodes_[name]);
+  for (uint32_t i : dirty_nodes_) c.nodes.push_back(*node_slots_[i]);
   dirty_jobs_.clear();
   purged_.clear();
   dirty_nodes_.clear();
@@ -1296,11 +1300,14 @@ Job& ClusterState::MutableJob(JobId id, bool journal) {
 }
 
 Node& ClusterState::MutableNode(const std::string& name) {
-  model::NodePtr& slot = nodes_[name];
-  dirty_nodes_.insert(name);
+  return MutableNodeAt(node_number_.at(name));
+}
+
+Node& ClusterState::MutableNodeAt(uint32_t i) {
+  model::NodePtr& slot = *node_slots_[i];
+  dirty_nodes_.insert(i);
   if (pass_valid_) {
     // The next pass refreshes this node's view.
-    const uint32_t i = node_number_.at(name);
     if (!pass_dirty_flag_[i]) {
       pass_dirty_flag_[i] = 1;
       pass_dirty_.push_back(i);

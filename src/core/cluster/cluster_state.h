@@ -128,7 +128,7 @@ class ClusterState {
   };
   const PartitionShape& PartitionShapeOf(const model::Partition& partition);
   // The node as a pass sees it; `idle`: every resource free and the node usable.
-  sched::NodeInfo NodeInfoOf(const model::Node& node, bool idle) const;
+  sched::NodeInfo NodeInfoOf(uint32_t number, bool idle) const;
   // The pass input for `now`, brought up to date: nodes changed since the last pass are
   // refreshed, the candidate sets rebuilt only when the nodes or the active reservations
   // changed. Kept between passes so that a pass costs what changed, not the cluster's size.
@@ -155,6 +155,7 @@ class ClusterState {
   // recomputes anyway; they reach the published view but cost no journal write.
   model::Job& MutableJob(JobId id, bool journal = true);
   model::Node& MutableNode(const std::string& name);
+  model::Node& MutableNodeAt(uint32_t number);
   // Drops every derived scheduling input (nodes or partitions changed shape).
   void InvalidatePassCaches();
 
@@ -176,7 +177,7 @@ class ClusterState {
   bool needs_schedule_ = false;
   std::set<JobId> dirty_jobs_;
   std::set<JobId> purged_;
-  std::set<std::string> dirty_nodes_;
+  std::set<uint32_t> dirty_nodes_;  // node numbers
   std::map<std::string, model::ReservationPtr> reservations_;
   std::set<std::string> dirty_reservations_;
   std::set<std::string> deleted_reservations_;
@@ -184,6 +185,7 @@ class ClusterState {
 
   // Derived scheduling state, kept between passes and never journaled (see CurrentPass).
   std::unordered_map<std::string, uint32_t> node_number_;  // name -> position in node_order_
+  std::vector<model::NodePtr*> node_slots_;  // by node number: its entry in nodes_ (stable)
   PassInput pass_;
   bool pass_valid_ = false;       // pass_.nodes matches the nodes, except pass_dirty_ ones
   bool pass_sets_valid_ = false;  // pass_.candidate_sets matches the active reservations

@@ -1302,7 +1302,11 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
     ranked.emplace_back(-score_->Score(job, v, r), nodes_[n].weight, n);
   }
   const size_t want = k - chosen_.size();
-  std::partial_sort(ranked.begin(), ranked.begin() + std::min(want, ranked.size()), ranked.end());
+  // The best `want` in order (entries are distinct, so any exact method picks the same): select
+  // then sort, as a heap over nearly all of them (partial_sort) costs more than both.
+  const auto best_end = ranked.begin() + static_cast<ptrdiff_t>(std::min(want, ranked.size()));
+  if (best_end != ranked.end()) std::nth_element(ranked.begin(), best_end, ranked.end());
+  std::sort(ranked.begin(), best_end);
   for (size_t i = 0; i < want && i < ranked.size(); ++i) chosen_.push_back(std::get<2>(ranked[i]));
   Distribute(job, shape.tasks, r, chosen_, out);
   return found;
