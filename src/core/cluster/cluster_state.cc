@@ -163,7 +163,7 @@ void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_node
   InvalidatePassCaches();
   for (auto& j : jobs) {
     const JobId id = j.id;
-    if (j.state == JobState::kPending) pending_.insert(id);
+    if (j.state == JobState::kPending) pending_.try_emplace(id);
     if (j.state == JobState::kRunning || j.state == JobState::kCompleting) {
       Allocate(j.allocation, /*release=*/false);
       TrackRunning(j);
@@ -258,7 +258,15 @@ void ClusterState::InvalidatePassCaches() {
   pass_valid_ = false;
   pass_sets_valid_ = false;
   idle_valid_ = false;
-  requests_.clear();
+  ForgetRequests(/*partitions_too=*/true);
+}
+
+void ClusterState::ForgetRequests(bool partitions_too) {
+  for (auto& [id, queued] : pending_) {
+    queued.built = false;
+    queued.request = {};
+    if (partitions_too) queued.resolved = false;
+  }
 }
 
 const ClusterState::PassInput& ClusterState::IdlePass() {
@@ -349,7 +357,7 @@ const ClusterState::PassInput& ClusterState::CurrentPass(UnixTime now) {
     pass_sets_valid_ = true;
     pass_cache_.Reset();
     // Requests name candidate sets and lists filtered by them.
-    requests_.clear();
+    ForgetRequests(/*partitions_too=*/false);
   }
   return pass_;
 }
@@ -625,7 +633,7 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   const JobId id = job->id;
   jobs_.Put(std::move(job));
   limits_.JobSubmitted(*jobs_.Find(id));
-  pending_.insert(id);
+  pending_.try_emplace(id);
   dirty_jobs_.insert(id);
   needs_schedule_ = true;
   Reply r;
@@ -845,7 +853,7 @@ void ClusterState::Requeue(Job& job) {
   job.reason = Reason::kNone;
   job.start_time = 0;
   job.restarts++;
-  pending_.insert(job.id);
+  pending_.try_emplace(job.id);
   needs_schedule_ = true;
 }
 
@@ -1060,8 +1068,9 @@ Reason ClusterState::StaticReason(const Job& job, const Partition* partition, Un
   return Reason::kNone;
 }
 
-void ClusterState::SetPendingInfo(JobId id, Reason reason, UnixTime expected_start) {
-  const Job* job = jobs_.Get(id);
+void ClusterState::SetPendingInfo(JobId id, Reason reason, UnixTime expected_start,
+                                  const Job* current) {
+  const Job* job = current != nullptr ? current : jobs_.Get(id);
   if (job->reason == reason && job->expected_start == expected_start) return;
   // Derived from the rest of the state and recomputed by the first pass after a restart, so it
   // changes the published view but is not worth a journal write.
@@ -1072,7 +1081,7 @@ void ClusterState::SetPendingInfo(JobId id, Reason reason, UnixTime expected_sta
 
 void ClusterState::RecalculatePriorities(UnixTime now) {
   last_priority_calc_ = now;
-  for (JobId id : pending_) {
+  for (const auto& [id, queued] : pending_) {
     const JobPtr job = jobs_.Find(id);
     const Partition* partition = FindPartition(job->partition);
     if (partition == nullptr) continue;
@@ -1090,9 +1099,6 @@ void ClusterState::RecalculatePriorities(UnixTime now) {
 void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   needs_schedule_ = false;
   // Requests of jobs that left the queue otherwise (cancelled, finished) go in bulk.
-  if (requests_.size() > 2 * pending_.size() + 64) {
-    std::erase_if(requests_, [this](const auto& e) { return pending_.count(e.first) == 0; });
-  }
   if (priority_.multifactor() &&
       (last_priority_calc_ == 0 || now - last_priority_calc_ >= config_.priority.calc_period)) {
     RecalculatePriorities(now);
@@ -1118,33 +1124,35 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     uint32_t priority;
     JobId id;
     QueuedRequest* entry;
+    const Job* job;  // the record as of now; only this pass's starts replace records
   };
   std::vector<Queued> order;
   order.reserve(pending_.size());
-  for (JobId id : pending_) {
+  for (auto& [id, queued] : pending_) {
     const Job& job = *jobs_.Get(id);
-    auto [entry, fresh] = requests_.try_emplace(id);
-    if (fresh) {
-      entry->second.partition = FindPartition(job.partition);
-      entry->second.names_nodes = !job.spec->nodelist.empty() || !job.spec->reservation.empty();
+    QueuedRequest* entry = &queued;
+    if (!entry->resolved) {
+      entry->resolved = true;
+      entry->partition = FindPartition(job.partition);
+      entry->names_nodes = !job.spec->nodelist.empty() || !job.spec->reservation.empty();
     }
-    const Partition* partition = entry->second.partition;
+    const Partition* partition = entry->partition;
     // The common case without touching the spec: nothing but the job and its partition.
-    const bool plain = !entry->second.names_nodes && !job.held && partition != nullptr &&
-                       partition->up && job.time_limit <= partition->max_time &&
+    const bool plain = !entry->names_nodes && !job.held && partition != nullptr && partition->up &&
+                       job.time_limit <= partition->max_time &&
                        (partition->max_nodes == 0 || job.min_nodes <= partition->max_nodes);
     const Reason reason = plain ? Reason::kNone : StaticReason(job, partition, now);
     if (reason != Reason::kNone) {
       SetPendingInfo(id, reason, 0);
       continue;
     }
-    if (!entry->second.built) {
-      auto req = MakeRequest(job, *entry->second.partition, in);
-      entry->second.built = true;
-      entry->second.ok = req.ok();
-      if (req.ok()) entry->second.request = std::move(*req);
+    if (!entry->built) {
+      auto req = MakeRequest(job, *entry->partition, in);
+      entry->built = true;
+      entry->ok = req.ok();
+      if (req.ok()) entry->request = std::move(*req);
     }
-    order.push_back({job.priority, id, &entry->second});
+    order.push_back({job.priority, id, entry, &job});
   }
   const auto by_priority = [](const Queued& a, const Queued& b) {
     return a.priority != b.priority ? a.priority > b.priority : a.id < b.id;
@@ -1163,7 +1171,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     size_t kept = 0;
     for (size_t i = 0; i < order.size(); ++i) {
       if (verdicts[i] != Reason::kNone) {
-        SetPendingInfo(order[i].id, verdicts[i], 0);
+        SetPendingInfo(order[i].id, verdicts[i], 0, order[i].job);
       } else {
         order[kept++] = order[i];
       }
@@ -1189,12 +1197,14 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     cpu_caps.emplace(p->name, std::move(caps));
   }
   std::vector<const sched::JobRequest*> queue;
+  std::vector<const Job*> queue_jobs;  // parallel to queue
   queue.reserve(order.size());
+  queue_jobs.reserve(order.size());
   for (const Queued& q : order) {
     const JobId id = q.id;
     QueuedRequest& entry = *q.entry;
     if (!entry.ok) {
-      SetPendingInfo(id, Reason::kResources, 0);
+      SetPendingInfo(id, Reason::kResources, 0, q.job);
       continue;
     }
     sched::JobRequest& req = entry.request;
@@ -1205,6 +1215,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       req.cap_group = in.partition_set.at(entry.partition->name);
     }
     queue.push_back(&req);
+    queue_jobs.push_back(q.job);
   }
   // The full pass (the configured policy) runs every bf_interval, or whenever the queue is
   // short; in between, a quick fifo pass over the first default_queue_depth jobs starts what
@@ -1220,10 +1231,12 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   }
   const std::vector<sched::Decision> decisions = sched::RunPass(
       options, now, in.nodes, holds, queue, in.candidate_sets, nullptr, &pass_cache_);
-  for (const auto& d : decisions) {
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    const sched::Decision& d = decisions[i];
     if (!d.start) {
       // A quick pass does not plan: it leaves the full pass's reasons and planned starts alone.
-      if (full) SetPendingInfo(d.id, d.reason, d.expected_start);
+      // Decisions come in queue order, one a job, so queue_jobs[i] is this job's record.
+      if (full) SetPendingInfo(d.id, d.reason, d.expected_start, queue_jobs[i]);
       continue;
     }
     Job& j = MutableJob(d.id);
@@ -1249,7 +1262,6 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     limits_.JobStarted(j);
     TrackRunning(j);
     pending_.erase(d.id);
-    requests_.erase(d.id);
     // The record is final for this batch: launches carry it as it is journaled.
     effects->push_back(effect::LaunchJob{jobs_.Find(d.id), j.allocation.front().node});
   }

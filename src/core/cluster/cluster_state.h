@@ -144,7 +144,9 @@ class ClusterState {
   // Why a pending job may not be considered at all (held, partition limits), or kNone.
   model::Reason StaticReason(const model::Job& job, const model::Partition* partition,
                              UnixTime now) const;
-  void SetPendingInfo(JobId id, model::Reason reason, UnixTime expected_start);
+  // `current`: the job's record when the caller holds it (saves the lookup).
+  void SetPendingInfo(JobId id, model::Reason reason, UnixTime expected_start,
+                      const model::Job* current = nullptr);
   void RecalculatePriorities(UnixTime now);
   void Allocate(const std::vector<model::NodeAllocation>& alloc, bool release);
   void FinishJob(model::Job& job, model::JobState state, UnixTime now);
@@ -158,13 +160,27 @@ class ClusterState {
   model::Node& MutableNodeAt(uint32_t number);
   // Drops every derived scheduling input (nodes or partitions changed shape).
   void InvalidatePassCaches();
+  // Pending jobs' requests are rebuilt at the next pass (and their partitions looked up again).
+  void ForgetRequests(bool partitions_too);
 
   ClusterConfig config_;
   JobTable jobs_;
   std::map<std::string, model::NodePtr> nodes_;
   std::vector<std::string> node_order_;
   std::vector<model::PartitionPtr> partitions_;
-  std::set<JobId> pending_;                              // FIFO: priority/basic is submit order
+  // A pending job's scheduling inputs (derived, never journaled): its partition and request,
+  // resolved once per job while the partitions and candidate sets hold.
+  struct QueuedRequest {
+    bool resolved = false;  // `partition` and `names_nodes` are set
+    const model::Partition* partition = nullptr;
+    bool built = false;  // `ok` and `request` are set
+    // The job names nodes or a reservation: StaticReason must look at them every pass.
+    bool names_nodes = false;
+    bool ok = false;  // MakeRequest succeeded (else the job waits: Resources)
+    sched::JobRequest request;
+  };
+  // Pending jobs in id order (priority/basic's queue order) with their scheduling inputs.
+  std::map<JobId, QueuedRequest> pending_;
   std::map<std::string, std::set<JobId>> jobs_on_node_;  // batch host -> running jobs
   std::deque<std::pair<UnixTime, JobId>> finished_;      // end time order, for MinJobAge
   JobId next_job_id_;
@@ -197,16 +213,6 @@ class ClusterState {
   std::unordered_map<std::string, PartitionShape> partition_shape_;  // with idle_
   // Submit's fit verdicts by request shape (jobs of one shape fit or not alike); with idle_.
   std::unordered_map<std::string, bool> fit_memo_;
-  // Pending jobs' scheduler requests, built once per job while the candidate sets hold.
-  struct QueuedRequest {
-    const model::Partition* partition = nullptr;
-    bool built = false;  // `ok` and `request` are set
-    // The job names nodes or a reservation: StaticReason must look at them every pass.
-    bool names_nodes = false;
-    bool ok = false;  // MakeRequest succeeded (else the job waits: Resources)
-    sched::JobRequest request;
-  };
-  std::unordered_map<JobId, QueuedRequest> requests_;
   // By node number: the running jobs there, what each holds and when it returns it.
   std::vector<std::vector<std::pair<JobId, sched::Release>>> releases_by_node_;
   sched::PassCache pass_cache_;

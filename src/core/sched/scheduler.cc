@@ -1328,16 +1328,22 @@ std::vector<Decision> Pass::Run(const std::vector<const JobRequest*>& queue, Pas
     d.id = job.id;
     ++st.examined;
     const uint32_t set_id = SetOf(job);
-    score_id_ = ScoreIdOf(job);
-    score_ = scores_[score_id_].get();
     const Shape shape = ShapeOf(job);
-    const int64_t len = DurationSlots(job.time_limit);
     if (!EverFits(job, shape, sets_[set_id])) {
       d.reason = model::Reason::kResources;
-    } else if (fifo_blocked) {
+      out.push_back(std::move(d));
+      continue;
+    }
+    if (fifo_blocked) {
       d.reason = model::Reason::kPriority;
-    } else if (TryNow(job, shape, set_id, len, /*respect_plan=*/true, &alloc) &&
-               AssignGpus(job, alloc, /*respect_plan=*/true, &gpus)) {
+      out.push_back(std::move(d));
+      continue;
+    }
+    score_id_ = ScoreIdOf(job);
+    score_ = scores_[score_id_].get();
+    const int64_t len = DurationSlots(job.time_limit);
+    if (TryNow(job, shape, set_id, len, /*respect_plan=*/true, &alloc) &&
+        AssignGpus(job, alloc, /*respect_plan=*/true, &gpus)) {
       Commit(alloc, 0, len);
       ChargeCap(job, alloc);
       d.start = true;
