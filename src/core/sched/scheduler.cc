@@ -385,6 +385,42 @@ class Pass {
   // cluster. Fills feasible_ as earliest does. -2: none within the window (use earliest).
   int64_t EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r,
                            int64_t len);
+  // Whether usable node n can ever hold r tasks of the job (its GPUs, its size), and what r
+  // tasks take there: `need` (compared by HasRoom).
+  bool CanEverHold(const JobRequest& job, uint32_t n, uint32_t r, Resources* need) const {
+    if (!nodes_[n].usable) return false;
+    if (internal::WantsGpus(job) && !internal::GpuStaticFit(job, nodes_[n])) return false;
+    const Resources& total = nodes_[n].total;
+    if (Cap(job, n, total) < r) return false;
+    *need = TaskResources(job, total, r);
+    return true;
+  }
+  // Room for `need` in `free` on node n: the whole node when the job is exclusive. Room for r
+  // tasks is a fixed resource vector, so steps are compared directly rather than through the
+  // filters, once per node and not once per step.
+  bool HasRoom(const JobRequest& job, uint32_t n, const Resources& need,
+               const Resources& free) const {
+    return job.exclusive ? free == nodes_[n].total : need.FitsIn(free);
+  }
+  // Calls emit(a, b) for each range of starts [a, b] within the window at which node n has room
+  // for `need` over [s, s + len): a start is feasible when its run touches no step without it.
+  template <typename Emit>
+  void FeasibleStarts(const JobRequest& job, uint32_t n, const Resources& need, int64_t len,
+                      Emit&& emit) const {
+    const int64_t w = window_slots_;
+    auto clipped = [&](int64_t a, int64_t b) {
+      b = std::min(b, w);
+      if (a <= b) emit(a, b);
+    };
+    const auto& steps = planner_.Steps(n);
+    int64_t from = 0;
+    for (size_t i = 0; i < steps.size() && from <= w; ++i) {
+      if (HasRoom(job, n, need, steps[i].free)) continue;
+      if (steps[i].slot >= len) clipped(from, steps[i].slot - len);
+      from = i + 1 < steps.size() ? steps[i + 1].slot : kNever;
+    }
+    if (from <= w) clipped(from, w);
+  }
   // Whether the whole GPUs the job would get on node n now sit on one socket (false on nodes
   // without a GPU list, where sockets are unknown, and where the job's GPUs do not fit).
   bool OneSocketNow(const JobRequest& job, uint32_t n, bool respect_plan) {
@@ -1069,17 +1105,11 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   const uint64_t stamp = ++st_.seen_stamp;
   feasible_.clear();
   events_.clear();
-  // Whether node n can ever hold r tasks of the job, and what r tasks need there.
   auto eligible = [&](uint32_t n, Resources* need) {
-    if (!cs.member[n] || !nodes_[n].usable) return false;
-    if (internal::WantsGpus(job) && !internal::GpuStaticFit(job, nodes_[n])) return false;
-    const Resources& total = nodes_[n].total;
-    if (Cap(job, n, total) < r) return false;
-    *need = TaskResources(job, total, r);
-    return true;
+    return cs.member[n] && CanEverHold(job, n, r, need);
   };
   auto fits = [&](uint32_t n, const Resources& need, const Resources& free) {
-    return job.exclusive ? free == nodes_[n].total : need.FitsIn(free);
+    return HasRoom(job, n, need, free);
   };
   Resources need;
   // Nodes this pass reserved a window on: their room can drop, so their feasible start ranges
@@ -1087,21 +1117,11 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   for (uint32_t n : planner_.FutureNodes()) {
     st_.seen[n] = stamp;
     if (!eligible(n, &need)) continue;
-    const auto& steps = planner_.Steps(n);
-    auto emit = [&](int64_t a, int64_t b) {
-      b = std::min(b, w);
-      if (a > b) return;
+    FeasibleStarts(job, n, need, len, [&](int64_t a, int64_t b) {
       events_.push_back({a, false, 1});
       events_.push_back({b + 1, false, -1});
       feasible_.emplace_back(n, a, b);
-    };
-    int64_t from = 0;
-    for (size_t i = 0; i < steps.size() && from <= w; ++i) {
-      if (fits(n, need, steps[i].free)) continue;
-      if (steps[i].slot >= len) emit(from, steps[i].slot - len);
-      from = i + 1 < steps.size() ? steps[i + 1].slot : kNever;
-    }
-    if (from <= w) emit(from, w);
+    });
   }
   // A heap rather than a sort: the sweep usually stops early, after few of the events.
   const auto later = [](const PlanEvent& a, const PlanEvent& b) { return a.slot > b.slot; };
@@ -1217,31 +1237,14 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
     feasible_.clear();
     for (uint32_t n : job.required) mark_[n] = 1;
     for (uint32_t n : *cs.nodes) {
-      if (n >= nodes_.size() || !nodes_[n].usable) continue;
-      if (internal::WantsGpus(job) && !internal::GpuStaticFit(job, nodes_[n])) continue;
+      Resources need;
+      if (n >= nodes_.size() || !CanEverHold(job, n, r, &need)) continue;
       const bool req = mark_[n] != 0;
-      auto emit = [&](int64_t a, int64_t b) {  // starts in [a, b] are feasible
-        b = std::min(b, w);
-        if (a > b) return;
+      FeasibleStarts(job, n, need, len, [&](int64_t a, int64_t b) {
         events_.push_back({a, req, 1});
         events_.push_back({b + 1, req, -1});
         if (out != nullptr) feasible_.emplace_back(n, a, b);
-      };
-      // A start s is feasible when [s, s + len) touches no step where the node lacks room.
-      // Room for r tasks is a fixed resource vector (the whole node when exclusive), so the
-      // steps are compared directly rather than through the filters, once per node and not
-      // once per step.
-      const Resources& total = nodes_[n].total;
-      if (Cap(job, n, total) < r) continue;
-      const Resources need = TaskResources(job, total, r);
-      const auto& steps = planner_.Steps(n);
-      int64_t from = 0;
-      for (size_t i = 0; i < steps.size() && from <= w; ++i) {
-        if (job.exclusive ? steps[i].free == total : need.FitsIn(steps[i].free)) continue;
-        if (steps[i].slot >= len) emit(from, steps[i].slot - len);
-        from = i + 1 < steps.size() ? steps[i + 1].slot : kNever;
-      }
-      if (from <= w) emit(from, w);
+      });
     }
     for (uint32_t n : job.required) mark_[n] = 0;
     if (nreq == 0 && k == 0) return 0;
