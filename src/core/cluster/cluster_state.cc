@@ -273,9 +273,8 @@ const ClusterState::PassInput& ClusterState::IdlePass() {
   if (idle_valid_) return idle_;
   idle_ = PassInput{};
   idle_.nodes.reserve(node_order_.size());
-  for (const auto& name : node_order_) {
-    idle_.index.emplace(name, static_cast<uint32_t>(idle_.nodes.size()));
-    idle_.nodes.push_back(NodeInfoOf(static_cast<uint32_t>(idle_.nodes.size()), /*idle=*/true));
+  for (uint32_t i = 0; i < node_order_.size(); ++i) {
+    idle_.nodes.push_back(NodeInfoOf(i, /*idle=*/true));
   }
   partition_shape_.clear();
   for (const auto& p : partitions_) {
@@ -283,8 +282,8 @@ const ClusterState::PassInput& ClusterState::IdlePass() {
     set.reserve(p->nodes.size());
     PartitionShape& shape = partition_shape_[p->name];
     for (const auto& name : p->nodes) {
-      auto it = idle_.index.find(name);
-      if (it == idle_.index.end()) continue;
+      auto it = node_number_.find(name);
+      if (it == node_number_.end()) continue;
       set.push_back(it->second);
       const sched::NodeInfo& n = idle_.nodes[it->second];
       shape.widest_cpus = std::max(shape.widest_cpus, n.total.cpus);
@@ -312,11 +311,9 @@ const ClusterState::PartitionShape& ClusterState::PartitionShapeOf(const Partiti
 const ClusterState::PassInput& ClusterState::CurrentPass(UnixTime now) {
   if (!pass_valid_) {
     pass_.nodes.clear();
-    pass_.index.clear();
     pass_.nodes.reserve(node_order_.size());
-    for (const auto& name : node_order_) {
-      pass_.index.emplace(name, static_cast<uint32_t>(pass_.nodes.size()));
-      pass_.nodes.push_back(NodeInfoOf(static_cast<uint32_t>(pass_.nodes.size()), /*idle=*/false));
+    for (uint32_t i = 0; i < node_order_.size(); ++i) {
+      pass_.nodes.push_back(NodeInfoOf(i, /*idle=*/false));
     }
     pass_dirty_.clear();
     pass_dirty_flag_.assign(node_order_.size(), 0);
@@ -348,7 +345,7 @@ const ClusterState::PassInput& ClusterState::CurrentPass(UnixTime now) {
       set.reserve(p->nodes.size());
       for (const auto& name : p->nodes) {
         if (reserved.count(name) > 0) continue;
-        if (auto it = pass_.index.find(name); it != pass_.index.end()) set.push_back(it->second);
+        if (auto it = node_number_.find(name); it != node_number_.end()) set.push_back(it->second);
       }
       pass_.partition_set.emplace(p->name, static_cast<uint32_t>(pass_.candidate_sets.size()));
       pass_.candidate_sets.push_back(std::move(set));
@@ -444,8 +441,8 @@ Result<sched::JobRequest> ClusterState::MakeRequest(const Job& job, const Partit
     auto candidates_for = [&](const model::Constraint& c) {
       std::vector<uint32_t> out;
       for (const auto& name : pool) {
-        auto it = in.index.find(name);
-        if (it == in.index.end() || !Contains(partition.nodes, name)) continue;
+        auto it = node_number_.find(name);
+        if (it == node_number_.end() || !Contains(partition.nodes, name)) continue;
         const Node& n = *nodes_.at(name);
         if (reservation == nullptr &&
             std::find(in.candidate_sets[set].begin(), in.candidate_sets[set].end(), it->second) ==
@@ -475,10 +472,10 @@ Result<sched::JobRequest> ClusterState::MakeRequest(const Job& job, const Partit
     }
   }
   for (const auto& name : spec.nodelist) {
-    auto it = in.index.find(name);
+    auto it = node_number_.find(name);
     const auto& pool =
         req.candidate_set == sched::kOwnCandidates ? req.candidates : in.candidate_sets[set];
-    if (it == in.index.end() || std::find(pool.begin(), pool.end(), it->second) == pool.end()) {
+    if (it == node_number_.end() || std::find(pool.begin(), pool.end(), it->second) == pool.end()) {
       return InvalidArgument("Requested node configuration is not available: node " + name +
                              " is not in partition " + partition.name +
                              " or does not match the job's --exclude/--constraint");
@@ -1114,8 +1111,8 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     hold.start = r->start;
     hold.end = r->end;
     for (const auto& node : r->nodes) {
-      auto it = in.index.find(node);
-      if (it != in.index.end()) hold.alloc.emplace_back(it->second, in.nodes[it->second].total);
+      auto it = node_number_.find(node);
+      if (it != node_number_.end()) hold.alloc.emplace_back(it->second, in.nodes[it->second].total);
     }
     holds.push_back(std::move(hold));
   }
@@ -1188,7 +1185,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
         const JobPtr job = jobs_.Find(id);
         if (job->partition != p->name) continue;
         for (const auto& a : job->allocation) {
-          if (auto it = in.index.find(a.node); it != in.index.end()) {
+          if (auto it = node_number_.find(a.node); it != node_number_.end()) {
             caps[it->second] -= std::min(caps[it->second], a.cpus);
           }
         }

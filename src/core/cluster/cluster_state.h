@@ -96,8 +96,7 @@ class ClusterState {
   // The scheduler's view of the nodes for one pass: an index per node and one candidate list
   // per partition, shared by that partition's jobs.
   struct PassInput {
-    std::vector<sched::NodeInfo> nodes;
-    std::unordered_map<std::string, uint32_t> index;
+    std::vector<sched::NodeInfo> nodes;  // by node number (node_number_)
     std::vector<std::vector<uint32_t>> candidate_sets;
     std::unordered_map<std::string, uint32_t> partition_set;
   };
