@@ -168,6 +168,85 @@ TEST_F(ClusterStateTest, EasyBackfillsOnlyWhatDoesNotDelayTheTopJob) {
   EXPECT_EQ(journaled, (std::set<JobId>{short_job}));
 }
 
+TEST_F(ClusterStateTest, FifoPassesAfterSubmissionsJudgeTheNewJobsAndTheBlockedHead) {
+  ClusterConfig fifo = ThreeNodes();
+  fifo.scheduler.policy = "fifo";
+  Reset(fifo);
+  JobId big = Submit(Spec(4, 1, 0));   // n1
+  JobId wide = Submit(Spec(3, 4, 3));  // all three nodes: blocked behind big
+  Schedule();
+  TakeLaunches();
+  EXPECT_EQ(Job(wide)->reason, Reason::kResources);
+  // Only submissions since: the new jobs wait behind the blocked head, which keeps its plan.
+  now_ += 10;
+  JobId small = Submit(Spec(1));
+  model::JobSpec on_hold = Spec(1);
+  on_hold.hold = true;
+  JobId held = Submit(on_hold);
+  Schedule();
+  EXPECT_TRUE(TakeLaunches().empty());
+  EXPECT_EQ(Job(small)->reason, Reason::kPriority);
+  EXPECT_EQ(Job(held)->reason, Reason::kJobHeldUser);
+  EXPECT_EQ(Job(wide)->reason, Reason::kResources);
+  // The head starts when big ends; the small job becomes the blocked head.
+  End(big);
+  Schedule();
+  auto launches = TakeLaunches();
+  ASSERT_EQ(launches.size(), 1u);
+  EXPECT_EQ(launches[0].job->id, wide);
+  EXPECT_EQ(Job(small)->reason, Reason::kResources);
+}
+
+TEST_F(ClusterStateTest, FifoJobsBehindANewBlockedHeadWaitForPriority) {
+  ClusterConfig fifo = ThreeNodes();
+  fifo.scheduler.policy = "fifo";
+  Reset(fifo);
+  JobId running = Submit(Spec(4, 1, 0));  // n1
+  model::JobSpec first = Spec(3, 4, 3);   // all three nodes
+  first.hold = true;
+  JobId held = Submit(first);
+  JobId wide = Submit(Spec(3, 4, 3));
+  Schedule();
+  TakeLaunches();
+  EXPECT_EQ(Job(running)->state, JobState::kRunning);
+  EXPECT_EQ(Job(wide)->reason, Reason::kResources);  // the blocked head
+  // Released, the held job is ahead of it: the pass stops there, and the old head's verdict
+  // (Resources) would be stale behind it.
+  Apply(cmd::Release{{held}});
+  Schedule();
+  EXPECT_EQ(Job(held)->reason, Reason::kResources);
+  EXPECT_EQ(Job(wide)->reason, Reason::kPriority);
+}
+
+TEST_F(ClusterStateTest, EasyPassAfterSubmissionsBackfillsAroundTheKeptReservation) {
+  auto timed = [](uint32_t tasks, uint32_t nodes, Seconds limit) {
+    model::JobSpec s = Spec(tasks, 1, nodes);
+    s.time_limit = limit;
+    return s;
+  };
+  Submit(timed(4, 1, 1000));  // n1 until 2000
+  Submit(timed(4, 1, 1000));  // n2 until 2000
+  JobId wide = Submit(timed(12, 3, 500));
+  JobId long_job = Submit(timed(1, 0, 2000));
+  Schedule();
+  TakeLaunches();
+  EXPECT_EQ(Job(wide)->expected_start, 2020);
+  EXPECT_EQ(Job(long_job)->reason, Reason::kPriority);
+  // Later arrivals: one ends before the reservation and backfills, one would delay it.
+  now_ += 100;
+  JobId late_long = Submit(timed(1, 0, 1000));  // 1100 + 1000 > 2020
+  JobId late_short = Submit(timed(2, 0, 600));  // ends by 1700
+  Schedule();
+  auto launches = TakeLaunches();
+  ASSERT_EQ(launches.size(), 1u);
+  EXPECT_EQ(launches[0].job->id, late_short);
+  EXPECT_EQ(Job(late_short)->allocation[0].node, "n3");
+  EXPECT_EQ(Job(late_long)->reason, Reason::kPriority);
+  EXPECT_EQ(Job(long_job)->reason, Reason::kPriority);
+  EXPECT_EQ(Job(wide)->reason, Reason::kResources);
+  EXPECT_EQ(Job(wide)->expected_start, 2000);  // planned again from 1100: 15 slots of 60 s
+}
+
 TEST_F(ClusterStateTest, AllocationCountsCoresAndMemoryPerNode) {
   model::JobSpec s = Spec(2, 2);
   s.mem_per_cpu_mb = 500;

@@ -79,6 +79,35 @@ TEST(FifoSchedTest, StopsAtFirstBlocker) {
   EXPECT_EQ(stats.examined, 3u);
 }
 
+TEST(FifoSchedTest, PulledQueueStopsAtTheBlockedJob) {
+  Cluster c(2);
+  c.Busy(0, 4, 600);
+  std::vector<JobRequest> q = {Job(c, 1, 2), Job(c, 2, 4), Job(c, 3, 1), Job(c, 4, 1)};
+  size_t pulls = 0;
+  const JobSource next = [&]() -> const JobRequest* {
+    return pulls < q.size() ? &q[pulls++] : nullptr;
+  };
+  std::vector<std::vector<uint32_t>> no_sets;
+  auto d = RunPass(Opts(Policy::kFifo), kNow, c.nodes, c.running, next, no_sets);
+  // Job 2 blocks the queue: jobs 3 and 4 are never pulled, and job 2 anchors the verdicts.
+  EXPECT_EQ(pulls, 2u);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_TRUE(d[0].start);
+  EXPECT_FALSE(d[1].start);
+  EXPECT_TRUE(d[1].anchor);
+  EXPECT_EQ(d[1].reason, Reason::kResources);
+  // EASY pulls everything: a later job may backfill. Its planned head is the only anchor.
+  pulls = 0;
+  d = RunPass(Opts(Policy::kEasy), kNow, c.nodes, c.running, next, no_sets);
+  EXPECT_EQ(pulls, 4u);
+  ASSERT_EQ(d.size(), 4u);
+  EXPECT_FALSE(d[1].start);
+  EXPECT_TRUE(d[1].anchor);
+  EXPECT_EQ(d[1].expected_start, kNow + 600);
+  EXPECT_TRUE(d[2].start);  // n1's free CPUs: the reservation is on n0
+  EXPECT_TRUE(d[3].start);
+}
+
 TEST(FifoSchedTest, RequestThatCanNeverFitDoesNotBlock) {
   Cluster c(2);
   std::vector<JobRequest> q = {Job(c, 1, 100), Job(c, 2, 1)};

@@ -163,7 +163,10 @@ void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_node
   InvalidatePassCaches();
   for (auto& j : jobs) {
     const JobId id = j.id;
-    if (j.state == JobState::kPending) pending_.try_emplace(id);
+    if (j.state == JobState::kPending) {
+      pending_.try_emplace(id);
+      rejudge_.push_back(id);  // reasons are not journaled: the first pass gives them all
+    }
     if (j.state == JobState::kRunning || j.state == JobState::kCompleting) {
       Allocate(j.allocation, /*release=*/false);
       TrackRunning(j);
@@ -176,7 +179,7 @@ void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_node
   std::sort(finished_.begin(), finished_.end());
   next_job_id_ = std::max(next_job_id_, next_job_id);
   dirty_nodes_.clear();
-  needs_schedule_ = true;
+  needs_schedule_ = needs_full_pass_ = true;
 }
 
 Reply ClusterState::Apply(const Command& command, UnixTime now, std::vector<Effect>* effects) {
@@ -631,6 +634,7 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   jobs_.Put(std::move(job));
   limits_.JobSubmitted(*jobs_.Find(id));
   pending_.try_emplace(id);
+  rejudge_.push_back(id);
   dirty_jobs_.insert(id);
   needs_schedule_ = true;
   Reply r;
@@ -715,8 +719,9 @@ Reply ClusterState::Hold(const std::vector<JobId>& ids, bool hold, UnixTime now)
       }
     }
     job.reason = hold ? Reason::kJobHeldUser : Reason::kNone;
+    rejudge_.push_back(id);
     r.job_ids.push_back(id);
-    needs_schedule_ = true;
+    needs_schedule_ = needs_full_pass_ = true;
   }
   if (r.job_ids.empty() && !r.errors.empty()) r.status = InvalidArgument(r.errors.front());
   return r;
@@ -741,7 +746,7 @@ Reply ClusterState::RegisterNode(const cmd::RegisterNode& c, UnixTime now,
   node.address = inv.address;
   node.down = false;
   node.reason.clear();
-  needs_schedule_ = true;
+  needs_schedule_ = needs_full_pass_ = true;
 
   // Reconcile what the node runs with what the state says runs there.
   std::set<JobId> reported_running(c.running.begin(), c.running.end());
@@ -787,7 +792,7 @@ void ClusterState::SetResponding(const std::string& name, bool responding, UnixT
   if (responding) {
     node.down = false;
     node.reason.clear();
-    needs_schedule_ = true;
+    needs_schedule_ = needs_full_pass_ = true;
   }
 }
 
@@ -832,7 +837,7 @@ void ClusterState::FinishJob(Job& job, JobState state, UnixTime now) {
     }
     Allocate(job.allocation, /*release=*/true);
     UntrackRunning(job);
-    needs_schedule_ = true;
+    needs_schedule_ = needs_full_pass_ = true;
   }
   limits_.JobEnded(job);
   job.state = state;
@@ -851,7 +856,7 @@ void ClusterState::Requeue(Job& job) {
   job.start_time = 0;
   job.restarts++;
   pending_.try_emplace(job.id);
-  needs_schedule_ = true;
+  needs_schedule_ = needs_full_pass_ = true;
 }
 
 std::vector<uint32_t> ClusterState::PickCpus(const Node& node, uint32_t count,
@@ -982,7 +987,7 @@ Reply ClusterState::CreateReservation(const cmd::CreateReservation& c, UnixTime 
   dirty_reservations_.insert(name);
   pass_sets_valid_ = false;
   deleted_reservations_.erase(name);
-  needs_schedule_ = true;
+  needs_schedule_ = needs_full_pass_ = true;
   return {};
 }
 
@@ -1001,7 +1006,7 @@ Reply ClusterState::UpdateReservation(const cmd::UpdateReservation& c, UnixTime 
   it->second = std::make_shared<model::Reservation>(std::move(r));
   dirty_reservations_.insert(c.name);
   pass_sets_valid_ = false;
-  needs_schedule_ = true;
+  needs_schedule_ = needs_full_pass_ = true;
   return {};
 }
 
@@ -1020,7 +1025,7 @@ Reply ClusterState::DeleteReservation(const cmd::DeleteReservation& c) {
   dirty_reservations_.erase(c.name);
   pass_sets_valid_ = false;
   deleted_reservations_.insert(c.name);
-  needs_schedule_ = true;
+  needs_schedule_ = needs_full_pass_ = true;
   return {};
 }
 
@@ -1095,7 +1100,16 @@ void ClusterState::RecalculatePriorities(UnixTime now) {
 
 void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   needs_schedule_ = false;
-  // Requests of jobs that left the queue otherwise (cancelled, finished) go in bulk.
+  ++pass_serial_;
+  // Since the last full pass, were jobs only submitted? Then nothing was freed, no order or
+  // limit changed, and (time only moving planned starts later) no job that waited then can
+  // start now: only the jobs that pass anchored its verdicts on and the new jobs need a look.
+  // (Up to rounding: plans are in bf_resolution slots from now, so a later pass may see two
+  // releases in one slot where this one saw two, and place a reservation differently.)
+  const bool only_submissions = !needs_full_pass_ && anchors_valid_;
+  needs_full_pass_ = false;
+  std::vector<JobId> rejudge;
+  rejudge.swap(rejudge_);
   if (priority_.multifactor() &&
       (last_priority_calc_ == 0 || now - last_priority_calc_ >= config_.priority.calc_period)) {
     RecalculatePriorities(now);
@@ -1116,65 +1130,6 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     }
     holds.push_back(std::move(hold));
   }
-  // QueueSort: priority, then submit order.
-  struct Queued {
-    uint32_t priority;
-    JobId id;
-    QueuedRequest* entry;
-    const Job* job;  // the record as of now; only this pass's starts replace records
-  };
-  std::vector<Queued> order;
-  order.reserve(pending_.size());
-  for (auto& [id, queued] : pending_) {
-    const Job& job = *jobs_.Get(id);
-    QueuedRequest* entry = &queued;
-    if (!entry->resolved) {
-      entry->resolved = true;
-      entry->partition = FindPartition(job.partition);
-      entry->names_nodes = !job.spec->nodelist.empty() || !job.spec->reservation.empty();
-    }
-    const Partition* partition = entry->partition;
-    // The common case without touching the spec: nothing but the job and its partition.
-    const bool plain = !entry->names_nodes && !job.held && partition != nullptr && partition->up &&
-                       job.time_limit <= partition->max_time &&
-                       (partition->max_nodes == 0 || job.min_nodes <= partition->max_nodes);
-    const Reason reason = plain ? Reason::kNone : StaticReason(job, partition, now);
-    if (reason != Reason::kNone) {
-      SetPendingInfo(id, reason, 0);
-      continue;
-    }
-    if (!entry->built) {
-      auto req = MakeRequest(job, *entry->partition, in);
-      entry->built = true;
-      entry->ok = req.ok();
-      if (req.ok()) entry->request = std::move(*req);
-    }
-    order.push_back({job.priority, id, entry, &job});
-  }
-  const auto by_priority = [](const Queued& a, const Queued& b) {
-    return a.priority != b.priority ? a.priority > b.priority : a.id < b.id;
-  };
-  // With priority/basic the pending set's id order already is the queue order.
-  if (!std::is_sorted(order.begin(), order.end(), by_priority)) {
-    std::sort(order.begin(), order.end(), by_priority);
-  }
-  // QOS limits: a job over its user's budget (counting the jobs ahead of it) sits this pass
-  // out, so it neither starts nor holds a reservation.
-  if (limits_.AnyLimited()) {
-    std::vector<const Job*> ordered;
-    ordered.reserve(order.size());
-    for (const Queued& q : order) ordered.push_back(jobs_.Get(q.id));
-    const std::vector<Reason> verdicts = limits_.Admit(ordered, now);
-    size_t kept = 0;
-    for (size_t i = 0; i < order.size(); ++i) {
-      if (verdicts[i] != Reason::kNone) {
-        SetPendingInfo(order[i].id, verdicts[i], 0, order[i].job);
-      } else {
-        order[kept++] = order[i];
-      }
-    }
-    order.resize(kept);
-  }
   // MaxCPUsPerNode: what each capped partition's jobs may still take per node.
   std::unordered_map<std::string, std::vector<uint32_t>> cpu_caps;
   for (const auto& p : partitions_) {
@@ -1193,16 +1148,34 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     }
     cpu_caps.emplace(p->name, std::move(caps));
   }
-  std::vector<const sched::JobRequest*> queue;
-  std::vector<const Job*> queue_jobs;  // parallel to queue
-  queue.reserve(order.size());
-  queue_jobs.reserve(order.size());
-  for (const Queued& q : order) {
-    const JobId id = q.id;
-    QueuedRequest& entry = *q.entry;
+  // A pending job as the pass sees it: null when it waits for a reason of its own (held,
+  // partition limits, a request that cannot be built), which it is given here.
+  auto admit = [&](JobId id, QueuedRequest& entry, const Job& job) -> sched::JobRequest* {
+    entry.seen_pass = pass_serial_;
+    if (!entry.resolved) {
+      entry.resolved = true;
+      entry.partition = FindPartition(job.partition);
+      entry.names_nodes = !job.spec->nodelist.empty() || !job.spec->reservation.empty();
+    }
+    const Partition* partition = entry.partition;
+    // The common case without touching the spec: nothing but the job and its partition.
+    const bool plain = !entry.names_nodes && !job.held && partition != nullptr && partition->up &&
+                       job.time_limit <= partition->max_time &&
+                       (partition->max_nodes == 0 || job.min_nodes <= partition->max_nodes);
+    const Reason reason = plain ? Reason::kNone : StaticReason(job, partition, now);
+    if (reason != Reason::kNone) {
+      SetPendingInfo(id, reason, 0, &job);
+      return nullptr;
+    }
+    if (!entry.built) {
+      auto req = MakeRequest(job, *entry.partition, in);
+      entry.built = true;
+      entry.ok = req.ok();
+      if (req.ok()) entry.request = std::move(*req);
+    }
     if (!entry.ok) {
-      SetPendingInfo(id, Reason::kResources, 0, q.job);
-      continue;
+      SetPendingInfo(id, Reason::kResources, 0, &job);
+      return nullptr;
     }
     sched::JobRequest& req = entry.request;
     req.cpu_caps = nullptr;
@@ -1211,29 +1184,145 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       req.cpu_caps = &it->second;
       req.cap_group = in.partition_set.at(entry.partition->name);
     }
-    queue.push_back(&req);
-    queue_jobs.push_back(q.job);
-  }
+    return &req;
+  };
   // The full pass (the configured policy) runs every bf_interval, or whenever the queue is
   // short; in between, a quick fifo pass over the first default_queue_depth jobs starts what
   // fits without replanning, so a storm of submissions costs little per batch.
-  const bool full = queue.size() <= config_.scheduler.default_queue_depth || last_full_pass_ == 0 ||
-                    now - last_full_pass_ >= config_.scheduler.bf_interval;
+  const bool full = pending_.size() <= config_.scheduler.default_queue_depth ||
+                    last_full_pass_ == 0 || now - last_full_pass_ >= config_.scheduler.bf_interval;
   sched::Options options = sched_options_;
+  uint64_t depth = UINT64_MAX;
   if (full) {
     last_full_pass_ = now;
   } else {
     options.policy = sched::Options::Policy::kFifo;
-    queue.resize(config_.scheduler.default_queue_depth);
+    depth = config_.scheduler.default_queue_depth;
+  }
+  // The queue in priority order, pulled by the pass. Under priority/basic it is the pending
+  // set's id order and no QOS limit weighs the queue as a whole, so jobs are admitted as the
+  // pass reaches them: a fifo pass blocked at its head costs nothing for the jobs behind.
+  std::vector<const Job*> pulled;  // parallel to the pass's decisions
+  std::function<const sched::JobRequest*()> next_job;
+  const bool id_order = !priority_.multifactor() && !limits_.AnyLimited();
+  std::vector<JobId> looked_at;  // the incremental pass's jobs: anchors, then new jobs
+  std::map<JobId, QueuedRequest>::iterator cursor = pending_.begin();
+  if (id_order && only_submissions && full && reservations_.empty()) {
+    looked_at = anchors_;
+    looked_at.insert(looked_at.end(), rejudge.begin(), rejudge.end());
+    std::sort(looked_at.begin(), looked_at.end());
+    looked_at.erase(std::unique(looked_at.begin(), looked_at.end()), looked_at.end());
+    size_t at = 0;
+    next_job = [&]() -> const sched::JobRequest* {
+      while (at < looked_at.size() && pulled.size() < depth) {
+        const JobId id = looked_at[at++];
+        auto it = pending_.find(id);
+        if (it == pending_.end()) continue;
+        const Job& job = *jobs_.Get(id);
+        if (sched::JobRequest* req = admit(id, it->second, job)) {
+          pulled.push_back(&job);
+          return req;
+        }
+      }
+      return nullptr;
+    };
+  } else if (id_order) {
+    next_job = [&]() -> const sched::JobRequest* {
+      while (cursor != pending_.end() && pulled.size() < depth) {
+        auto& [id, entry] = *cursor++;
+        const Job& job = *jobs_.Get(id);
+        if (sched::JobRequest* req = admit(id, entry, job)) {
+          pulled.push_back(&job);
+          return req;
+        }
+      }
+      return nullptr;
+    };
+  }
+  // Otherwise the whole queue is sorted (and weighed against QOS limits) first.
+  struct Queued {
+    uint32_t priority;
+    JobId id;
+    QueuedRequest* entry;
+    const Job* job;  // the record as of now; only this pass's starts replace records
+    const sched::JobRequest* request;
+  };
+  std::vector<Queued> order;
+  if (!next_job) {
+    order.reserve(pending_.size());
+    for (auto& [id, queued] : pending_) {
+      const Job& job = *jobs_.Get(id);
+      if (const sched::JobRequest* req = admit(id, queued, job)) {
+        order.push_back({job.priority, id, &queued, &job, req});
+      }
+    }
+    const auto by_priority = [](const Queued& a, const Queued& b) {
+      return a.priority != b.priority ? a.priority > b.priority : a.id < b.id;
+    };
+    if (!std::is_sorted(order.begin(), order.end(), by_priority)) {
+      std::sort(order.begin(), order.end(), by_priority);
+    }
+    // QOS limits: a job over its user's budget (counting the jobs ahead of it) sits this pass
+    // out, so it neither starts nor holds a reservation.
+    if (limits_.AnyLimited()) {
+      std::vector<const Job*> ordered;
+      ordered.reserve(order.size());
+      for (const Queued& q : order) ordered.push_back(q.job);
+      const std::vector<Reason> verdicts = limits_.Admit(ordered, now);
+      size_t kept = 0;
+      for (size_t i = 0; i < order.size(); ++i) {
+        if (verdicts[i] != Reason::kNone) {
+          SetPendingInfo(order[i].id, verdicts[i], 0, order[i].job);
+        } else {
+          order[kept++] = order[i];
+        }
+      }
+      order.resize(kept);
+    }
+    size_t at = 0;
+    next_job = [&]() -> const sched::JobRequest* {
+      if (at == order.size() || pulled.size() >= depth) return nullptr;
+      pulled.push_back(order[at].job);
+      return order[at++].request;
+    };
   }
   const std::vector<sched::Decision> decisions = sched::RunPass(
-      options, now, in.nodes, holds, queue, in.candidate_sets, nullptr, &pass_cache_);
+      options, now, in.nodes, holds, next_job, in.candidate_sets, nullptr, &pass_cache_);
+  // A fifo pass that stopped at a blocked job left the jobs behind it alone: those whose last
+  // verdict may be stale (new, held or released jobs, jobs naming nodes or a reservation, the
+  // last pass's anchors) get theirs now, kPriority unless they wait for a reason of their own.
+  if (full) {
+    auto behind = [&](JobId id) {
+      auto it = pending_.find(id);
+      if (it == pending_.end() || it->second.seen_pass == pass_serial_) return;
+      const Job& job = *jobs_.Get(id);
+      const Reason reason = StaticReason(job, FindPartition(job.partition), now);
+      SetPendingInfo(id, reason == Reason::kNone ? Reason::kPriority : reason, 0, &job);
+    };
+    for (JobId id : rejudge) behind(id);
+    for (JobId id : anchors_) behind(id);
+    // Whether nodes or reservations let a job naming them run can change with neither in the
+    // queue's view: such jobs are judged again at every pass.
+    for (JobId id : rejudge) {
+      if (pending_.count(id) == 0) continue;
+      const model::JobSpec& spec = *jobs_.Get(id)->spec;
+      if (!spec.nodelist.empty() || !spec.reservation.empty()) rejudge_.push_back(id);
+    }
+    anchors_.clear();
+    for (const sched::Decision& d : decisions) {
+      if (!d.start && d.anchor) anchors_.push_back(d.id);
+    }
+  }
+  anchors_valid_ = full;
+  // A quick pass judged only the head of the queue: the next full pass still owes the new jobs
+  // a first verdict.
+  if (!full) rejudge_.insert(rejudge_.begin(), rejudge.begin(), rejudge.end());
   for (size_t i = 0; i < decisions.size(); ++i) {
     const sched::Decision& d = decisions[i];
     if (!d.start) {
       // A quick pass does not plan: it leaves the full pass's reasons and planned starts alone.
-      // Decisions come in queue order, one a job, so queue_jobs[i] is this job's record.
-      if (full) SetPendingInfo(d.id, d.reason, d.expected_start, queue_jobs[i]);
+      // Decisions come in pull order, one a job, so pulled[i] is this job's record.
+      if (full) SetPendingInfo(d.id, d.reason, d.expected_start, pulled[i]);
       continue;
     }
     Job& j = MutableJob(d.id);

@@ -177,6 +177,7 @@ class ClusterState {
     bool names_nodes = false;
     bool ok = false;  // MakeRequest succeeded (else the job waits: Resources)
     sched::JobRequest request;
+    uint64_t seen_pass = 0;  // the last pass (pass_serial_) that judged the job
   };
   // Pending jobs in id order (priority/basic's queue order) with their scheduling inputs.
   std::map<JobId, QueuedRequest> pending_;
@@ -190,6 +191,17 @@ class ClusterState {
   UnixTime last_priority_calc_ = 0;
   UnixTime last_full_pass_ = 0;
   bool needs_schedule_ = false;
+  // Something other than a submission happened since the last pass (a job ended, a node or a
+  // reservation changed...): the next pass looks at the whole queue.
+  bool needs_full_pass_ = true;
+  uint64_t pass_serial_ = 0;
+  // Jobs a pass must judge even if a fifo pass stops before reaching them (new, held or
+  // released jobs, jobs naming nodes or a reservation): their last verdict may be stale.
+  std::vector<JobId> rejudge_;
+  // The last full pass's jobs whose verdicts bear on the jobs behind them (sched::Decision::
+  // anchor): a pass after nothing but submissions re-judges only these and the new jobs.
+  std::vector<JobId> anchors_;
+  bool anchors_valid_ = false;
   std::set<JobId> dirty_jobs_;
   std::set<JobId> purged_;
   std::set<uint32_t> dirty_nodes_;  // node numbers

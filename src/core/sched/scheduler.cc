@@ -345,7 +345,8 @@ class Pass {
     if (dropped > 256 || sets_.size() > external_sets_.size() + 4096) st_.valid = false;
   }
 
-  std::vector<Decision> Run(const std::vector<const JobRequest*>& queue, PassStats* stats);
+  // Pulls the queue from `next`; `stop_when_blocked`: a fifo pass stops at its blocked job.
+  std::vector<Decision> Run(const JobSource& next, bool stop_when_blocked, PassStats* stats);
 
  private:
   // The job's placement: its index into scores_ (0: the pass default), loaded on first use. An
@@ -1315,17 +1316,18 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   return found;
 }
 
-std::vector<Decision> Pass::Run(const std::vector<const JobRequest*>& queue, PassStats* stats) {
+std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, PassStats* stats) {
   PassStats st;
   std::vector<Decision> out;
-  out.reserve(queue.size());
   const auto policy = opt_.policy;
   bool fifo_blocked = false;
   bool easy_reserved = false;
   uint32_t plans = 0;  // planner queries, bounded by bf_max_job_test
   Alloc alloc;
   std::vector<std::vector<model::GpuAllocation>> gpus;
-  for (const JobRequest* queued : queue) {
+  while (!(fifo_blocked && stop_when_blocked)) {
+    const JobRequest* queued = next();
+    if (queued == nullptr) break;
     const JobRequest& job = *queued;
     Decision d;
     d.id = job.id;
@@ -1364,6 +1366,7 @@ std::vector<Decision> Pass::Run(const std::vector<const JobRequest*>& queue, Pas
       // Shares are not planned (see RunPass): a shared request waits without a planned start.
       if (plans < opt_.bf_max_job_test && internal::SharesOf(job) == 0) {
         ++plans;
+        d.anchor = true;
         const int64_t s = Plan(job, shape, set_id, len, reserve ? &alloc : nullptr);
         if (s == 0 && reserve) {
           // The plan found room now that the quick walk did not (it is the exact search). The
@@ -1387,7 +1390,10 @@ std::vector<Decision> Pass::Run(const std::vector<const JobRequest*>& queue, Pas
           }
         }
       }
-      if (policy == Options::Policy::kFifo) fifo_blocked = true;
+      if (policy == Options::Policy::kFifo) {
+        fifo_blocked = true;
+        d.anchor = !d.start;
+      }
     }
     out.push_back(std::move(d));
   }
@@ -1423,13 +1429,29 @@ std::vector<Decision> RunPass(const Options& options, UnixTime now,
                               const std::vector<const JobRequest*>& queue,
                               const std::vector<std::vector<uint32_t>>& candidate_sets,
                               PassStats* stats, PassCache* cache) {
+  size_t i = 0;
+  const JobSource next = [&]() { return i < queue.size() ? queue[i++] : nullptr; };
   if (cache == nullptr) {
     PassCache::State fresh;
     Pass pass(options, now, nodes, running, candidate_sets, fresh);
-    return pass.Run(queue, stats);
+    return pass.Run(next, /*stop_when_blocked=*/false, stats);
   }
   Pass pass(options, now, nodes, running, candidate_sets, cache->state());
-  return pass.Run(queue, stats);
+  return pass.Run(next, /*stop_when_blocked=*/false, stats);
+}
+
+std::vector<Decision> RunPass(const Options& options, UnixTime now,
+                              const std::vector<NodeInfo>& nodes,
+                              const std::vector<RunningJob>& running, const JobSource& next,
+                              const std::vector<std::vector<uint32_t>>& candidate_sets,
+                              PassStats* stats, PassCache* cache) {
+  if (cache == nullptr) {
+    PassCache::State fresh;
+    Pass pass(options, now, nodes, running, candidate_sets, fresh);
+    return pass.Run(next, /*stop_when_blocked=*/true, stats);
+  }
+  Pass pass(options, now, nodes, running, candidate_sets, cache->state());
+  return pass.Run(next, /*stop_when_blocked=*/true, stats);
 }
 
 }  // namespace sluice::core::sched

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -151,6 +152,10 @@ struct Decision {
   // When !start: the planned start; 0 when none within bf_window or not planned.
   UnixTime expected_start = 0;
   model::Reason reason = model::Reason::kNone;  // when !start: kResources or kPriority
+  // When !start: the verdict bears on the jobs behind it (a planner query was spent on it, or
+  // it blocks a fifo queue). A pass after nothing but new submissions need look only at these
+  // jobs and the new ones (see ClusterState::Schedule).
+  bool anchor = false;
 };
 
 // Counters of one pass.
@@ -218,6 +223,18 @@ std::vector<Decision> RunPass(const Options& options, UnixTime now,
                               const std::vector<NodeInfo>& nodes,
                               const std::vector<RunningJob>& running,
                               const std::vector<const JobRequest*>& queue,
+                              const std::vector<std::vector<uint32_t>>& candidate_sets,
+                              PassStats* stats = nullptr, PassCache* cache = nullptr);
+
+// A queue the pass pulls from, highest priority first; null when no job is left.
+using JobSource = std::function<const JobRequest*()>;
+
+// The same, pulling the queue: one Decision per pulled job, in pull order. A fifo pass stops
+// pulling at the first job that must wait (every fitting job behind it would be kPriority), so
+// a long queue behind a blocked head costs nothing; the caller keeps those jobs' reasons.
+std::vector<Decision> RunPass(const Options& options, UnixTime now,
+                              const std::vector<NodeInfo>& nodes,
+                              const std::vector<RunningJob>& running, const JobSource& next,
                               const std::vector<std::vector<uint32_t>>& candidate_sets,
                               PassStats* stats = nullptr, PassCache* cache = nullptr);
 
