@@ -103,10 +103,13 @@ Result<SimResult> Simulate(const SimConfig& config, const std::vector<SimJob>& j
       sched.bf_max_job_test = config.bf_max_job_test;
     } else if (sched.policy == "conservative") {
       sched.bf_max_job_test = kConservativeJobTest;
-    } else {
-      // fifo and EASY reserve for the first blocked job only; plans for the others would only
-      // give them expected start times, which nobody reads here.
+    } else if (sched.policy == "easy") {
+      // EASY reserves for the first blocked job only; plans for the others would only give
+      // them expected start times, which nobody reads here.
       sched.bf_max_job_test = 1;
+    } else {
+      // fifo reserves nothing: a plan would only be the blocked head's expected start.
+      sched.bf_max_job_test = 0;
     }
   }
   SLUICE_RETURN_IF_ERROR(cluster::ClusterState::Validate(cc));

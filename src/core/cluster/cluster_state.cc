@@ -302,6 +302,7 @@ const ClusterState::PassInput& ClusterState::IdlePass() {
     idle_.candidate_sets.push_back(std::move(set));
   }
   fit_memo_.clear();
+  idle_cache_.Reset();
   idle_valid_ = true;
   return idle_;
 }
@@ -598,8 +599,15 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
       }
       sched::Options fit;
       fit.policy = sched::Options::Policy::kFifo;
-      auto verdict = sched::RunPass(fit, now, idle.nodes, {}, {*req}, idle.candidate_sets);
+      // The idle nodes stay as they are between submissions, so their indexes are kept; only
+      // where this trial placed the job must they be looked at again.
+      const std::vector<const sched::JobRequest*> trial = {&*req};
+      auto verdict = sched::RunPass(fit, now, idle.nodes, {}, trial, idle.candidate_sets, nullptr,
+                                    &idle_cache_);
       fits = !verdict.empty() && verdict.front().start;
+      if (fits) {
+        for (const auto& [n, res] : verdict.front().alloc) idle_cache_.NodeChanged(n);
+      }
       req->cpu_caps = nullptr;
       if (!key.empty()) fit_memo_.emplace(std::move(key), fits);
     }

@@ -224,6 +224,7 @@ class ClusterState {
   std::unordered_map<std::string, PartitionShape> partition_shape_;  // with idle_
   // Submit's fit verdicts by request shape (jobs of one shape fit or not alike); with idle_.
   std::unordered_map<std::string, bool> fit_memo_;
+  sched::PassCache idle_cache_;  // Submit's trial passes over idle_
   // By node number: the running jobs there, what each holds and when it returns it.
   std::vector<std::vector<std::pair<JobId, sched::Release>>> releases_by_node_;
   sched::PassCache pass_cache_;

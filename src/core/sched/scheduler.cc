@@ -129,6 +129,10 @@ struct PassCache::State {
   // cluster (Pass::EarliestMonotone).
   std::set<std::pair<UnixTime, uint32_t>> release_order;
   std::vector<std::vector<UnixTime>> release_ends;
+  // Nodes whose entries in release_order are out of date: brought up to date by the first plan
+  // that reads it (SyncStaleReleases), so passes that plan nothing never pay for them.
+  std::vector<uint32_t> releases_stale;
+  std::vector<uint8_t> releases_stale_flag;
   // Per pass: nodes taken from now by the pass, and a stamp of nodes a plan has seen.
   std::vector<uint8_t> taken_flag;
   std::vector<uint32_t> taken;
@@ -142,6 +146,20 @@ struct PassCache::State {
       if (r.end >= kUnlimited) continue;
       if (release_order.insert({r.end, n}).second) release_ends[n].push_back(r.end);
     }
+  }
+
+  void MarkReleasesStale(uint32_t n) {
+    if (!releases_stale_flag[n]) {
+      releases_stale_flag[n] = 1;
+      releases_stale.push_back(n);
+    }
+  }
+  void SyncStaleReleases(const std::vector<NodeInfo>& nodes) {
+    for (uint32_t n : releases_stale) {
+      releases_stale_flag[n] = 0;
+      SyncReleases(nodes, n);
+    }
+    releases_stale.clear();
   }
 
   void Changed(uint32_t n) {
@@ -284,10 +302,12 @@ class Pass {
       st_.changed_flag.assign(n, 0);
       st_.release_order.clear();
       st_.release_ends.assign(n, {});
+      st_.releases_stale.clear();
+      st_.releases_stale_flag.assign(n, 0);
       st_.taken_flag.assign(n, 0);
       st_.taken.clear();
       st_.seen.assign(n, 0);
-      for (uint32_t i = 0; i < n; ++i) st_.SyncReleases(nodes, i);
+      for (uint32_t i = 0; i < n; ++i) st_.MarkReleasesStale(i);
       st_.node_count = n;
       st_.external_count = candidate_sets.size();
       st_.valid = true;
@@ -317,7 +337,7 @@ class Pass {
     for (uint32_t c : changed) {
       if (c >= n) continue;
       Relevel(c);
-      st_.SyncReleases(nodes, c);
+      st_.MarkReleasesStale(c);
     }
     monotone_ = running.empty();
   }
@@ -1161,6 +1181,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   // The sweep: at each slot where something changes, the reserved nodes feasible then plus
   // the other nodes that got room by then.
   size_t next_taken = 0;
+  st_.SyncStaleReleases(nodes_);
   auto release = st_.release_order.begin();
   int64_t active = 0;
   for (int64_t s = 0;;) {
