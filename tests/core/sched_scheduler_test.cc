@@ -79,6 +79,22 @@ TEST(FifoSchedTest, StopsAtFirstBlocker) {
   EXPECT_EQ(stats.examined, 3u);
 }
 
+TEST(NodeIndexTest, CountsNodesWithRoomAndNoneBeyondTheLargestNode) {
+  internal::NodeIndex idx({0, 1, 2}, 16);
+  idx.Set(0, 16);
+  idx.Set(1, 4);
+  idx.Set(2, 0);
+  EXPECT_EQ(idx.CountAtLeast(1), 2u);
+  EXPECT_EQ(idx.CountAtLeast(16), 1u);
+  // No 16-CPU node holds 32 CPUs: a one-node walk for them must not start.
+  EXPECT_EQ(idx.CountAtLeast(32), 0u);
+  EXPECT_EQ(idx.TasksBound(4), 5u);
+  // Beyond kMaxLevel the top level stands for every larger count: it may hold them.
+  internal::NodeIndex wide({0}, 4096);
+  wide.Set(0, internal::NodeIndex::kMaxLevel);
+  EXPECT_EQ(wide.CountAtLeast(2048), 1u);
+}
+
 TEST(FifoSchedTest, PulledQueueStopsAtTheBlockedJob) {
   Cluster c(2);
   c.Busy(0, 4, 600);

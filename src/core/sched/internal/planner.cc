@@ -187,6 +187,8 @@ void NodeIndex::Set(uint32_t local, int32_t level) {
 }
 
 uint32_t NodeIndex::CountAtLeast(uint32_t level) const {
+  // Below the shared top level, the top is the most CPUs any indexed node has: none holds more.
+  if (level > top_ && top_ < kMaxLevel) return 0;
   uint32_t c = 0;
   for (uint32_t l = ClampLevel(level); l <= top_; ++l) c += count_[l];
   return c;

@@ -113,6 +113,7 @@ class NodeIndex {
     return static_cast<uint32_t>(cpus < top_ ? cpus : top_);
   }
   void Set(uint32_t local, int32_t level);
+  // Nodes with at least `level` free CPUs (an upper bound where `level` is in the top level).
   uint32_t CountAtLeast(uint32_t level) const;
   // An upper bound on the tasks of `cpus_per_task` CPUs the indexed nodes hold.
   uint64_t TasksBound(uint32_t cpus_per_task) const;
