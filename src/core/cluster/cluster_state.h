@@ -204,7 +204,8 @@ class ClusterState {
   bool anchors_valid_ = false;
   std::set<JobId> dirty_jobs_;
   std::set<JobId> purged_;
-  std::set<uint32_t> dirty_nodes_;  // node numbers
+  std::vector<uint32_t> dirty_nodes_;     // node numbers, each once
+  std::vector<uint8_t> dirty_node_flag_;  // by node number: in dirty_nodes_
   std::map<std::string, model::ReservationPtr> reservations_;
   std::set<std::string> dirty_reservations_;
   std::set<std::string> deleted_reservations_;
