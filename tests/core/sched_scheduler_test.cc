@@ -124,6 +124,58 @@ TEST(FifoSchedTest, PulledQueueStopsAtTheBlockedJob) {
   EXPECT_TRUE(d[3].start);
 }
 
+// Three 4-CPU nodes: n0 and n1 busy until +600, n2 until +1200. A two-node job is reserved on
+// n0 and n1 at +600.
+struct KeptFixture {
+  Cluster c{3};
+  std::vector<std::vector<uint32_t>> sets;
+  std::vector<JobRequest> q;
+  std::vector<const JobRequest*> queue;
+  PassCache cache;
+  KeptFixture() {
+    c.Busy(0, 4, 600).Busy(1, 4, 600).Busy(2, 4, 1200);
+    sets.push_back(c.All());
+    JobRequest wide = Job(c, 1, 8);
+    wide.nodes = 2;
+    wide.candidate_set = 0;
+    q.push_back(wide);
+    queue.push_back(&q[0]);
+  }
+  Decision Pass(UnixTime now) {
+    auto d =
+        RunPass(Opts(Policy::kConservative), now, c.nodes, c.running, queue, sets, nullptr, &cache);
+    return d.front();
+  }
+};
+
+TEST(KeptReservationTest, APassAfterOnlySubmissionsKeepsTheLastReservation) {
+  KeptFixture f;
+  EXPECT_EQ(f.Pass(kNow).expected_start, kNow + 600);
+  // The caller vouches nothing was freed: the reservation stands even though n0 and n1 now
+  // claim to free up at +300 (a new plan would move it there). It is kept at its start in this
+  // pass's slots from the new now: the slot boundary at or just before +600 (+570) where its
+  // nodes have room, never later than +600.
+  f.c.running[0].end = kNow + 300;
+  f.c.running[1].end = kNow + 300;
+  f.cache.NodeChanged(0);
+  f.cache.NodeChanged(1);
+  f.cache.KeepReservations();
+  EXPECT_EQ(f.Pass(kNow + 30).expected_start, kNow + 570);
+  // Only for the next pass: the one after plans again.
+  f.cache.NodeChanged(0);
+  EXPECT_EQ(f.Pass(kNow + 30).expected_start, kNow + 330);
+}
+
+TEST(KeptReservationTest, AKeptReservationWithoutRoomIsPlannedAgain) {
+  KeptFixture f;
+  EXPECT_EQ(f.Pass(kNow).expected_start, kNow + 600);
+  f.c.nodes[1].usable = false;
+  f.cache.NodeChanged(1);
+  f.cache.KeepReservations();
+  // n1 is gone: n0 at +600 and n2 at +1200.
+  EXPECT_EQ(f.Pass(kNow).expected_start, kNow + 1200);
+}
+
 TEST(FifoSchedTest, RequestThatCanNeverFitDoesNotBlock) {
   Cluster c(2);
   std::vector<JobRequest> q = {Job(c, 1, 100), Job(c, 2, 1)};

@@ -1217,7 +1217,8 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   const bool id_order = !priority_.multifactor() && !limits_.AnyLimited();
   std::vector<JobId> looked_at;  // the incremental pass's jobs: anchors, then new jobs
   std::map<JobId, QueuedRequest>::iterator cursor = pending_.begin();
-  if (id_order && only_submissions && full && reservations_.empty()) {
+  const bool incremental = id_order && only_submissions && full && reservations_.empty();
+  if (incremental) {
     looked_at = anchors_;
     looked_at.insert(looked_at.end(), rejudge.begin(), rejudge.end());
     std::sort(looked_at.begin(), looked_at.end());
@@ -1296,6 +1297,8 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       return order[at++].request;
     };
   }
+  // Nothing was freed since the last pass: its reservations stand (see only_submissions).
+  if (incremental) pass_cache_.KeepReservations();
   const std::vector<sched::Decision> decisions = sched::RunPass(
       options, now, in.nodes, holds, next_job, in.candidate_sets, nullptr, &pass_cache_);
   // A fifo pass that stopped at a blocked job left the jobs behind it alone: those whose last

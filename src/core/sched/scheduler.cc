@@ -133,6 +133,15 @@ struct PassCache::State {
   // that reads it (SyncStaleReleases), so passes that plan nothing never pay for them.
   std::vector<uint32_t> releases_stale;
   std::vector<uint8_t> releases_stale_flag;
+  // The last pass's reservations by job: start (absolute), the job's limit, its nodes. A pass
+  // after KeepReservations() commits them again rather than planning.
+  struct Kept {
+    UnixTime start = 0;
+    Seconds limit = 0;
+    std::vector<std::pair<uint32_t, Resources>> alloc;
+  };
+  std::unordered_map<model::JobId, Kept> kept, next_kept;
+  bool keep_reservations = false;
   // Per pass: nodes taken from now by the pass, and a stamp of nodes a plan has seen.
   std::vector<uint8_t> taken_flag;
   std::vector<uint32_t> taken;
@@ -173,7 +182,11 @@ struct PassCache::State {
 PassCache::PassCache() : state_(std::make_unique<State>()) {}
 PassCache::~PassCache() = default;
 void PassCache::NodeChanged(uint32_t n) { state_->Changed(n); }
-void PassCache::Reset() { state_->valid = false; }
+void PassCache::Reset() {
+  state_->valid = false;
+  state_->kept.clear();
+}
+void PassCache::KeepReservations() { state_->keep_reservations = true; }
 
 namespace {
 
@@ -307,6 +320,8 @@ class Pass {
       st_.taken_flag.assign(n, 0);
       st_.taken.clear();
       st_.seen.assign(n, 0);
+      st_.kept.clear();
+      st_.keep_reservations = false;
       for (uint32_t i = 0; i < n; ++i) st_.MarkReleasesStale(i);
       st_.node_count = n;
       st_.external_count = candidate_sets.size();
@@ -578,6 +593,32 @@ class Pass {
       }
     }
     ++version_;
+  }
+  // The start slot of the job's reservation from the last pass when the caller vouched for it
+  // (PassCache::KeepReservations) and its nodes still have the room, with its nodes in `out`;
+  // else -1. Kept starts keep their absolute time: the slot rounds up from `now`.
+  int64_t KeptStart(const JobRequest& job, int64_t len, Alloc* out) {
+    if (!st_.keep_reservations) return -1;
+    auto it = st_.kept.find(job.id);
+    if (it == st_.kept.end() || it->second.limit != job.time_limit) return -1;
+    const Seconds ahead = it->second.start - now_;
+    if (ahead <= 0) return -1;
+    // The kept start was a slot boundary of the last pass; the room it waited for came at
+    // most one slot of this pass earlier, where a new plan would put it.
+    const int64_t s = ahead / res_ + (ahead % res_ != 0);
+    auto room_at = [&](int64_t start) {
+      for (const auto& [n, r] : it->second.alloc) {
+        if (n >= nodes_.size() || !nodes_[n].usable) return false;
+        const Resources room = planner_.MinOver(n, start, AddSlots(start, len));
+        if (room.cpus < r.cpus || room.memory_mb < r.memory_mb || room.gpus < r.gpus) {
+          return false;
+        }
+      }
+      return true;
+    };
+    if (!room_at(s)) return -1;
+    *out = it->second.alloc;
+    return s > 1 && room_at(s - 1) ? s - 1 : s;
   }
   ShapeKey KeyOf(const JobRequest& job, uint32_t set_id, int64_t len, uint8_t mode) const {
     return {set_id,
@@ -1331,7 +1372,11 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   // then sort, as a heap over nearly all of them (partial_sort) costs more than both.
   const auto best_end = ranked.begin() + static_cast<ptrdiff_t>(std::min(want, ranked.size()));
   if (best_end != ranked.end()) std::nth_element(ranked.begin(), best_end, ranked.end());
-  std::sort(ranked.begin(), best_end);
+  // Their order tells Distribute which nodes get fewer tasks; when every node gets as many
+  // (k x r tasks; spread: a multiple of k), any order gives the same allocation.
+  const bool spread = score_->walk() == Walk::kSpread;
+  const bool uniform = spread ? k > 0 && shape.tasks % k == 0 : shape.tasks == uint64_t{k} * r;
+  if (!uniform) std::sort(ranked.begin(), best_end);
   for (size_t i = 0; i < want && i < ranked.size(); ++i) chosen_.push_back(std::get<2>(ranked[i]));
   Distribute(job, shape.tasks, r, chosen_, out);
   return found;
@@ -1388,7 +1433,9 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
       if (plans < opt_.bf_max_job_test && internal::SharesOf(job) == 0) {
         ++plans;
         d.anchor = true;
-        const int64_t s = Plan(job, shape, set_id, len, reserve ? &alloc : nullptr);
+        int64_t s = reserve ? KeptStart(job, len, &alloc) : -1;
+        const bool kept = s >= 0;
+        if (!kept) s = Plan(job, shape, set_id, len, reserve ? &alloc : nullptr);
         if (s == 0 && reserve) {
           // The plan found room now that the quick walk did not (it is the exact search). The
           // plan counts GPUs regardless of type, so on a node of mixed types the typed GPUs
@@ -1406,6 +1453,10 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
           d.expected_start = now_ + s * res_;
           if (reserve) {
             Commit(alloc, s, len);
+            // A kept start never drifts later: rounding up from each pass's now would.
+            UnixTime start = now_ + s * res_;
+            if (kept) start = std::min(start, st_.kept.at(job.id).start);
+            st_.next_kept[job.id] = {start, job.time_limit, alloc};
             ++st.reserved;
             easy_reserved = true;
           }
@@ -1418,6 +1469,9 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     }
     out.push_back(std::move(d));
   }
+  st_.kept.swap(st_.next_kept);
+  st_.next_kept.clear();
+  st_.keep_reservations = false;
   if (stats != nullptr) *stats = st;
   return out;
 }

@@ -209,6 +209,11 @@ class PassCache {
   void NodeChanged(uint32_t n);
   // The nodes or the candidate sets changed otherwise (added, rebuilt): forget everything.
   void Reset();
+  // For the next pass only: the caller vouches that nothing was freed or taken since the last
+  // pass (jobs were only added, behind the others). The reservations that pass made still hold
+  // and none could begin earlier (up to bf_resolution rounding), so a job holding one keeps it
+  // instead of being planned again.
+  void KeepReservations();
 
   struct State;  // scheduler.cc
   State& state() { return *state_; }
