@@ -168,8 +168,9 @@ void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_node
       rejudge_.push_back(id);  // reasons are not journaled: the first pass gives them all
     }
     if (j.state == JobState::kRunning || j.state == JobState::kCompleting) {
-      Allocate(j.allocation, /*release=*/false);
-      TrackRunning(j);
+      std::vector<uint32_t> numbers = NumbersOf(j.allocation);
+      Allocate(j.allocation, /*release=*/false, numbers);
+      TrackRunning(j, std::move(numbers));
     }
     if (model::IsFinished(j.state)) finished_.emplace_back(j.end_time, id);
     if (!model::IsFinished(j.state)) limits_.JobSubmitted(j);
@@ -364,29 +365,46 @@ const ClusterState::PassInput& ClusterState::CurrentPass(UnixTime now) {
   return pass_;
 }
 
-void ClusterState::TrackRunning(const Job& job) {
+std::vector<uint32_t> ClusterState::NumbersOf(const std::vector<NodeAllocation>& alloc) const {
+  std::vector<uint32_t> numbers;
+  numbers.reserve(alloc.size());
+  for (const auto& a : alloc) {
+    auto it = node_number_.find(a.node);
+    numbers.push_back(it == node_number_.end() ? kNoNode : it->second);
+  }
+  return numbers;
+}
+
+void ClusterState::TrackRunning(const Job& job, std::vector<uint32_t> numbers) {
   if (job.allocation.empty()) return;
   jobs_on_node_[job.allocation.front().node].insert(job.id);
   const UnixTime end = job.time_limit == kUnlimited ? kUnlimited : job.start_time + job.time_limit;
-  for (const auto& a : job.allocation) {
-    auto it = node_number_.find(a.node);
-    if (it == node_number_.end()) continue;
+  for (size_t i = 0; i < job.allocation.size(); ++i) {
+    const NodeAllocation& a = job.allocation[i];
+    if (numbers[i] == kNoNode) continue;
     uint32_t whole_gpus = 0;
     for (const auto& g : a.gpus) whole_gpus += g.shares == 0 ? 1 : 0;
-    releases_by_node_[it->second].push_back(
+    releases_by_node_[numbers[i]].push_back(
         {job.id, sched::Release{end, sched::Resources{a.cpus, a.memory_mb, whole_gpus}}});
   }
+  running_nodes_[job.id] = std::move(numbers);
 }
 
-void ClusterState::UntrackRunning(const Job& job) {
-  if (job.allocation.empty()) return;
-  jobs_on_node_[job.allocation.front().node].erase(job.id);
-  for (const auto& a : job.allocation) {
-    auto it = node_number_.find(a.node);
-    if (it == node_number_.end()) continue;
-    std::erase_if(releases_by_node_[it->second],
-                  [&job](const auto& r) { return r.first == job.id; });
+std::vector<uint32_t> ClusterState::UntrackRunning(const Job& job) {
+  std::vector<uint32_t> numbers;
+  if (auto it = running_nodes_.find(job.id); it != running_nodes_.end()) {
+    numbers = std::move(it->second);
+    running_nodes_.erase(it);
+  } else {
+    numbers = NumbersOf(job.allocation);
   }
+  if (job.allocation.empty()) return numbers;
+  jobs_on_node_[job.allocation.front().node].erase(job.id);
+  for (uint32_t n : numbers) {
+    if (n == kNoNode) continue;
+    std::erase_if(releases_by_node_[n], [&job](const auto& r) { return r.first == job.id; });
+  }
+  return numbers;
 }
 
 Result<sched::JobRequest> ClusterState::MakeRequest(const Job& job, const Partition& partition,
@@ -845,8 +863,7 @@ void ClusterState::FinishJob(Job& job, JobState state, UnixTime now) {
           job.spec->account.empty() ? tree_.DefaultAccount(job.spec->user) : job.spec->account;
       dirty_usage_.emplace(account, job.spec->user);
     }
-    Allocate(job.allocation, /*release=*/true);
-    UntrackRunning(job);
+    Allocate(job.allocation, /*release=*/true, UntrackRunning(job));
     needs_schedule_ = needs_full_pass_ = true;
   }
   limits_.JobEnded(job);
@@ -858,8 +875,7 @@ void ClusterState::FinishJob(Job& job, JobState state, UnixTime now) {
 
 void ClusterState::Requeue(Job& job) {
   limits_.JobRequeued(job);
-  Allocate(job.allocation, /*release=*/true);
-  UntrackRunning(job);
+  Allocate(job.allocation, /*release=*/true, UntrackRunning(job));
   job.allocation.clear();
   job.state = JobState::kPending;
   job.reason = Reason::kNone;
@@ -911,11 +927,12 @@ std::vector<uint32_t> ClusterState::PickCpus(const Node& node, uint32_t count,
   return ids;
 }
 
-void ClusterState::Allocate(const std::vector<NodeAllocation>& alloc, bool release) {
-  for (const auto& a : alloc) {
-    auto number = node_number_.find(a.node);
-    if (number == node_number_.end()) continue;
-    Node& n = MutableNodeAt(number->second);
+void ClusterState::Allocate(const std::vector<NodeAllocation>& alloc, bool release,
+                            const std::vector<uint32_t>& numbers) {
+  for (size_t i = 0; i < alloc.size(); ++i) {
+    const NodeAllocation& a = alloc[i];
+    if (numbers[i] == kNoNode) continue;
+    Node& n = MutableNodeAt(numbers[i]);
     if (release) {
       n.alloc_cpus -= std::min(n.alloc_cpus, a.cpus);
       n.alloc_memory_mb -= std::min(n.alloc_memory_mb, a.memory_mb);
@@ -1345,8 +1362,11 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     j.start_time = now;
     j.end_time = 0;
     j.allocation.clear();
+    std::vector<uint32_t> numbers;  // the decision's node indexes are node numbers
+    numbers.reserve(d.alloc.size());
     for (size_t i = 0; i < d.alloc.size(); ++i) {
       const auto& [index, res] = d.alloc[i];
+      numbers.push_back(index);
       NodeAllocation a{in.nodes[index].name,
                        res.cpus,
                        res.memory_mb,
@@ -1357,9 +1377,9 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
                    j.spec->ntasks_per_socket * std::max<uint32_t>(j.spec->cpus_per_task, 1));
       j.allocation.push_back(std::move(a));
     }
-    Allocate(j.allocation, /*release=*/false);
+    Allocate(j.allocation, /*release=*/false, numbers);
     limits_.JobStarted(j);
-    TrackRunning(j);
+    TrackRunning(j, std::move(numbers));
     pending_.erase(d.id);
     // The record is final for this batch: launches carry it as it is journaled.
     effects->push_back(effect::LaunchJob{jobs_.Find(d.id), j.allocation.front().node});

@@ -135,8 +135,11 @@ class ClusterState {
   // Every node idle and usable, no reservation: what a job must fit to be accepted.
   const PassInput& IdlePass();
   // A running job's resources on each of its nodes return at its end (releases_by_node_).
-  void TrackRunning(const model::Job& job);
-  void UntrackRunning(const model::Job& job);
+  // `numbers`: its nodes' numbers, parallel to its allocation (NumbersOf); Untrack returns them.
+  void TrackRunning(const model::Job& job, std::vector<uint32_t> numbers);
+  std::vector<uint32_t> UntrackRunning(const model::Job& job);
+  static constexpr uint32_t kNoNode = UINT32_MAX;  // a NumbersOf entry for an unknown node
+  std::vector<uint32_t> NumbersOf(const std::vector<model::NodeAllocation>& alloc) const;
   // The job's request in the scheduler's terms; fails if its -w nodes are not candidates.
   Result<sched::JobRequest> MakeRequest(const model::Job& job, const model::Partition& partition,
                                         const PassInput& in) const;
@@ -147,7 +150,9 @@ class ClusterState {
   void SetPendingInfo(JobId id, model::Reason reason, UnixTime expected_start,
                       const model::Job* current = nullptr);
   void RecalculatePriorities(UnixTime now);
-  void Allocate(const std::vector<model::NodeAllocation>& alloc, bool release);
+  // Takes (or gives back) each allocation on its node; `numbers` as for TrackRunning.
+  void Allocate(const std::vector<model::NodeAllocation>& alloc, bool release,
+                const std::vector<uint32_t>& numbers);
   void FinishJob(model::Job& job, model::JobState state, UnixTime now);
   void Requeue(model::Job& job);
 
@@ -228,6 +233,8 @@ class ClusterState {
   sched::PassCache idle_cache_;  // Submit's trial passes over idle_
   // By node number: the running jobs there, what each holds and when it returns it.
   std::vector<std::vector<std::pair<JobId, sched::Release>>> releases_by_node_;
+  // Running jobs' node numbers, parallel to their allocations: their ends need no name lookups.
+  std::unordered_map<JobId, std::vector<uint32_t>> running_nodes_;
   sched::PassCache pass_cache_;
 };
 
