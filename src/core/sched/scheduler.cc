@@ -431,6 +431,39 @@ class Pass {
     *need = TaskResources(job, total, r);
     return true;
   }
+  // CanEverHold for one job and r over many nodes: nodes alike in totals and sockets hold it
+  // alike, so the filters run once per kind of node, not once per node (except for jobs that
+  // want GPUs, which depend on each node's GPU list, or have per-node CPU caps).
+  class HoldCheck {
+   public:
+    HoldCheck(const Pass& pass, const JobRequest& job, uint32_t r)
+        : pass_(pass),
+          job_(job),
+          r_(r),
+          alike_(!internal::WantsGpus(job) && job.cpu_caps == nullptr) {}
+    bool operator()(uint32_t n, Resources* need) {
+      if (!alike_) return pass_.CanEverHold(job_, n, r_, need);
+      const NodeInfo& node = pass_.nodes_[n];
+      if (!node.usable) return false;
+      if (!known_ || !(node.total == total_) || node.sockets != sockets_) {
+        ok_ = pass_.CanEverHold(job_, n, r_, &need_);
+        known_ = true;
+        total_ = node.total;
+        sockets_ = node.sockets;
+      }
+      *need = need_;
+      return ok_;
+    }
+
+   private:
+    const Pass& pass_;
+    const JobRequest& job_;
+    const uint32_t r_;
+    const bool alike_;
+    bool known_ = false, ok_ = false;
+    Resources total_, need_;
+    uint32_t sockets_ = 0;
+  };
   // Room for `need` in `free` on node n: the whole node when the job is exclusive. Room for r
   // tasks is a fixed resource vector, so steps are compared directly rather than through the
   // filters, once per node and not once per step.
@@ -1167,9 +1200,8 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   const uint64_t stamp = ++st_.seen_stamp;
   feasible_.clear();
   events_.clear();
-  auto eligible = [&](uint32_t n, Resources* need) {
-    return cs.member[n] && CanEverHold(job, n, r, need);
-  };
+  HoldCheck holds(*this, job, r);
+  auto eligible = [&](uint32_t n, Resources* need) { return cs.member[n] && holds(n, need); };
   auto fits = [&](uint32_t n, const Resources& need, const Resources& free) {
     return HasRoom(job, n, need, free);
   };
@@ -1299,9 +1331,10 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
     events_.clear();
     feasible_.clear();
     for (uint32_t n : job.required) mark_[n] = 1;
+    HoldCheck holds(*this, job, r);
     for (uint32_t n : *cs.nodes) {
       Resources need;
-      if (n >= nodes_.size() || !CanEverHold(job, n, r, &need)) continue;
+      if (n >= nodes_.size() || !holds(n, &need)) continue;
       const bool req = mark_[n] != 0;
       FeasibleStarts(job, n, need, len, [&](int64_t a, int64_t b) {
         events_.push_back({a, req, 1});
