@@ -42,6 +42,12 @@ model::JobSpec Spec(uint32_t tasks = 1, uint32_t cpt = 1, uint32_t nodes = 0) {
   return s;
 }
 
+model::JobSpec Timed(uint32_t tasks, uint32_t nodes, Seconds limit) {
+  model::JobSpec s = Spec(tasks, 1, nodes);
+  s.time_limit = limit;
+  return s;
+}
+
 class ClusterStateTest : public ::testing::Test {
  protected:
   void SetUp() override { Reset(ThreeNodes()); }
@@ -140,17 +146,12 @@ TEST_F(ClusterStateTest, FifoStartsWhatFitsAndStopsAtFirstMiss) {
 }
 
 TEST_F(ClusterStateTest, EasyBackfillsOnlyWhatDoesNotDelayTheTopJob) {
-  auto timed = [](uint32_t tasks, uint32_t nodes, Seconds limit) {
-    model::JobSpec s = Spec(tasks, 1, nodes);
-    s.time_limit = limit;
-    return s;
-  };
-  JobId a = Submit(timed(4, 1, 1000));  // fills n1 until 2000
-  JobId b = Submit(timed(4, 1, 1000));  // fills n2 until 2000
+  JobId a = Submit(Timed(4, 1, 1000));  // fills n1 until 2000
+  JobId b = Submit(Timed(4, 1, 1000));  // fills n2 until 2000
   Schedule();
-  JobId wide = Submit(timed(12, 3, 500));      // needs all three nodes
-  JobId short_job = Submit(timed(1, 0, 500));  // ends before the wide job can start
-  JobId long_job = Submit(timed(1, 0, 2000));  // would hold n3 past that start
+  JobId wide = Submit(Timed(12, 3, 500));      // needs all three nodes
+  JobId short_job = Submit(Timed(1, 0, 500));  // ends before the wide job can start
+  JobId long_job = Submit(Timed(1, 0, 2000));  // would hold n3 past that start
   state_->TakeChanges();
   Schedule();
   EXPECT_EQ(Job(a)->state, JobState::kRunning);
@@ -219,23 +220,18 @@ TEST_F(ClusterStateTest, FifoJobsBehindANewBlockedHeadWaitForPriority) {
 }
 
 TEST_F(ClusterStateTest, EasyPassAfterSubmissionsBackfillsAroundTheKeptReservation) {
-  auto timed = [](uint32_t tasks, uint32_t nodes, Seconds limit) {
-    model::JobSpec s = Spec(tasks, 1, nodes);
-    s.time_limit = limit;
-    return s;
-  };
-  Submit(timed(4, 1, 1000));  // n1 until 2000
-  Submit(timed(4, 1, 1000));  // n2 until 2000
-  JobId wide = Submit(timed(12, 3, 500));
-  JobId long_job = Submit(timed(1, 0, 2000));
+  Submit(Timed(4, 1, 1000));  // n1 until 2000
+  Submit(Timed(4, 1, 1000));  // n2 until 2000
+  JobId wide = Submit(Timed(12, 3, 500));
+  JobId long_job = Submit(Timed(1, 0, 2000));
   Schedule();
   TakeLaunches();
   EXPECT_EQ(Job(wide)->expected_start, 2020);
   EXPECT_EQ(Job(long_job)->reason, Reason::kPriority);
   // Later arrivals: one ends before the reservation and backfills, one would delay it.
   now_ += 100;
-  JobId late_long = Submit(timed(1, 0, 1000));  // 1100 + 1000 > 2020
-  JobId late_short = Submit(timed(2, 0, 600));  // ends by 1700
+  JobId late_long = Submit(Timed(1, 0, 1000));  // 1100 + 1000 > 2020
+  JobId late_short = Submit(Timed(2, 0, 600));  // ends by 1700
   Schedule();
   auto launches = TakeLaunches();
   ASSERT_EQ(launches.size(), 1u);

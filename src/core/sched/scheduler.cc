@@ -1509,6 +1509,18 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
   return out;
 }
 
+// A pass over the pulled queue, sharing the cache's state or, without one, a fresh state.
+std::vector<Decision> RunPulled(const Options& options, UnixTime now,
+                                const std::vector<NodeInfo>& nodes,
+                                const std::vector<RunningJob>& running, const JobSource& next,
+                                const std::vector<std::vector<uint32_t>>& candidate_sets,
+                                PassStats* stats, PassCache* cache, bool stop_when_blocked) {
+  PassCache::State fresh;
+  Pass pass(options, now, nodes, running, candidate_sets,
+            cache != nullptr ? cache->state() : fresh);
+  return pass.Run(next, stop_when_blocked, stats);
+}
+
 }  // namespace
 
 std::vector<Decision> RunPass(const Options& options, UnixTime now,
@@ -1539,13 +1551,8 @@ std::vector<Decision> RunPass(const Options& options, UnixTime now,
                               PassStats* stats, PassCache* cache) {
   size_t i = 0;
   const JobSource next = [&]() { return i < queue.size() ? queue[i++] : nullptr; };
-  if (cache == nullptr) {
-    PassCache::State fresh;
-    Pass pass(options, now, nodes, running, candidate_sets, fresh);
-    return pass.Run(next, /*stop_when_blocked=*/false, stats);
-  }
-  Pass pass(options, now, nodes, running, candidate_sets, cache->state());
-  return pass.Run(next, /*stop_when_blocked=*/false, stats);
+  return RunPulled(options, now, nodes, running, next, candidate_sets, stats, cache,
+                   /*stop_when_blocked=*/false);
 }
 
 std::vector<Decision> RunPass(const Options& options, UnixTime now,
@@ -1553,13 +1560,8 @@ std::vector<Decision> RunPass(const Options& options, UnixTime now,
                               const std::vector<RunningJob>& running, const JobSource& next,
                               const std::vector<std::vector<uint32_t>>& candidate_sets,
                               PassStats* stats, PassCache* cache) {
-  if (cache == nullptr) {
-    PassCache::State fresh;
-    Pass pass(options, now, nodes, running, candidate_sets, fresh);
-    return pass.Run(next, /*stop_when_blocked=*/true, stats);
-  }
-  Pass pass(options, now, nodes, running, candidate_sets, cache->state());
-  return pass.Run(next, /*stop_when_blocked=*/true, stats);
+  return RunPulled(options, now, nodes, running, next, candidate_sets, stats, cache,
+                   /*stop_when_blocked=*/true);
 }
 
 }  // namespace sluice::core::sched
