@@ -198,6 +198,26 @@ TEST_F(ClusterStateTest, FifoPassesAfterSubmissionsJudgeTheNewJobsAndTheBlockedH
   EXPECT_EQ(Job(small)->reason, Reason::kResources);
 }
 
+TEST_F(ClusterStateTest, CancellingTheBlockedHeadLetsTheJobsBehindItStart) {
+  ClusterConfig fifo = ThreeNodes();
+  fifo.scheduler.policy = "fifo";
+  Reset(fifo);
+  Submit(Spec(4, 1, 0));               // n1
+  JobId wide = Submit(Spec(3, 4, 3));  // blocked: all three nodes
+  JobId small = Submit(Spec(1));
+  Schedule();
+  TakeLaunches();
+  EXPECT_EQ(Job(small)->reason, Reason::kPriority);
+  Apply(cmd::Cancel{JobFilter{{wide}}, ""});
+  EXPECT_TRUE(state_->NeedsSchedule());
+  JobId later = Submit(Spec(1));
+  Schedule();
+  auto launches = TakeLaunches();
+  ASSERT_EQ(launches.size(), 2u);
+  EXPECT_EQ(launches[0].job->id, small);
+  EXPECT_EQ(launches[1].job->id, later);
+}
+
 TEST_F(ClusterStateTest, FifoJobsBehindANewBlockedHeadWaitForPriority) {
   ClusterConfig fifo = ThreeNodes();
   fifo.scheduler.policy = "fifo";

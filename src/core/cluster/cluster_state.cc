@@ -706,6 +706,8 @@ Reply ClusterState::Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effec
     if (job.state == JobState::kPending) {
       pending_.erase(id);
       FinishJob(job, JobState::kCancelled, now);
+      // The jobs behind it may start now.
+      needs_schedule_ = needs_full_pass_ = true;
     } else if (job.state == JobState::kRunning) {
       job.state = JobState::kCompleting;
       job.final_state = JobState::kCancelled;
@@ -1234,7 +1236,10 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   const bool id_order = !priority_.multifactor() && !limits_.AnyLimited();
   std::vector<JobId> looked_at;  // the incremental pass's jobs: anchors, then new jobs
   std::map<JobId, QueuedRequest>::iterator cursor = pending_.begin();
-  const bool incremental = id_order && only_submissions && full && reservations_.empty();
+  // The anchors must all still wait: without one, the jobs behind it need the full pass.
+  const bool incremental =
+      id_order && only_submissions && full && reservations_.empty() &&
+      std::all_of(anchors_.begin(), anchors_.end(), [&](JobId id) { return pending_.count(id); });
   if (incremental) {
     looked_at = anchors_;
     looked_at.insert(looked_at.end(), rejudge.begin(), rejudge.end());
