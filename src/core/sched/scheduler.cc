@@ -649,9 +649,10 @@ class Pass {
       }
       return true;
     };
-    if (!room_at(s)) return -1;
-    *out = it->second.alloc;
-    return s > 1 && room_at(s - 1) ? s - 1 : s;
+    // The earlier slot first: where it has no room, the first node without it says so.
+    const int64_t start = s > 1 && room_at(s - 1) ? s - 1 : room_at(s) ? s : -1;
+    if (start > 0) *out = it->second.alloc;
+    return start;
   }
   ShapeKey KeyOf(const JobRequest& job, uint32_t set_id, int64_t len, uint8_t mode) const {
     return {set_id,
