@@ -706,6 +706,19 @@ TEST(PickCpusTest, GpuSocketFirstThenBestFitSocket) {
   EXPECT_EQ(ClusterState::PickCpus(n, 6, {}), (std::vector<uint32_t>{2, 3, 4, 5, 6, 7}));
 }
 
+TEST(PickCpusTest, OneSocketTakesTheLowestFreeIds) {
+  model::Node n;
+  n.name = "c";
+  n.cpus = 6;
+  n.sockets = 1;
+  n.cores_per_socket = 6;
+  n.cpu_in_use = {true, false, true, false, false};  // shorter than cpus: id 5 is free
+  EXPECT_EQ(ClusterState::PickCpus(n, 3, {}), (std::vector<uint32_t>{1, 3, 4}));
+  EXPECT_EQ(ClusterState::PickCpus(n, 4, {}), (std::vector<uint32_t>{1, 3, 4, 5}));
+  // --ntasks-per-socket caps what the one socket gives.
+  EXPECT_EQ(ClusterState::PickCpus(n, 4, {}, 2), (std::vector<uint32_t>{1, 3}));
+}
+
 TEST_F(ClusterPolicyTest, JobsGetDistinctCpuIdsAndGiveThemBack) {
   JobId a = Submit(Spec(2));
   JobId b = Submit(Spec(2));

@@ -231,15 +231,21 @@ const Partition* ClusterState::FindPartition(const std::string& name) const {
 }
 
 sched::NodeInfo ClusterState::NodeInfoOf(uint32_t number, bool idle) const {
-  const Node& n = **node_slots_[number];
   sched::NodeInfo info;
+  FillNodeInfo(number, idle, &info);
+  return info;
+}
+
+void ClusterState::FillNodeInfo(uint32_t number, bool idle, sched::NodeInfo* out) const {
+  const Node& n = **node_slots_[number];
+  sched::NodeInfo& info = *out;
   info.name = n.name;
   info.total = {n.cpus, n.memory_mb, 0};
   info.free = idle ? info.total : sched::Resources{n.FreeCpus(), n.FreeMemoryMb(), 0};
   info.usable = idle || n.Usable();
   info.weight = n.weight;
   info.sockets = n.sockets;
-  std::vector<model::Gpu> gpus = n.gpus;
+  std::vector<model::Gpu> gpus = n.gpus;  // empty on most nodes: no allocation
   if (idle) {
     for (auto& g : gpus) {
       g.whole = false;
@@ -250,12 +256,12 @@ sched::NodeInfo ClusterState::NodeInfoOf(uint32_t number, bool idle) const {
   }
   sched::SetGpus(&info, std::move(gpus));
   info.gpu_overprovision_threshold = n.gpu_overprovision_threshold;
+  info.releases.clear();  // kept capacity: a refresh in place allocates nothing
   if (!idle) {
     for (const auto& [id, release] : releases_by_node_[number]) {
       info.releases.push_back(release);
     }
   }
-  return info;
 }
 
 void ClusterState::InvalidatePassCaches() {
@@ -327,7 +333,7 @@ const ClusterState::PassInput& ClusterState::CurrentPass(UnixTime now) {
     pass_sets_valid_ = false;
   }
   for (uint32_t i : pass_dirty_) {
-    pass_.nodes[i] = NodeInfoOf(i, /*idle=*/false);
+    FillNodeInfo(i, /*idle=*/false, &pass_.nodes[i]);
     pass_dirty_flag_[i] = 0;
     pass_cache_.NodeChanged(i);
   }
@@ -890,6 +896,16 @@ void ClusterState::Requeue(Job& job) {
 std::vector<uint32_t> ClusterState::PickCpus(const Node& node, uint32_t count,
                                              const std::vector<model::GpuAllocation>& gpus,
                                              uint32_t per_socket_max) {
+  if (node.sockets <= 1) {
+    // One socket: the lowest free CPU ids, what the socket ordering below comes to.
+    std::vector<uint32_t> ids;
+    const uint32_t want = per_socket_max > 0 ? std::min(count, per_socket_max) : count;
+    ids.reserve(want);
+    for (uint32_t id = 0; id < node.cpus && ids.size() < want; ++id) {
+      if (id >= node.cpu_in_use.size() || !node.cpu_in_use[id]) ids.push_back(id);
+    }
+    return ids;
+  }
   std::vector<bool> used = node.cpu_in_use;
   used.resize(node.cpus, false);
   const uint32_t sockets = std::max<uint32_t>(node.sockets, 1);
@@ -1070,10 +1086,11 @@ void ClusterState::Tick(UnixTime now) {
       purged_.insert(id);
     }
   }
-  for (const auto& name : node_order_) {
-    const Node& n = *nodes_[name];
+  for (uint32_t i = 0; i < node_order_.size(); ++i) {
+    const Node& n = **node_slots_[i];
     if (n.responding || n.down || n.last_seen + config_.node_timeout > now) continue;
-    Node& node = MutableNode(name);
+    const std::string& name = node_order_[i];
+    Node& node = MutableNodeAt(i);
     node.down = true;
     node.reason = "Not responding";
     std::vector<JobId> lost(jobs_on_node_[name].begin(), jobs_on_node_[name].end());
