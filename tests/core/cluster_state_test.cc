@@ -712,7 +712,9 @@ TEST(PickCpusTest, OneSocketTakesTheLowestFreeIds) {
   n.cpus = 6;
   n.sockets = 1;
   n.cores_per_socket = 6;
+  EXPECT_EQ(ClusterState::PickCpus(n, 2, {}), (std::vector<uint32_t>{0, 1}));  // idle
   n.cpu_in_use = {true, false, true, false, false};  // shorter than cpus: id 5 is free
+  n.alloc_cpus = 2;
   EXPECT_EQ(ClusterState::PickCpus(n, 3, {}), (std::vector<uint32_t>{1, 3, 4}));
   EXPECT_EQ(ClusterState::PickCpus(n, 4, {}), (std::vector<uint32_t>{1, 3, 4, 5}));
   // --ntasks-per-socket caps what the one socket gives.

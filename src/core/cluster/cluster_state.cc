@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <numeric>
 
 #include "core/model/constraint.h"
 #include "core/sched/framework.h"
@@ -898,8 +899,14 @@ std::vector<uint32_t> ClusterState::PickCpus(const Node& node, uint32_t count,
                                              uint32_t per_socket_max) {
   if (node.sockets <= 1) {
     // One socket: the lowest free CPU ids, what the socket ordering below comes to.
+    const uint32_t want =
+        std::min(per_socket_max > 0 ? std::min(count, per_socket_max) : count, node.cpus);
     std::vector<uint32_t> ids;
-    const uint32_t want = per_socket_max > 0 ? std::min(count, per_socket_max) : count;
+    if (node.alloc_cpus == 0) {  // an idle node: the first ids
+      ids.resize(want);
+      std::iota(ids.begin(), ids.end(), 0u);
+      return ids;
+    }
     ids.reserve(want);
     for (uint32_t id = 0; id < node.cpus && ids.size() < want; ++id) {
       if (id >= node.cpu_in_use.size() || !node.cpu_in_use[id]) ids.push_back(id);
