@@ -434,6 +434,35 @@ TEST(PlannerTest, StepsTakeAndWindowMinimum) {
   EXPECT_EQ(p.MinOver(0, 30, internal::kNever).cpus, 4u);
 }
 
+// A node's releases (NodeInfo::releases) answer for it before its steps are built, and a
+// reservation taken before they are is there once they are.
+TEST(PlannerTest, ReleasesAnswerBeforeStepsAreBuiltAndTakesWait) {
+  std::vector<NodeInfo> nodes(2);
+  for (auto& n : nodes) {
+    n.total = {4, 400, 0};
+    n.free = {1, 100, 0};
+    n.releases = {{kNow + 120, Resources{1, 100, 0}}, {kNow + 600, Resources{2, 200, 0}}};
+  }
+  internal::Planner p;
+  p.Begin(nodes, kNow, 60, {});
+  // Untouched: from the releases (slot 2 = +120, slot 10 = +600).
+  EXPECT_EQ(p.FreeAt(0, 1).cpus, 1u);
+  EXPECT_EQ(p.FreeAt(0, 2).cpus, 2u);
+  EXPECT_EQ(p.FreeAt(0, 10).cpus, 4u);
+  EXPECT_EQ(p.MinOver(0, 2, 20).cpus, 2u);
+  EXPECT_EQ(p.AvailNow(0, 20).cpus, 1u);
+  // Node 1 built first: the same answers from its steps.
+  EXPECT_EQ(p.Steps(1).size(), 3u);
+  EXPECT_EQ(p.FreeAt(1, 2).cpus, 2u);
+  EXPECT_EQ(p.MinOver(1, 2, 20).cpus, 2u);
+  // A reservation on node 0 before it is built: it waits, and is in the steps once built.
+  p.Take(0, 10, 20, Resources{3, 0, 0});
+  EXPECT_EQ(p.FutureNodes(), std::vector<uint32_t>{0});
+  EXPECT_EQ(p.MinOver(0, 10, 20).cpus, 1u);
+  EXPECT_EQ(p.FreeAt(0, 20).cpus, 4u);
+  EXPECT_EQ(p.AvailNow(0, 15).cpus, 1u);
+}
+
 }  // namespace
 }  // namespace sluice::core::sched
 

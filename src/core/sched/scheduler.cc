@@ -1275,11 +1275,8 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
         st_.seen[n] = stamp;
         continue;
       }
-      // Room first appears at one of the node's release slots: this one, if the steps say so.
-      const auto& steps = planner_.Steps(n);
-      auto it = std::upper_bound(steps.begin(), steps.end(), s,
-                                 [](int64_t x, const internal::Step& st) { return x < st.slot; });
-      if (!fits(n, need, std::prev(it)->free)) continue;
+      // Room first appears at one of the node's release slots: this one, if the node says so.
+      if (!fits(n, need, planner_.FreeAt(n, s))) continue;
       st_.seen[n] = stamp;
       feasible_.emplace_back(n, s, w);
       ++count;

@@ -26,6 +26,8 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     head_.assign(n, -1);
     head_pass_.assign(n, 0);
     future_pass_.assign(n, 0);
+    deferred_.assign(n, {});
+    deferred_pass_.assign(n, 0);
   }
   refs_.clear();
   for (size_t j = 0; j < running.size(); ++j) {
@@ -110,10 +112,33 @@ void Planner::Build(uint32_t n) const {
     if (start < 0 || start >= end) continue;
     TakeBuilt(n, start, end, (*running_)[ref.job].alloc[ref.alloc].second);
   }
+  if (deferred_pass_[n] == pass_) {
+    for (const Deferred& d : deferred_[n]) TakeBuilt(n, d.a, d.b, d.r);
+  }
   Refresh(n);
 }
 
+Resources Planner::FreeAt(uint32_t n, int64_t slot) const {
+  if (!Untouched(n) || slot >= kNever || slot > (kUnlimited - now_) / res_) {
+    const auto& steps = Built(n);
+    auto it = std::upper_bound(steps.begin(), steps.end(), slot,
+                               [](int64_t s, const Step& st) { return s < st.slot; });
+    return std::prev(it)->free;
+  }
+  const NodeInfo& node = (*nodes_)[n];
+  if (slot <= 0) return node.free;
+  // EndSlot(end) <= slot exactly when end <= now + slot x res (an overdue end is slot 1).
+  const UnixTime by = now_ + slot * res_;
+  Resources free = node.free;
+  for (const auto& r : node.releases) {
+    if (r.end <= by) free += r.resources;
+  }
+  return Min(free, node.total);
+}
+
 Resources Planner::MinOver(uint32_t n, int64_t a, int64_t b) const {
+  // Room only grows on an untouched node: the minimum is at the start.
+  if (Untouched(n) && a < kNever) return FreeAt(n, a);
   const auto& steps = Built(n);
   auto it = std::upper_bound(steps.begin(), steps.end(), a,
                              [](int64_t s, const Step& st) { return s < st.slot; });
@@ -145,6 +170,14 @@ void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
     if (future_pass_[n] != pass_) {
       future_pass_[n] = pass_;
       future_nodes_.push_back(n);
+    }
+    if (built_[n] != pass_) {
+      if (deferred_pass_[n] != pass_) {
+        deferred_pass_[n] = pass_;
+        deferred_[n].clear();
+      }
+      deferred_[n].push_back({a, b, r});
+      return;
     }
   }
   Built(n);

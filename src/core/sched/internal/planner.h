@@ -38,16 +38,25 @@ class Planner {
   void Init(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running,
             const std::vector<int64_t>& end_slots, const std::vector<int64_t>& start_slots = {});
 
-  const Resources& FreeNow(uint32_t n) const { return Built(n)[0].free; }
+  // A node the pass has taken nothing from (and no running-list entry names) only gains room
+  // over time, so these answer for it from its releases without building its steps: a plan
+  // that sweeps and ranks a wide job's thousands of nodes builds none of them.
+  const Resources& FreeNow(uint32_t n) const {
+    return Untouched(n) ? (*nodes_)[n].free : Built(n)[0].free;
+  }
   const std::vector<Step>& Steps(uint32_t n) const { return Built(n); }
+  // The free resources at `slot`.
+  Resources FreeAt(uint32_t n, int64_t slot) const;
   // Componentwise minimum of the free resources over [a, b).
   Resources MinOver(uint32_t n, int64_t a, int64_t b) const;
   // MinOver(n, 0, len), in O(1) while no reservation on the node begins before `len`.
   Resources AvailNow(uint32_t n, int64_t len) const {
+    if (Untouched(n)) return (*nodes_)[n].free;
     const std::vector<Step>& steps = Built(n);
     return len <= stable_until_[n] ? steps[0].free : MinOver(n, 0, len);
   }
-  // Takes `r` from node n over [a, b).
+  // Takes `r` from node n over [a, b). A future take on a node not built yet waits until the
+  // node is built (most of a wide reservation's nodes never are).
   void Take(uint32_t n, int64_t a, int64_t b, const Resources& r);
   // True once anything was taken from a future slot (a reservation).
   bool has_reservations() const { return has_reservations_; }
@@ -58,6 +67,9 @@ class Planner {
   int64_t EndSlot(UnixTime end) const;
 
  private:
+  bool Untouched(uint32_t n) const {
+    return head_pass_[n] != pass_ && deferred_pass_[n] != pass_ && built_[n] != pass_;
+  }
   const std::vector<Step>& Built(uint32_t n) const {
     if (built_[n] != pass_) Build(n);
     return steps_[n];
@@ -93,6 +105,13 @@ class Planner {
   bool has_reservations_ = false;
   std::vector<uint32_t> future_nodes_;
   std::vector<uint64_t> future_pass_;  // by node: pass_ when in future_nodes_
+  // Future takes on nodes not built yet this pass, applied when the node is built.
+  struct Deferred {
+    int64_t a, b;
+    Resources r;
+  };
+  std::vector<std::vector<Deferred>> deferred_;
+  std::vector<uint64_t> deferred_pass_;  // by node: pass_ when deferred_ holds this pass's
 };
 
 // A candidate set's usable nodes bucketed by free CPUs ("level"), one bitset per level over the
