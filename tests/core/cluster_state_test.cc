@@ -683,12 +683,17 @@ TEST_F(ClusterPolicyTest, GpuSharesAndWholeGpusThroughTheStateMachine) {
 namespace sluice::core::cluster {
 namespace {
 
-TEST(PickCpusTest, GpuSocketFirstThenBestFitSocket) {
+model::Node CpuNode(uint32_t cpus, uint32_t sockets) {
   model::Node n;
-  n.name = "g";
-  n.cpus = 8;
-  n.sockets = 2;
-  n.cores_per_socket = 4;
+  n.name = "c";
+  n.cpus = cpus;
+  n.sockets = sockets;
+  n.cores_per_socket = cpus / sockets;
+  return n;
+}
+
+TEST(PickCpusTest, GpuSocketFirstThenBestFitSocket) {
+  model::Node n = CpuNode(8, 2);
   n.cpu_in_use.assign(8, false);
   model::Gpu g0, g1;
   g0.index = 0;
@@ -707,11 +712,7 @@ TEST(PickCpusTest, GpuSocketFirstThenBestFitSocket) {
 }
 
 TEST(PickCpusTest, OneSocketTakesTheLowestFreeIds) {
-  model::Node n;
-  n.name = "c";
-  n.cpus = 6;
-  n.sockets = 1;
-  n.cores_per_socket = 6;
+  model::Node n = CpuNode(6, 1);
   EXPECT_EQ(ClusterState::PickCpus(n, 2, {}), (std::vector<uint32_t>{0, 1}));  // idle
   n.cpu_in_use = {true, false, true, false, false};  // shorter than cpus: id 5 is free
   n.alloc_cpus = 2;
