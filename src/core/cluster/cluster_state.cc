@@ -1105,6 +1105,10 @@ void ClusterState::Tick(UnixTime now) {
   }
 }
 
+bool ClusterState::NamesNodes(const Job& job) {
+  return !job.spec->nodelist.empty() || !job.spec->reservation.empty();
+}
+
 Reason ClusterState::StaticReason(const Job& job, const Partition* partition, UnixTime now) const {
   if (job.held) return Reason::kJobHeldUser;
   if (partition == nullptr || !partition->up) return Reason::kPartitionDown;
@@ -1158,7 +1162,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   // limit changed, and (time only moving planned starts later) no job that waited then can
   // start now: only the jobs that pass anchored its verdicts on and the new jobs need a look.
   // (Up to rounding: plans are in bf_resolution slots from now, so a later pass may see two
-  // releases in one slot where this one saw two, and place a reservation differently.)
+  // releases in one slot where this one saw them in two, and place a reservation differently.)
   const bool only_submissions = !needs_full_pass_ && anchors_valid_;
   needs_full_pass_ = false;
   std::vector<JobId> rejudge;
@@ -1208,7 +1212,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     if (!entry.resolved) {
       entry.resolved = true;
       entry.partition = FindPartition(job.partition);
-      entry.names_nodes = !job.spec->nodelist.empty() || !job.spec->reservation.empty();
+      entry.names_nodes = NamesNodes(job);
     }
     const Partition* partition = entry.partition;
     // The common case without touching the spec: nothing but the job and its partition.
@@ -1256,6 +1260,13 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   // set's id order and no QOS limit weighs the queue as a whole, so jobs are admitted as the
   // pass reaches them: a fifo pass blocked at its head costs nothing for the jobs behind.
   std::vector<const Job*> pulled;  // parallel to the pass's decisions
+  // The job's request for the pass as it reaches the job (null: it waits for its own reason).
+  auto pull = [&](JobId id, QueuedRequest& entry) -> const sched::JobRequest* {
+    const Job& job = *jobs_.Get(id);
+    const sched::JobRequest* req = admit(id, entry, job);
+    if (req != nullptr) pulled.push_back(&job);
+    return req;
+  };
   std::function<const sched::JobRequest*()> next_job;
   const bool id_order = !priority_.multifactor() && !limits_.AnyLimited();
   std::vector<JobId> looked_at;  // the incremental pass's jobs: anchors, then new jobs
@@ -1275,11 +1286,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
         const JobId id = looked_at[at++];
         auto it = pending_.find(id);
         if (it == pending_.end()) continue;
-        const Job& job = *jobs_.Get(id);
-        if (sched::JobRequest* req = admit(id, it->second, job)) {
-          pulled.push_back(&job);
-          return req;
-        }
+        if (const sched::JobRequest* req = pull(id, it->second)) return req;
       }
       return nullptr;
     };
@@ -1287,11 +1294,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     next_job = [&]() -> const sched::JobRequest* {
       while (cursor != pending_.end() && pulled.size() < depth) {
         auto& [id, entry] = *cursor++;
-        const Job& job = *jobs_.Get(id);
-        if (sched::JobRequest* req = admit(id, entry, job)) {
-          pulled.push_back(&job);
-          return req;
-        }
+        if (const sched::JobRequest* req = pull(id, entry)) return req;
       }
       return nullptr;
     };
@@ -1363,9 +1366,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     // Whether nodes or reservations let a job naming them run can change with neither in the
     // queue's view: such jobs are judged again at every pass.
     for (JobId id : rejudge) {
-      if (pending_.count(id) == 0) continue;
-      const model::JobSpec& spec = *jobs_.Get(id)->spec;
-      if (!spec.nodelist.empty() || !spec.reservation.empty()) rejudge_.push_back(id);
+      if (pending_.count(id) > 0 && NamesNodes(*jobs_.Get(id))) rejudge_.push_back(id);
     }
     anchors_.clear();
     for (const sched::Decision& d : decisions) {

@@ -145,6 +145,8 @@ class ClusterState {
   // The job's request in the scheduler's terms; fails if its -w nodes are not candidates.
   Result<sched::JobRequest> MakeRequest(const model::Job& job, const model::Partition& partition,
                                         const PassInput& in) const;
+  // The job names nodes (-w) or a reservation: whether it may run depends on their state.
+  static bool NamesNodes(const model::Job& job);
   // Why a pending job may not be considered at all (held, partition limits), or kNone.
   model::Reason StaticReason(const model::Job& job, const model::Partition* partition,
                              UnixTime now) const;
