@@ -463,6 +463,44 @@ TEST(PlannerTest, ReleasesAnswerBeforeStepsAreBuiltAndTakesWait) {
   EXPECT_EQ(p.AvailNow(0, 15).cpus, 1u);
 }
 
+// The nodes of one future group have equal steps and kind, and a take that changes a node
+// moves it to the group of its new steps; a pass starts with none.
+TEST(PlannerTest, FutureNodesGroupByStepsAndKind) {
+  std::vector<NodeInfo> nodes(5);
+  for (auto& n : nodes) {
+    n.total = {4, 400, 0};
+    n.free = n.total;
+  }
+  nodes[4].total = {8, 400, 0};  // another kind: never grouped with the others
+  nodes[4].free = {4, 400, 0};
+  internal::Planner p;
+  p.Init(nodes, {}, {});
+  auto groups = [&p] {
+    std::vector<std::vector<uint32_t>> out;
+    for (const auto& g : p.FutureGroups()) {
+      if (g.nodes.empty()) continue;
+      out.push_back(g.nodes);
+      std::sort(out.back().begin(), out.back().end());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  using Groups = std::vector<std::vector<uint32_t>>;
+  for (uint32_t n : {0u, 1u, 2u, 4u}) p.Take(n, 10, 20, Resources{4, 0, 0});
+  p.Take(3, 10, 30, Resources{4, 0, 0});
+  EXPECT_EQ(groups(), (Groups{{0, 1, 2}, {3}, {4}}));
+  // Node 2 taken now as well: its own group. Node 3 again, from 20: the steps of 0 and 1.
+  p.Take(2, 0, 5, Resources{1, 0, 0});
+  p.Take(3, 20, 30, Resources{0, 0, 0});
+  EXPECT_EQ(groups(), (Groups{{0, 1}, {2}, {3}, {4}}));
+  p.Take(1, 20, 30, Resources{4, 0, 0});
+  EXPECT_EQ(groups(), (Groups{{0}, {1, 3}, {2}, {4}}));
+  p.Init(nodes, {}, {});
+  EXPECT_EQ(groups(), Groups{});
+  p.Take(4, 10, 20, Resources{1, 0, 0});
+  EXPECT_EQ(groups(), Groups{{4}});
+}
+
 }  // namespace
 }  // namespace sluice::core::sched
 

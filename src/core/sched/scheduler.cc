@@ -417,10 +417,12 @@ class Pass {
   // come as releases. Nodes without a reservation of this pass only gain room over time, so
   // the k-th of them to have room for r tasks comes from the nodes with room now, those this
   // pass started jobs on and the release times in order; nodes this pass reserved a window
-  // on are worked out step by step. A blocked job is planned without visiting the whole
-  // cluster. Fills feasible_ as earliest does. -2: none within the window (use earliest).
+  // on are worked out step by step, once per group of alike ones (Planner::FutureGroups). A
+  // blocked job is planned without visiting the whole cluster. Fills feasible_ as earliest
+  // does (future nodes only where they are feasible at the start found, and only if
+  // `want_nodes`). -2: none within the window (use earliest).
   int64_t EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r,
-                           int64_t len);
+                           int64_t len, bool want_nodes);
   // Whether usable node n can ever hold r tasks of the job (its GPUs, its size), and what r
   // tasks take there: `need` (compared by HasRoom).
   bool CanEverHold(const JobRequest& job, uint32_t n, uint32_t r, Resources* need) const {
@@ -441,6 +443,8 @@ class Pass {
           job_(job),
           r_(r),
           alike_(!internal::WantsGpus(job) && job.cpu_caps == nullptr) {}
+    // Whether the verdict depends only on a node's usable, total and sockets.
+    bool alike() const { return alike_; }
     bool operator()(uint32_t n, Resources* need) {
       if (!alike_) return pass_.CanEverHold(job_, n, r_, need);
       const NodeInfo& node = pass_.nodes_[n];
@@ -833,6 +837,7 @@ class Pass {
   std::vector<uint32_t> spread_count_;
   std::vector<model::GpuAllocation> gpu_scratch_;
   std::vector<std::tuple<uint32_t, int64_t, int64_t>> feasible_;
+  std::vector<std::tuple<uint32_t, int64_t, int64_t>> group_feasible_;  // group, a, b
 };
 
 uint32_t Pass::SetOf(const JobRequest& job) {
@@ -1189,7 +1194,7 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
 }
 
 int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r,
-                               int64_t len) {
+                               int64_t len, bool want_nodes) {
   CandSet& cs = sets_[set_id];
   if (cs.member.size() != nodes_.size()) {
     cs.member.assign(nodes_.size(), 0);
@@ -1208,16 +1213,45 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   };
   Resources need;
   // Nodes this pass reserved a window on: their room can drop, so their feasible start ranges
-  // are worked out step by step, as earliest does, and enter the sweep as +1/-1 events.
-  for (uint32_t n : planner_.FutureNodes()) {
-    st_.seen[n] = stamp;
-    if (!eligible(n, &need)) continue;
-    FeasibleStarts(job, n, need, len, [&](int64_t a, int64_t b) {
-      events_.push_back({a, false, 1});
-      events_.push_back({b + 1, false, -1});
-      feasible_.emplace_back(n, a, b);
-    });
+  // are worked out step by step, as earliest does, and enter the sweep as +1/-1 events. With
+  // every node a candidate and a verdict that depends only on the node's kind, once per group.
+  const bool grouped = holds.alike() && cs.nodes->size() == nodes_.size();
+  group_feasible_.clear();
+  if (grouped) {
+    const auto& groups = planner_.FutureGroups();
+    for (uint32_t g = 0; g < groups.size(); ++g) {
+      const auto& members = groups[g].nodes;
+      if (members.empty() || !holds(members.front(), &need)) continue;
+      const auto count = static_cast<int32_t>(members.size());
+      FeasibleStarts(job, members.front(), need, len, [&](int64_t a, int64_t b) {
+        events_.push_back({a, false, count});
+        events_.push_back({b + 1, false, -count});
+        group_feasible_.emplace_back(g, a, b);
+      });
+    }
+  } else {
+    for (uint32_t n : planner_.FutureNodes()) {
+      st_.seen[n] = stamp;
+      if (!eligible(n, &need)) continue;
+      FeasibleStarts(job, n, need, len, [&](int64_t a, int64_t b) {
+        events_.push_back({a, false, 1});
+        events_.push_back({b + 1, false, -1});
+        feasible_.emplace_back(n, a, b);
+      });
+    }
   }
+  // Whether node n was dealt with above (or earlier in the sweep).
+  auto seen = [&](uint32_t n) { return st_.seen[n] == stamp || (grouped && planner_.IsFuture(n)); };
+  // The future nodes feasible at `s`, for the nodes to reserve.
+  auto found = [&](int64_t s) {
+    if (!want_nodes || !grouped) return s;
+    const auto& groups = planner_.FutureGroups();
+    for (const auto& [g, a, b] : group_feasible_) {
+      if (a > s || b < s) continue;
+      for (uint32_t n : groups[g].nodes) feasible_.emplace_back(n, a, b);
+    }
+    return s;
+  };
   // A heap rather than a sort: the sweep usually stops early, after few of the events.
   const auto later = [](const PlanEvent& a, const PlanEvent& b) { return a.slot > b.slot; };
   std::make_heap(events_.begin(), events_.end(), later);
@@ -1228,7 +1262,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   const uint32_t need_cpus =
       job.exclusive ? cs.min_cpus : r * std::max<uint32_t>(job.cpus_per_task, 1);
   IndexFor(set_id, KindOf(job)).VisitDown(need_cpus, [&](uint32_t n) {
-    if (st_.seen[n] == stamp) return true;
+    if (seen(n)) return true;
     if (!eligible(n, &need)) {
       st_.seen[n] = stamp;
     } else if (fits(n, need, planner_.FreeNow(n))) {
@@ -1241,7 +1275,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   // Nodes this pass started jobs on: those jobs' ends are not in the release order.
   std::vector<std::pair<int64_t, uint32_t>> taken;
   for (uint32_t n : st_.taken) {
-    if (st_.seen[n] == stamp) continue;
+    if (seen(n)) continue;
     st_.seen[n] = stamp;
     if (!eligible(n, &need)) continue;
     for (const auto& step : planner_.Steps(n)) {
@@ -1270,7 +1304,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     }
     for (; release != st_.release_order.end() && planner_.EndSlot(release->first) == s; ++release) {
       const uint32_t n = release->second;
-      if (st_.seen[n] == stamp) continue;
+      if (seen(n)) continue;
       if (!eligible(n, &need)) {
         st_.seen[n] = stamp;
         continue;
@@ -1281,7 +1315,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
       feasible_.emplace_back(n, s, w);
       ++count;
     }
-    if (count + active >= k) return s;
+    if (count + active >= k) return found(s);
     int64_t next = kNever;
     if (heap_end != events_.begin()) next = std::min(next, events_.front().slot);
     if (next_taken < taken.size()) next = std::min(next, taken[next_taken].first);
@@ -1368,7 +1402,7 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   };
   int64_t found = -2;
   if (nreq == 0 && monotone_ && !has_holds_) {
-    found = EarliestMonotone(job, set_id, k, r, len);
+    found = EarliestMonotone(job, set_id, k, r, len, out != nullptr);
   }
   if (found == -2) found = earliest(k, r);
   // On unequal nodes the fewest nodes of the largest kind may not exist: spread the tasks over

@@ -18,6 +18,14 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
   ++pass_;
   has_reservations_ = false;
   future_nodes_.clear();
+  for (uint32_t g = 0; g < group_count_; ++g) groups_[g].nodes.clear();
+  group_count_ = 0;
+  free_groups_.clear();
+  if (group_table_used_ > 0) {
+    std::fill(group_table_.begin(), group_table_.end(), std::pair{uint64_t{0}, kNoGroup});
+    group_table_used_ = 0;
+  }
+  regroup_.clear();
   const size_t n = nodes.size();
   if (built_.size() != n) {
     built_.assign(n, 0);
@@ -28,6 +36,10 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     future_pass_.assign(n, 0);
     deferred_.assign(n, {});
     deferred_pass_.assign(n, 0);
+    group_of_.assign(n, 0);
+    pos_in_group_.assign(n, 0);
+    grouped_pass_.assign(n, 0);
+    regroup_pass_.assign(n, 0);
   }
   refs_.clear();
   for (size_t j = 0; j < running.size(); ++j) {
@@ -171,6 +183,12 @@ void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
       future_pass_[n] = pass_;
       future_nodes_.push_back(n);
     }
+  }
+  if (future_pass_[n] == pass_ && regroup_pass_[n] != pass_) {
+    regroup_pass_[n] = pass_;
+    regroup_.push_back(n);
+  }
+  if (a > 0) {
     if (built_[n] != pass_) {
       if (deferred_pass_[n] != pass_) {
         deferred_pass_[n] = pass_;
@@ -183,6 +201,111 @@ void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
   Built(n);
   TakeBuilt(n, a, b, r);
   Refresh(n);
+}
+
+uint64_t Planner::StepsHash(uint32_t n) const {
+  const NodeInfo& node = (*nodes_)[n];
+  uint64_t h = 0;
+  auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x9e3779b97f4a7c15ULL + (h >> 29); };
+  mix(node.usable);
+  mix(node.sockets);
+  mix(node.total.cpus);
+  mix(node.total.memory_mb);
+  mix(node.total.gpus);
+  for (const Step& s : steps_[n]) {
+    mix(static_cast<uint64_t>(s.slot));
+    mix(s.free.cpus);
+    mix(s.free.memory_mb);
+    mix(s.free.gpus);
+  }
+  return h;
+}
+
+bool Planner::SameSteps(uint32_t a, uint32_t b) const {
+  const NodeInfo& x = (*nodes_)[a];
+  const NodeInfo& y = (*nodes_)[b];
+  if (x.usable != y.usable || x.sockets != y.sockets || !(x.total == y.total)) return false;
+  const auto& sa = steps_[a];
+  const auto& sb = steps_[b];
+  return std::equal(sa.begin(), sa.end(), sb.begin(), sb.end(), [](const Step& p, const Step& q) {
+    return p.slot == q.slot && p.free == q.free;
+  });
+}
+
+void Planner::Ungroup(uint32_t n) {
+  if (grouped_pass_[n] != pass_) return;
+  grouped_pass_[n] = 0;
+  const uint32_t g = group_of_[n];
+  auto& nodes = groups_[g].nodes;
+  const uint32_t last = nodes.back();
+  nodes[pos_in_group_[n]] = last;
+  pos_in_group_[last] = pos_in_group_[n];
+  nodes.pop_back();
+  if (!nodes.empty()) return;
+  // An empty group has no node to compare with: it leaves the table and is reused.
+  const size_t mask = group_table_.size() - 1;
+  for (size_t i = groups_[g].hash & mask;; i = (i + 1) & mask) {
+    if (group_table_[i].second == g) {
+      group_table_[i].second = kGoneGroup;
+      break;
+    }
+  }
+  free_groups_.push_back(g);
+}
+
+void Planner::GrowGroupTable() {
+  // Sized for the live groups: emptied ones are dropped here.
+  const size_t live = group_count_ - free_groups_.size() + 1;
+  size_t size = 64;
+  while (size < 4 * live) size *= 2;
+  std::vector<std::pair<uint64_t, uint32_t>> old(size, {0, kNoGroup});
+  old.swap(group_table_);
+  group_table_used_ = 0;
+  const size_t mask = group_table_.size() - 1;
+  for (const auto& [h, g] : old) {
+    if (g >= kGoneGroup) continue;
+    size_t i = h & mask;
+    while (group_table_[i].second != kNoGroup) i = (i + 1) & mask;
+    group_table_[i] = {h, g};
+    ++group_table_used_;
+  }
+}
+
+uint32_t Planner::FindOrAddGroup(uint32_t n, uint64_t h) {
+  if (2 * (group_table_used_ + 1) > group_table_.size()) GrowGroupTable();
+  const size_t mask = group_table_.size() - 1;
+  size_t i = h & mask;
+  for (; group_table_[i].second != kNoGroup; i = (i + 1) & mask) {
+    const auto [hash, g] = group_table_[i];
+    if (g != kGoneGroup && hash == h && SameSteps(groups_[g].nodes.front(), n)) return g;
+  }
+  uint32_t g;
+  if (!free_groups_.empty()) {
+    g = free_groups_.back();
+    free_groups_.pop_back();
+  } else {
+    g = group_count_++;
+    if (g == groups_.size()) groups_.emplace_back();
+  }
+  groups_[g].hash = h;
+  group_table_[i] = {h, g};
+  ++group_table_used_;
+  return g;
+}
+
+std::span<const Planner::FutureGroup> Planner::FutureGroups() {
+  for (uint32_t n : regroup_) {
+    regroup_pass_[n] = 0;
+    Ungroup(n);
+    Built(n);
+    const uint32_t g = FindOrAddGroup(n, StepsHash(n));
+    grouped_pass_[n] = pass_;
+    group_of_[n] = g;
+    pos_in_group_[n] = static_cast<uint32_t>(groups_[g].nodes.size());
+    groups_[g].nodes.push_back(n);
+  }
+  regroup_.clear();
+  return {groups_.data(), group_count_};
 }
 
 void Planner::Refresh(uint32_t n) const {
