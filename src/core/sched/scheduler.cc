@@ -133,6 +133,10 @@ struct PassCache::State {
   // that reads it (SyncStaleReleases), so passes that plan nothing never pay for them.
   std::vector<uint32_t> releases_stale;
   std::vector<uint8_t> releases_stale_flag;
+  // A pass's copy of release_order's first entries as (slot, node), extended as plans read
+  // further: the set does not change during a pass, and a conservative pass's many plans each
+  // sweep it from the start (Pass::ReleaseAt).
+  std::vector<std::pair<int64_t, uint32_t>> release_flat;
   // The last pass's reservations by job: start (absolute), the job's limit, its nodes. A pass
   // after KeepReservations() commits them again rather than planning.
   struct Kept {
@@ -786,7 +790,25 @@ class Pass {
   bool has_holds_ = false;
   Planner& base_;
   bool monotone_ = false;  // running jobs come only as NodeInfo::releases (see EarliestMonotone)
-  uint64_t version_ = 0;   // bumped on every planner change; memos are valid for one version
+  // The i-th entry of the release order as (slot, node), or null past its end.
+  const std::pair<int64_t, uint32_t>* ReleaseAt(size_t i) {
+    if (!release_flat_started_) {
+      st_.SyncStaleReleases(nodes_);
+      release_flat_started_ = true;
+      st_.release_flat.clear();
+      release_flat_next_ = st_.release_order.begin();
+    }
+    while (i >= st_.release_flat.size()) {
+      if (release_flat_next_ == st_.release_order.end()) return nullptr;
+      st_.release_flat.emplace_back(planner_.EndSlot(release_flat_next_->first),
+                                    release_flat_next_->second);
+      ++release_flat_next_;
+    }
+    return &st_.release_flat[i];
+  }
+  bool release_flat_started_ = false;
+  std::set<std::pair<UnixTime, uint32_t>>::const_iterator release_flat_next_;
+  uint64_t version_ = 0;  // bumped on every planner change; memos are valid for one version
 
   std::vector<CandSet>& sets_;
   std::vector<uint32_t>& set_of_external_;
@@ -952,10 +974,27 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
     if (it != failed_.end()) return false;
   }
   const bool gpus = internal::WantsGpus(job);
+  // Walks meet long runs of nodes alike in kind and room (idle ones, say): as for HoldCheck,
+  // the filters' verdict for a job without GPUs or CPU caps depends only on those.
+  const bool alike = !gpus && job.cpu_caps == nullptr;
+  struct {
+    bool known = false;
+    Resources total, avail;
+    uint32_t sockets = 0, cap = 0;
+  } last;
   auto cap = [&](uint32_t n) -> uint32_t {
-    if (!nodes_[n].usable) return 0;
-    const uint32_t c =
-        Cap(job, n, respect_plan ? planner_.AvailNow(n, len) : FreeIgnoringReservations(n, len));
+    const NodeInfo& node = nodes_[n];
+    if (!node.usable) return 0;
+    const Resources avail =
+        respect_plan ? planner_.AvailNow(n, len) : FreeIgnoringReservations(n, len);
+    if (alike) {
+      if (!last.known || !(last.avail == avail) || !(last.total == node.total) ||
+          last.sockets != node.sockets) {
+        last = {true, node.total, avail, node.sockets, Cap(job, n, avail)};
+      }
+      return last.cap;
+    }
+    const uint32_t c = Cap(job, n, avail);
     return c > 0 && gpus && !GpusFitNow(job, n, respect_plan, nullptr) ? 0 : c;
   };
   const uint32_t cpt = std::max<uint32_t>(job.cpus_per_task, 1);
@@ -1289,8 +1328,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   // The sweep: at each slot where something changes, the reserved nodes feasible then plus
   // the other nodes that got room by then.
   size_t next_taken = 0;
-  st_.SyncStaleReleases(nodes_);
-  auto release = st_.release_order.begin();
+  size_t release = 0;
   int64_t active = 0;
   for (int64_t s = 0;;) {
     while (heap_end != events_.begin() && events_.front().slot == s) {
@@ -1302,8 +1340,9 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
       feasible_.emplace_back(taken[next_taken].second, s, w);
       ++count;
     }
-    for (; release != st_.release_order.end() && planner_.EndSlot(release->first) == s; ++release) {
-      const uint32_t n = release->second;
+    for (const std::pair<int64_t, uint32_t>* e; (e = ReleaseAt(release)) && e->first == s;
+         ++release) {
+      const uint32_t n = e->second;
       if (seen(n)) continue;
       if (!eligible(n, &need)) {
         st_.seen[n] = stamp;
@@ -1319,9 +1358,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     int64_t next = kNever;
     if (heap_end != events_.begin()) next = std::min(next, events_.front().slot);
     if (next_taken < taken.size()) next = std::min(next, taken[next_taken].first);
-    if (release != st_.release_order.end()) {
-      next = std::min(next, planner_.EndSlot(release->first));
-    }
+    if (const auto* e = ReleaseAt(release)) next = std::min(next, e->first);
     if (next > w) return -2;  // none within the window: earliest says so, and tries further
     s = next;
   }
@@ -1423,13 +1460,21 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   // The nodes to reserve: required ones, then the best-scored among those free at `found`.
   std::vector<std::tuple<int64_t, uint32_t, uint32_t>> ranked;  // -score, weight, node
   chosen_.clear();
+  // The nodes of a future group come in a row and share their room over the run.
+  uint32_t last_group = internal::Planner::kNoGroup;
+  Resources group_room;
   for (const auto& [n, a, b] : feasible_) {
     if (a > found || b < found) continue;
     if (std::find(job.required.begin(), job.required.end(), n) != job.required.end()) {
       chosen_.push_back(n);
       continue;
     }
-    NodeView v{n, &nodes_[n], planner_.MinOver(n, found, AddSlots(found, len))};
+    const uint32_t group = planner_.GroupOf(n);
+    if (group == internal::Planner::kNoGroup || group != last_group) {
+      group_room = planner_.MinOver(n, found, AddSlots(found, len));
+      last_group = group;
+    }
+    NodeView v{n, &nodes_[n], group_room};
     ranked.emplace_back(-score_->Score(job, v, r), nodes_[n].weight, n);
   }
   const size_t want = k - chosen_.size();

@@ -75,6 +75,11 @@ class Planner {
     std::vector<uint32_t> nodes;
   };
   std::span<const FutureGroup> FutureGroups();
+  // The node's group as of the last FutureGroups (nodes changed since: none), or kNoGroup.
+  uint32_t GroupOf(uint32_t n) const {
+    return grouped_pass_[n] == pass_ && regroup_pass_[n] != pass_ ? group_of_[n] : kNoGroup;
+  }
+  static constexpr uint32_t kNoGroup = UINT32_MAX;
   // The slot at which resources returning at `end` are free again (Begin's rounding).
   int64_t EndSlot(UnixTime end) const;
 
@@ -137,7 +142,7 @@ class Planner {
   std::vector<uint32_t> free_groups_;
   // Nonempty groups by hash: open addressing, linear probing; kNoGroup marks an empty slot,
   // kGoneGroup one whose group emptied (probes go on past it).
-  static constexpr uint32_t kNoGroup = UINT32_MAX, kGoneGroup = UINT32_MAX - 1;
+  static constexpr uint32_t kGoneGroup = UINT32_MAX - 1;
   std::vector<std::pair<uint64_t, uint32_t>> group_table_;
   uint32_t group_table_used_ = 0;  // slots not kNoGroup
   std::vector<uint32_t> group_of_, pos_in_group_;
