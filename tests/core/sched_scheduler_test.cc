@@ -141,9 +141,10 @@ struct KeptFixture {
     q.push_back(wide);
     queue.push_back(&q[0]);
   }
+  PassStats stats;
   Decision Pass(UnixTime now) {
     auto d =
-        RunPass(Opts(Policy::kConservative), now, c.nodes, c.running, queue, sets, nullptr, &cache);
+        RunPass(Opts(Policy::kConservative), now, c.nodes, c.running, queue, sets, &stats, &cache);
     return d.front();
   }
 };
@@ -174,6 +175,45 @@ TEST(KeptReservationTest, AKeptReservationWithoutRoomIsPlannedAgain) {
   f.cache.KeepReservations();
   // n1 is gone: n0 at +600 and n2 at +1200.
   EXPECT_EQ(f.Pass(kNow).expected_start, kNow + 1200);
+}
+
+// After job ends, a rechecking pass keeps a reservation that the freed nodes cannot bring
+// forward: n2 alone cannot hold the two-node job before +600 (in this pass's slots from now
+// +30: +630, the first slot boundary after).
+TEST(KeptReservationTest, ARecheckKeepsWhatFreedNodesCannotImprove) {
+  KeptFixture f;
+  EXPECT_EQ(f.Pass(kNow).expected_start, kNow + 600);
+  EXPECT_EQ(f.stats.kept, 0u);
+  f.c.running.pop_back();  // n2's job ended
+  f.c.nodes[2].free = f.c.nodes[2].total;
+  f.cache.NodeChanged(2);
+  f.cache.NodeFreed(2);
+  f.cache.RecheckReservations();
+  EXPECT_EQ(f.Pass(kNow + 30).expected_start, kNow + 630);
+  EXPECT_EQ(f.stats.reserved, 1u);
+  EXPECT_EQ(f.stats.kept, 1u);
+}
+
+// With two nodes freed that together can hold the job earlier, it is planned again: n0 and
+// n1 now free up at +300, and the new plan starts it at the first slot after (+330).
+TEST(KeptReservationTest, ARecheckPlansAgainWhereFreedNodesMayHoldTheJobEarlier) {
+  KeptFixture f;
+  EXPECT_EQ(f.Pass(kNow).expected_start, kNow + 600);
+  for (uint32_t n : {0u, 1u}) {
+    f.c.running[n].end = kNow + 300;
+    f.cache.NodeChanged(n);
+    f.cache.NodeFreed(n);
+  }
+  f.cache.RecheckReservations();
+  EXPECT_EQ(f.Pass(kNow + 30).expected_start, kNow + 330);
+  EXPECT_EQ(f.stats.kept, 0u);
+  // The freed nodes were for that pass only: a recheck after nothing freed keeps the plan.
+  f.cache.RecheckReservations();
+  EXPECT_EQ(f.Pass(kNow + 50).expected_start, kNow + 350);
+  EXPECT_EQ(f.stats.kept, 1u);
+  // Without a recheck, the next pass plans afresh.
+  f.Pass(kNow + 50);
+  EXPECT_EQ(f.stats.kept, 0u);
 }
 
 TEST(FifoSchedTest, RequestThatCanNeverFitDoesNotBlock) {

@@ -182,7 +182,7 @@ void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_node
   next_job_id_ = std::max(next_job_id_, next_job_id);
   for (uint32_t i : dirty_nodes_) dirty_node_flag_[i] = 0;
   dirty_nodes_.clear();
-  needs_schedule_ = needs_full_pass_ = true;
+  needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
 }
 
 Reply ClusterState::Apply(const Command& command, UnixTime now, std::vector<Effect>* effects) {
@@ -714,7 +714,7 @@ Reply ClusterState::Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effec
       pending_.erase(id);
       FinishJob(job, JobState::kCancelled, now);
       // The jobs behind it may start now.
-      needs_schedule_ = needs_full_pass_ = true;
+      needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
     } else if (job.state == JobState::kRunning) {
       job.state = JobState::kCompleting;
       job.final_state = JobState::kCancelled;
@@ -757,7 +757,7 @@ Reply ClusterState::Hold(const std::vector<JobId>& ids, bool hold, UnixTime now)
     job.reason = hold ? Reason::kJobHeldUser : Reason::kNone;
     rejudge_.push_back(id);
     r.job_ids.push_back(id);
-    needs_schedule_ = needs_full_pass_ = true;
+    needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
   }
   if (r.job_ids.empty() && !r.errors.empty()) r.status = InvalidArgument(r.errors.front());
   return r;
@@ -782,7 +782,7 @@ Reply ClusterState::RegisterNode(const cmd::RegisterNode& c, UnixTime now,
   node.address = inv.address;
   node.down = false;
   node.reason.clear();
-  needs_schedule_ = needs_full_pass_ = true;
+  needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
 
   // Reconcile what the node runs with what the state says runs there.
   std::set<JobId> reported_running(c.running.begin(), c.running.end());
@@ -828,7 +828,7 @@ void ClusterState::SetResponding(const std::string& name, bool responding, UnixT
   if (responding) {
     node.down = false;
     node.reason.clear();
-    needs_schedule_ = needs_full_pass_ = true;
+    needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
   }
 }
 
@@ -873,6 +873,7 @@ void ClusterState::FinishJob(Job& job, JobState state, UnixTime now) {
       dirty_usage_.emplace(account, job.spec->user);
     }
     Allocate(job.allocation, /*release=*/true, UntrackRunning(job));
+    // Nothing but room was freed (Allocate says where): the last plans may stand.
     needs_schedule_ = needs_full_pass_ = true;
   }
   limits_.JobEnded(job);
@@ -891,7 +892,7 @@ void ClusterState::Requeue(Job& job) {
   job.start_time = 0;
   job.restarts++;
   pending_.try_emplace(job.id);
-  needs_schedule_ = needs_full_pass_ = true;
+  needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
 }
 
 std::vector<uint32_t> ClusterState::PickCpus(const Node& node, uint32_t count,
@@ -959,6 +960,7 @@ void ClusterState::Allocate(const std::vector<NodeAllocation>& alloc, bool relea
     if (numbers[i] == kNoNode) continue;
     Node& n = MutableNodeAt(numbers[i]);
     if (release) {
+      pass_cache_.NodeFreed(numbers[i]);
       n.alloc_cpus -= std::min(n.alloc_cpus, a.cpus);
       n.alloc_memory_mb -= std::min(n.alloc_memory_mb, a.memory_mb);
     } else {
@@ -1039,7 +1041,7 @@ Reply ClusterState::CreateReservation(const cmd::CreateReservation& c, UnixTime 
   dirty_reservations_.insert(name);
   pass_sets_valid_ = false;
   deleted_reservations_.erase(name);
-  needs_schedule_ = needs_full_pass_ = true;
+  needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
   return {};
 }
 
@@ -1058,7 +1060,7 @@ Reply ClusterState::UpdateReservation(const cmd::UpdateReservation& c, UnixTime 
   it->second = std::make_shared<model::Reservation>(std::move(r));
   dirty_reservations_.insert(c.name);
   pass_sets_valid_ = false;
-  needs_schedule_ = needs_full_pass_ = true;
+  needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
   return {};
 }
 
@@ -1077,7 +1079,7 @@ Reply ClusterState::DeleteReservation(const cmd::DeleteReservation& c) {
   dirty_reservations_.erase(c.name);
   pass_sets_valid_ = false;
   deleted_reservations_.insert(c.name);
-  needs_schedule_ = needs_full_pass_ = true;
+  needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
   return {};
 }
 
@@ -1164,7 +1166,10 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   // (Up to rounding: plans are in bf_resolution slots from now, so a later pass may see two
   // releases in one slot where this one saw them in two, and place a reservation differently.)
   const bool only_submissions = !needs_full_pass_ && anchors_valid_;
-  needs_full_pass_ = false;
+  // Or were jobs only submitted and ended? Then the last plans stand where nothing freed since
+  // could improve them (sched::PassCache::RecheckReservations).
+  const bool only_ends = !needs_fresh_plans_ && anchors_valid_;
+  needs_full_pass_ = needs_fresh_plans_ = false;
   std::vector<JobId> rejudge;
   rejudge.swap(rejudge_);
   if (priority_.multifactor() &&
@@ -1348,6 +1353,10 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   }
   // Nothing was freed since the last pass: its reservations stand (see only_submissions).
   if (incremental) pass_cache_.KeepReservations();
+  const bool recheck =
+      id_order && only_ends && !incremental && full && reservations_.empty() &&
+      std::all_of(anchors_.begin(), anchors_.end(), [&](JobId id) { return pending_.count(id); });
+  if (recheck) pass_cache_.RecheckReservations();
   const std::vector<sched::Decision> decisions = sched::RunPass(
       options, now, in.nodes, holds, next_job, in.candidate_sets, nullptr, &pass_cache_);
   // A fifo pass that stopped at a blocked job left the jobs behind it alone: those whose last

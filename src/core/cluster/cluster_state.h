@@ -203,6 +203,9 @@ class ClusterState {
   // Something other than a submission happened since the last pass (a job ended, a node or a
   // reservation changed...): the next pass looks at the whole queue.
   bool needs_full_pass_ = true;
+  // Something other than submissions and job ends happened since the last pass: plans made
+  // then may no longer hold, and the next pass plans afresh.
+  bool needs_fresh_plans_ = true;
   uint64_t pass_serial_ = 0;
   // Jobs a pass must judge even if a fifo pass stops before reaching them (new, held or
   // released jobs, jobs naming nodes or a reservation): their last verdict may be stale.

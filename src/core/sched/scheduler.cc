@@ -143,9 +143,28 @@ struct PassCache::State {
     UnixTime start = 0;
     Seconds limit = 0;
     std::vector<std::pair<uint32_t, Resources>> alloc;
+    // As planned: k nodes of r tasks, and at most `before` nodes could hold r tasks at any
+    // earlier start (a rechecking pass adds the freed nodes that now could).
+    uint32_t k = 0, r = 0, before = 0;
   };
   std::unordered_map<model::JobId, Kept> kept, next_kept;
   bool keep_reservations = false;
+  bool recheck_reservations = false;
+  // Nodes freed since the last pass (NodeFreed), then during a rechecking pass also the nodes
+  // of reservations it did not keep.
+  std::vector<uint32_t> freed;
+  std::vector<uint8_t> freed_flag;
+  void Freed(uint32_t n) {
+    if (n >= freed_flag.size()) freed_flag.resize(n + 1, 0);
+    if (!freed_flag[n]) {
+      freed_flag[n] = 1;
+      freed.push_back(n);
+    }
+  }
+  void ClearFreed() {
+    for (uint32_t n : freed) freed_flag[n] = 0;
+    freed.clear();
+  }
   // Per pass: nodes taken from now by the pass, and a stamp of nodes a plan has seen.
   std::vector<uint8_t> taken_flag;
   std::vector<uint32_t> taken;
@@ -191,6 +210,8 @@ void PassCache::Reset() {
   state_->kept.clear();
 }
 void PassCache::KeepReservations() { state_->keep_reservations = true; }
+void PassCache::NodeFreed(uint32_t n) { state_->Freed(n); }
+void PassCache::RecheckReservations() { state_->recheck_reservations = true; }
 
 namespace {
 
@@ -326,6 +347,7 @@ class Pass {
       st_.seen.assign(n, 0);
       st_.kept.clear();
       st_.keep_reservations = false;
+      st_.recheck_reservations = false;
       for (uint32_t i = 0; i < n; ++i) st_.MarkReleasesStale(i);
       st_.node_count = n;
       st_.external_count = candidate_sets.size();
@@ -427,6 +449,13 @@ class Pass {
   // `want_nodes`). -2: none within the window (use earliest).
   int64_t EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r,
                            int64_t len, bool want_nodes);
+  // What the last Plan with nodes asked of each node (k nodes of r tasks), and the most nodes
+  // that could hold it at any start before the one found (k - 1 where unknown).
+  uint32_t plan_k_ = 0, plan_r_ = 0, plan_before_ = 0;
+  uint32_t monotone_before_ = 0;  // EarliestMonotone's, for its last start found
+  int64_t earliest_before_ = 0;   // Plan's earliest, likewise
+  // KeptStart's bound on the nodes that could now hold its job before the kept start.
+  uint32_t kept_before_ = 0;
   // Whether usable node n can ever hold r tasks of the job (its GPUs, its size), and what r
   // tasks take there: `need` (compared by HasRoom).
   bool CanEverHold(const JobRequest& job, uint32_t n, uint32_t r, Resources* need) const {
@@ -638,8 +667,8 @@ class Pass {
   // The start slot of the job's reservation from the last pass when the caller vouched for it
   // (PassCache::KeepReservations) and its nodes still have the room, with its nodes in `out`;
   // else -1. Kept starts keep their absolute time: the slot rounds up from `now`.
-  int64_t KeptStart(const JobRequest& job, int64_t len, Alloc* out) {
-    if (!st_.keep_reservations) return -1;
+  int64_t KeptStart(const JobRequest& job, uint32_t set_id, int64_t len, Alloc* out) {
+    if (!st_.keep_reservations && !st_.recheck_reservations) return -1;
     auto it = st_.kept.find(job.id);
     if (it == st_.kept.end() || it->second.limit != job.time_limit) return -1;
     const Seconds ahead = it->second.start - now_;
@@ -659,8 +688,36 @@ class Pass {
     };
     // The earlier slot first: where it has no room, the first node without it says so.
     const int64_t start = s > 1 && room_at(s - 1) ? s - 1 : room_at(s) ? s : -1;
+    kept_before_ = it->second.before;
+    if (start > 0 && st_.recheck_reservations) {
+      // Room freed since could let the job begin earlier: plan again once enough nodes might.
+      const PassCache::State::Kept& kept = it->second;
+      if (kept.before >= kept.k) return -1;
+      kept_before_ += FreedBefore(job, set_id, kept.r, len, start, kept.k - kept.before);
+      if (kept_before_ >= kept.k) return -1;
+    }
     if (start > 0) *out = it->second.alloc;
     return start;
+  }
+  // How many nodes freed since the last pass could hold r tasks of the job at a start before
+  // `start`, counting up to `enough`. (A freed node with room only from `start` on might rank
+  // above one the reservation holds; the reservation keeps its nodes, as good then as before.)
+  uint32_t FreedBefore(const JobRequest& job, uint32_t set_id, uint32_t r, int64_t len,
+                       int64_t start, uint32_t enough) {
+    const CandSet& cs = sets_[set_id];
+    const bool all = cs.nodes->size() == nodes_.size();
+    HoldCheck holds(*this, job, r);
+    Resources need;
+    uint32_t count = 0;
+    for (uint32_t n : st_.freed) {
+      if (count >= enough) break;
+      if (n >= nodes_.size() || !holds(n, &need)) continue;
+      if (!all && std::find(cs.nodes->begin(), cs.nodes->end(), n) == cs.nodes->end()) continue;
+      bool could = false;
+      FeasibleStarts(job, n, need, len, [&](int64_t a, int64_t) { could = could || a < start; });
+      count += could;
+    }
+    return count;
   }
   ShapeKey KeyOf(const JobRequest& job, uint32_t set_id, int64_t len, uint8_t mode) const {
     return {set_id,
@@ -1330,6 +1387,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   size_t next_taken = 0;
   size_t release = 0;
   int64_t active = 0;
+  monotone_before_ = 0;
   for (int64_t s = 0;;) {
     while (heap_end != events_.begin() && events_.front().slot == s) {
       active += events_.front().delta;
@@ -1355,6 +1413,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
       ++count;
     }
     if (count + active >= k) return found(s);
+    monotone_before_ = std::max<uint32_t>(monotone_before_, count + active);
     int64_t next = kNever;
     if (heap_end != events_.begin()) next = std::min(next, events_.front().slot);
     if (next_taken < taken.size()) next = std::min(next, taken[next_taken].first);
@@ -1414,6 +1473,12 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
     for (uint32_t n : job.required) mark_[n] = 0;
     if (nreq == 0 && k == 0) return 0;
     int64_t cnt = 0, req_cnt = 0;
+    // The most nodes with room at any slot before the one found (see plan_before_).
+    auto before = [&](int64_t s) {
+      earliest_before_ = std::max<int64_t>(earliest_before_, cnt + req_cnt);
+      return s;
+    };
+    earliest_before_ = 0;
     if (static_cast<size_t>(w) + 2 <= 4 * events_.size()) {
       // Many ranges on a short window: counters by slot beat sorting the events.
       diff_.assign(w + 2, 0);
@@ -1423,6 +1488,7 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
         cnt += diff_[s];
         req_cnt += req_diff_[s];
         if (req_cnt == nreq && cnt + nreq >= k) return s;
+        before(s);
       }
       return -1;
     }
@@ -1434,6 +1500,7 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
         (events_[i].required ? req_cnt : cnt) += events_[i].delta;
       }
       if (s <= w && req_cnt == nreq && cnt + nreq >= k) return s;
+      before(s);
     }
     return -1;
   };
@@ -1441,7 +1508,9 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   if (nreq == 0 && monotone_ && !has_holds_) {
     found = EarliestMonotone(job, set_id, k, r, len, out != nullptr);
   }
+  const bool monotone_found = found >= 0;
   if (found == -2) found = earliest(k, r);
+  if (!monotone_found) monotone_before_ = static_cast<uint32_t>(earliest_before_);
   // On unequal nodes the fewest nodes of the largest kind may not exist: spread the tasks over
   // one more node at a time (fewer tasks each) until a plan fits or the set runs out.
   const uint32_t set_size = static_cast<uint32_t>(cs.nodes->size());
@@ -1451,11 +1520,16 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
     found = earliest(k, r);
   }
   if (found < 0 && shape.fewest && job.required.empty()) {
+    // Nodes of unequal shares: nothing bounds the earlier starts (a recheck plans again).
+    plan_k_ = plan_r_ = plan_before_ = 1;
     found = EarliestUnequal(job, shape, cs, len, out);
     if (memo) planned_[key] = {version_, found};
     return found;
   }
   if (memo) planned_[key] = {version_, found};
+  plan_k_ = k;
+  plan_r_ = r;
+  plan_before_ = std::min(monotone_before_, std::max<uint32_t>(k, 1) - 1);
   if (found < 0 || out == nullptr) return found;
   // The nodes to reserve: required ones, then the best-scored among those free at `found`.
   std::vector<std::tuple<int64_t, uint32_t, uint32_t>> ranked;  // -score, weight, node
@@ -1501,6 +1575,19 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
   uint32_t plans = 0;  // planner queries, bounded by bf_max_job_test
   Alloc alloc;
   std::vector<std::vector<model::GpuAllocation>> gpus;
+  // A rechecking pass: a reservation of the last pass that this one does not make again (the
+  // job started, moved or got none) frees its nodes for the jobs behind.
+  auto done = [&](const JobRequest& job) {
+    if (!st_.recheck_reservations) return;
+    auto it = st_.kept.find(job.id);
+    if (it == st_.kept.end()) return;
+    auto now_kept = st_.next_kept.find(job.id);
+    if (now_kept != st_.next_kept.end() && now_kept->second.alloc == it->second.alloc &&
+        now_kept->second.start + res_ >= it->second.start) {
+      return;
+    }
+    for (const auto& a : it->second.alloc) st_.Freed(a.first);
+  };
   while (!(fifo_blocked && stop_when_blocked)) {
     const JobRequest* queued = next();
     if (queued == nullptr) break;
@@ -1512,11 +1599,13 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     const Shape shape = ShapeOf(job);
     if (!EverFits(job, shape, sets_[set_id])) {
       d.reason = model::Reason::kResources;
+      done(job);
       out.push_back(std::move(d));
       continue;
     }
     if (fifo_blocked) {
       d.reason = model::Reason::kPriority;
+      done(job);
       out.push_back(std::move(d));
       continue;
     }
@@ -1543,7 +1632,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
       if (plans < opt_.bf_max_job_test && internal::SharesOf(job) == 0) {
         ++plans;
         d.anchor = true;
-        int64_t s = reserve ? KeptStart(job, len, &alloc) : -1;
+        int64_t s = reserve ? KeptStart(job, set_id, len, &alloc) : -1;
         const bool kept = s >= 0;
         if (!kept) s = Plan(job, shape, set_id, len, reserve ? &alloc : nullptr);
         if (s == 0 && reserve) {
@@ -1566,8 +1655,15 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
             // A kept start never drifts later: rounding up from each pass's now would.
             UnixTime start = now_ + s * res_;
             if (kept) start = std::min(start, st_.kept.at(job.id).start);
-            st_.next_kept[job.id] = {start, job.time_limit, alloc};
+            if (kept) {
+              const auto& old = st_.kept.at(job.id);
+              st_.next_kept[job.id] = {start, job.time_limit, alloc, old.k, old.r, kept_before_};
+            } else {
+              st_.next_kept[job.id] = {start,   job.time_limit, alloc,
+                                       plan_k_, plan_r_,        plan_before_};
+            }
             ++st.reserved;
+            st.kept += kept;
             easy_reserved = true;
           }
         }
@@ -1577,11 +1673,14 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
         d.anchor = !d.start;
       }
     }
+    done(job);
     out.push_back(std::move(d));
   }
   st_.kept.swap(st_.next_kept);
   st_.next_kept.clear();
   st_.keep_reservations = false;
+  st_.recheck_reservations = false;
+  st_.ClearFreed();
   if (stats != nullptr) *stats = st;
   return out;
 }

@@ -161,6 +161,7 @@ struct Decision {
 // Counters of one pass.
 struct PassStats {
   uint32_t examined = 0, started = 0, reserved = 0;
+  uint32_t kept = 0;  // of the reserved: the last pass's reservations made again unplanned
 };
 
 // One scheduling pass over `queue`, already in priority order (highest first). Returns one
@@ -214,6 +215,15 @@ class PassCache {
   // and none could begin earlier (up to bf_resolution rounding), so a job holding one keeps it
   // instead of being planned again.
   void KeepReservations();
+  // Running jobs on node n ended since the last pass (its room grew); kept for the next pass.
+  void NodeFreed(uint32_t n);
+  // For the next pass only: the caller vouches that since the last pass jobs only ended
+  // (NodeFreed says where) or were added behind the others. A job keeps the reservation that
+  // pass made unless the room it needs is gone, or a node freed since (by an end, or by a job
+  // ahead of it that started or moved) could hold it before its start: then it is planned
+  // again. Jobs a freed node cannot reach in time would be planned exactly as before, up to
+  // rounding and the choice among equally good nodes.
+  void RecheckReservations();
 
   struct State;  // scheduler.cc
   State& state() { return *state_; }

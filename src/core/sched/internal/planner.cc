@@ -10,6 +10,20 @@ Resources Min(const Resources& a, const Resources& b) {
   return {std::min(a.cpus, b.cpus), std::min(a.memory_mb, b.memory_mb), std::min(a.gpus, b.gpus)};
 }
 
+uint64_t Mix(uint64_t x) {  // splitmix64's finalizer
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// A node's steps hash as the sum of its steps' hashes: steps have distinct slots, so the sum
+// names the step list, and a take updates it for the steps it touches only.
+uint64_t StepHash(const Step& s) {
+  return Mix(static_cast<uint64_t>(s.slot) * 0x9e3779b97f4a7c15ULL ^
+             (uint64_t{s.free.cpus} << 32 | s.free.gpus) ^
+             s.free.memory_mb * 0xc2b2ae3d27d4eb4fULL);
+}
+
 }  // namespace
 
 void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running) {
@@ -30,6 +44,8 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
   if (built_.size() != n) {
     built_.assign(n, 0);
     steps_.resize(n);
+    steps_hash_.assign(n, 0);
+    hashed_.assign(n, 0);
     stable_until_.assign(n, kNever);
     head_.assign(n, -1);
     head_pass_.assign(n, 0);
@@ -118,6 +134,7 @@ void Planner::Build(uint32_t n) const {
       steps.push_back({slot, free});
     }
   }
+  hashed_[n] = 0;
   for (int32_t i = listed ? head_[n] : -1; i >= 0; i = refs_[i].next) {
     const AllocRef& ref = refs_[i];
     const int64_t start = start_slots_[ref.job], end = end_slots_[ref.job];
@@ -167,13 +184,24 @@ size_t Planner::Split(uint32_t n, int64_t slot) const {
   size_t i = static_cast<size_t>(it - steps.begin()) - 1;
   if (steps[i].slot == slot) return i;
   steps.insert(steps.begin() + static_cast<ptrdiff_t>(i) + 1, Step{slot, steps[i].free});
+  if (hashed_[n] == pass_) steps_hash_[n] += StepHash(steps[i + 1]);
   return i + 1;
 }
 
 void Planner::TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) const {
   size_t first = Split(n, a);
   size_t last = b < kNever ? Split(n, b) : steps_[n].size();
-  for (size_t i = first; i < last; ++i) steps_[n][i].free -= r;
+  if (hashed_[n] != pass_) {
+    for (size_t i = first; i < last; ++i) steps_[n][i].free -= r;
+    return;
+  }
+  uint64_t& h = steps_hash_[n];
+  for (size_t i = first; i < last; ++i) {
+    Step& s = steps_[n][i];
+    h -= StepHash(s);
+    s.free -= r;
+    h += StepHash(s);
+  }
 }
 
 void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
@@ -204,21 +232,17 @@ void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
 }
 
 uint64_t Planner::StepsHash(uint32_t n) const {
-  const NodeInfo& node = (*nodes_)[n];
-  uint64_t h = 0;
-  auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x9e3779b97f4a7c15ULL + (h >> 29); };
-  mix(node.usable);
-  mix(node.sockets);
-  mix(node.total.cpus);
-  mix(node.total.memory_mb);
-  mix(node.total.gpus);
-  for (const Step& s : steps_[n]) {
-    mix(static_cast<uint64_t>(s.slot));
-    mix(s.free.cpus);
-    mix(s.free.memory_mb);
-    mix(s.free.gpus);
+  if (hashed_[n] != pass_) {
+    uint64_t h = 0;
+    for (const Step& s : steps_[n]) h += StepHash(s);
+    steps_hash_[n] = h;
+    hashed_[n] = pass_;
   }
-  return h;
+  const NodeInfo& node = (*nodes_)[n];
+  const uint64_t kind =
+      Mix(Mix(Mix(node.total.cpus + (uint64_t{node.sockets} << 32)) ^ node.total.memory_mb) ^
+          (node.total.gpus + (uint64_t{node.usable} << 32)));
+  return Mix(steps_hash_[n] ^ kind);
 }
 
 bool Planner::SameSteps(uint32_t a, uint32_t b) const {

@@ -115,6 +115,8 @@ class Planner {
   uint64_t pass_ = 0;
   mutable std::vector<uint64_t> built_;
   mutable std::vector<std::vector<Step>> steps_;
+  // Of steps_[n], kept current by takes once first asked for this pass (hashed_[n] == pass_).
+  mutable std::vector<uint64_t> steps_hash_, hashed_;
   // First slot where the node's free drops below what is free now; before it, the minimum over
   // any window starting now is simply FreeNow.
   mutable std::vector<int64_t> stable_until_;
