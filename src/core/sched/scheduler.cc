@@ -170,6 +170,9 @@ struct PassCache::State {
   std::vector<uint32_t> taken;
   std::vector<uint64_t> seen;
   uint64_t seen_stamp = 0;
+  // Passes counted; changed_in[n] == passes when node n changed since the pass before.
+  uint64_t passes = 0;
+  std::vector<uint64_t> changed_in;
 
   void SyncReleases(const std::vector<NodeInfo>& nodes, uint32_t n) {
     for (UnixTime end : release_ends[n]) release_order.erase({end, n});
@@ -345,6 +348,7 @@ class Pass {
       st_.taken_flag.assign(n, 0);
       st_.taken.clear();
       st_.seen.assign(n, 0);
+      st_.changed_in.assign(n, 0);
       st_.kept.clear();
       st_.keep_reservations = false;
       st_.recheck_reservations = false;
@@ -375,10 +379,12 @@ class Pass {
         }
       }
     }
+    ++st_.passes;
     for (uint32_t c : changed) {
       if (c >= n) continue;
       Relevel(c);
       st_.MarkReleasesStale(c);
+      st_.changed_in[c] = st_.passes;
     }
     monotone_ = running.empty();
   }
@@ -677,8 +683,12 @@ class Pass {
     // most one slot of this pass earlier, where a new plan would put it.
     const int64_t s = ahead / res_ + (ahead % res_ != 0);
     auto room_at = [&](int64_t start) {
+      // From the kept start on, a node as it was then that nothing touched since only has
+      // more room (its releases come no later): only the others need a look.
+      const bool from_kept = now_ + start * res_ >= it->second.start;
       for (const auto& [n, r] : it->second.alloc) {
         if (n >= nodes_.size() || !nodes_[n].usable) return false;
+        if (from_kept && planner_.Untouched(n) && st_.changed_in[n] != st_.passes) continue;
         const Resources room = planner_.MinOver(n, start, AddSlots(start, len));
         if (room.cpus < r.cpus || room.memory_mb < r.memory_mb || room.gpus < r.gpus) {
           return false;

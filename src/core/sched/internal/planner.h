@@ -82,11 +82,13 @@ class Planner {
   static constexpr uint32_t kNoGroup = UINT32_MAX;
   // The slot at which resources returning at `end` are free again (Begin's rounding).
   int64_t EndSlot(UnixTime end) const;
-
- private:
+  // Nothing was taken from node n this pass and no running-list entry names it: its room only
+  // grows over time, as its releases say.
   bool Untouched(uint32_t n) const {
     return head_pass_[n] != pass_ && deferred_pass_[n] != pass_ && built_[n] != pass_;
   }
+
+ private:
   const std::vector<Step>& Built(uint32_t n) const {
     if (built_[n] != pass_) Build(n);
     return steps_[n];
