@@ -40,22 +40,17 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     group_table_used_ = 0;
   }
   regroup_.clear();
+  deferred_.clear();
   const size_t n = nodes.size();
-  if (built_.size() != n) {
-    built_.assign(n, 0);
+  if (marks_.size() != n) {
+    marks_.assign(n, Marks{});
     steps_.resize(n);
     steps_hash_.assign(n, 0);
     hashed_.assign(n, 0);
     stable_until_.assign(n, kNever);
-    head_.assign(n, -1);
-    head_pass_.assign(n, 0);
-    future_pass_.assign(n, 0);
-    deferred_.assign(n, {});
-    deferred_pass_.assign(n, 0);
     group_of_.assign(n, 0);
     pos_in_group_.assign(n, 0);
     grouped_pass_.assign(n, 0);
-    regroup_pass_.assign(n, 0);
   }
   refs_.clear();
   for (size_t j = 0; j < running.size(); ++j) {
@@ -63,12 +58,12 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     for (size_t a = 0; a < alloc.size(); ++a) {
       const uint32_t node = alloc[a].first;
       if (node >= n) continue;
-      if (head_pass_[node] != pass_) {
-        head_pass_[node] = pass_;
-        head_[node] = -1;
+      if (marks_[node].listed != pass_) {
+        marks_[node].listed = pass_;
+        marks_[node].refs_head = -1;
       }
-      refs_.push_back({head_[node], static_cast<uint32_t>(j), static_cast<uint32_t>(a)});
-      head_[node] = static_cast<int32_t>(refs_.size() - 1);
+      refs_.push_back({marks_[node].refs_head, static_cast<uint32_t>(j), static_cast<uint32_t>(a)});
+      marks_[node].refs_head = static_cast<int32_t>(refs_.size() - 1);
     }
   }
 }
@@ -109,13 +104,13 @@ void Planner::Build(uint32_t n) const {
   std::vector<Step>& steps = steps_[n];
   steps.clear();
   steps.push_back({0, node.free});
-  built_[n] = pass_;
+  marks_[n].built = pass_;
   stable_until_[n] = kNever;
   // Ends of what holds resources now, in slot order, each returning its resources.
   scratch_.clear();
   for (const auto& r : node.releases) scratch_.emplace_back(EndSlot(r.end), &r.resources);
-  const bool listed = head_pass_[n] == pass_;
-  for (int32_t i = listed ? head_[n] : -1; i >= 0; i = refs_[i].next) {
+  const bool listed = marks_[n].listed == pass_;
+  for (int32_t i = listed ? marks_[n].refs_head : -1; i >= 0; i = refs_[i].next) {
     const AllocRef& ref = refs_[i];
     if (start_slots_[ref.job] >= 0) continue;  // future hold: taken over its window below
     scratch_.emplace_back(end_slots_[ref.job], &(*running_)[ref.job].alloc[ref.alloc].second);
@@ -135,14 +130,17 @@ void Planner::Build(uint32_t n) const {
     }
   }
   hashed_[n] = 0;
-  for (int32_t i = listed ? head_[n] : -1; i >= 0; i = refs_[i].next) {
+  for (int32_t i = listed ? marks_[n].refs_head : -1; i >= 0; i = refs_[i].next) {
     const AllocRef& ref = refs_[i];
     const int64_t start = start_slots_[ref.job], end = end_slots_[ref.job];
     if (start < 0 || start >= end) continue;
     TakeBuilt(n, start, end, (*running_)[ref.job].alloc[ref.alloc].second);
   }
-  if (deferred_pass_[n] == pass_) {
-    for (const Deferred& d : deferred_[n]) TakeBuilt(n, d.a, d.b, d.r);
+  if (marks_[n].deferred == pass_) {
+    for (int32_t i = marks_[n].deferred_head; i >= 0; i = deferred_[i].next) {
+      const Deferred& d = deferred_[i];
+      TakeBuilt(n, d.a, d.b, d.r);
+    }
   }
   Refresh(n);
 }
@@ -207,22 +205,23 @@ void Planner::TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) co
 void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
   if (a > 0) {
     has_reservations_ = true;
-    if (future_pass_[n] != pass_) {
-      future_pass_[n] = pass_;
+    if (marks_[n].future != pass_) {
+      marks_[n].future = pass_;
       future_nodes_.push_back(n);
     }
   }
-  if (future_pass_[n] == pass_ && regroup_pass_[n] != pass_) {
-    regroup_pass_[n] = pass_;
+  if (marks_[n].future == pass_ && marks_[n].regroup != pass_) {
+    marks_[n].regroup = pass_;
     regroup_.push_back(n);
   }
   if (a > 0) {
-    if (built_[n] != pass_) {
-      if (deferred_pass_[n] != pass_) {
-        deferred_pass_[n] = pass_;
-        deferred_[n].clear();
+    if (marks_[n].built != pass_) {
+      if (marks_[n].deferred != pass_) {
+        marks_[n].deferred = pass_;
+        marks_[n].deferred_head = -1;
       }
-      deferred_[n].push_back({a, b, r});
+      deferred_.push_back({a, b, r, marks_[n].deferred_head});
+      marks_[n].deferred_head = static_cast<int32_t>(deferred_.size() - 1);
       return;
     }
   }
@@ -319,7 +318,7 @@ uint32_t Planner::FindOrAddGroup(uint32_t n, uint64_t h) {
 
 std::span<const Planner::FutureGroup> Planner::FutureGroups() {
   for (uint32_t n : regroup_) {
-    regroup_pass_[n] = 0;
+    marks_[n].regroup = 0;
     Ungroup(n);
     Built(n);
     const uint32_t g = FindOrAddGroup(n, StepsHash(n));

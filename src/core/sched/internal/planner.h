@@ -64,7 +64,7 @@ class Planner {
   // The nodes something was taken from at a future slot this pass (Take with a > 0): the only
   // nodes, holds aside, whose free resources can drop over time.
   const std::vector<uint32_t>& FutureNodes() const { return future_nodes_; }
-  bool IsFuture(uint32_t n) const { return future_pass_[n] == pass_; }
+  bool IsFuture(uint32_t n) const { return marks_[n].future == pass_; }
   // The future nodes grouped by their steps and kind: the nodes of one group have equal steps
   // and equal usable, total and sockets, so a plan asks one of them and counts the rest. A
   // conservative pass reserves most of a large cluster in a few dozen distinct shapes (Curie:
@@ -77,7 +77,7 @@ class Planner {
   std::span<const FutureGroup> FutureGroups();
   // The node's group as of the last FutureGroups (nodes changed since: none), or kNoGroup.
   uint32_t GroupOf(uint32_t n) const {
-    return grouped_pass_[n] == pass_ && regroup_pass_[n] != pass_ ? group_of_[n] : kNoGroup;
+    return grouped_pass_[n] == pass_ && marks_[n].regroup != pass_ ? group_of_[n] : kNoGroup;
   }
   static constexpr uint32_t kNoGroup = UINT32_MAX;
   // The slot at which resources returning at `end` are free again (Begin's rounding).
@@ -85,12 +85,12 @@ class Planner {
   // Nothing was taken from node n this pass and no running-list entry names it: its room only
   // grows over time, as its releases say.
   bool Untouched(uint32_t n) const {
-    return head_pass_[n] != pass_ && deferred_pass_[n] != pass_ && built_[n] != pass_;
+    return marks_[n].listed != pass_ && marks_[n].deferred != pass_ && marks_[n].built != pass_;
   }
 
  private:
   const std::vector<Step>& Built(uint32_t n) const {
-    if (built_[n] != pass_) Build(n);
+    if (marks_[n].built != pass_) Build(n);
     return steps_[n];
   }
   void Build(uint32_t n) const;
@@ -111,11 +111,19 @@ class Planner {
     uint32_t alloc;
   };
   std::vector<AllocRef> refs_;
-  std::vector<int32_t> head_;
-  std::vector<uint64_t> head_pass_;
-  // Built lazily (hence mutable): steps_[n] is current when built_[n] == pass_.
+  // What a pass has done with each node, in one place (a wide reservation visits each of its
+  // nodes once): each stamp is pass_ when true for this pass.
+  struct Marks {
+    uint64_t built = 0;     // steps_ current (built lazily, hence mutable)
+    uint64_t listed = 0;    // refs_head starts its running-list entries
+    uint64_t future = 0;    // in future_nodes_
+    uint64_t deferred = 0;  // deferred_head starts its deferred takes
+    uint64_t regroup = 0;   // in regroup_
+    int32_t refs_head = -1;
+    int32_t deferred_head = -1;
+  };
+  mutable std::vector<Marks> marks_;
   uint64_t pass_ = 0;
-  mutable std::vector<uint64_t> built_;
   mutable std::vector<std::vector<Step>> steps_;
   // Of steps_[n], kept current by takes once first asked for this pass (hashed_[n] == pass_).
   mutable std::vector<uint64_t> steps_hash_, hashed_;
@@ -125,14 +133,14 @@ class Planner {
   mutable std::vector<std::pair<int64_t, const Resources*>> scratch_;
   bool has_reservations_ = false;
   std::vector<uint32_t> future_nodes_;
-  std::vector<uint64_t> future_pass_;  // by node: pass_ when in future_nodes_
-  // Future takes on nodes not built yet this pass, applied when the node is built.
+  // Future takes on nodes not built yet this pass, applied when the node is built: one list
+  // for all nodes, chained per node from Marks::deferred_head.
   struct Deferred {
     int64_t a, b;
     Resources r;
+    int32_t next;
   };
-  std::vector<std::vector<Deferred>> deferred_;
-  std::vector<uint64_t> deferred_pass_;  // by node: pass_ when deferred_ holds this pass's
+  std::vector<Deferred> deferred_;
   // FutureGroups: groups_[group_of_[n]].nodes[pos_in_group_[n]] == n while grouped_pass_[n] is
   // this pass; regroup_ lists future nodes changed since they were grouped.
   uint64_t StepsHash(uint32_t n) const;
@@ -150,7 +158,7 @@ class Planner {
   std::vector<std::pair<uint64_t, uint32_t>> group_table_;
   uint32_t group_table_used_ = 0;  // slots not kNoGroup
   std::vector<uint32_t> group_of_, pos_in_group_;
-  std::vector<uint64_t> grouped_pass_, regroup_pass_;
+  std::vector<uint64_t> grouped_pass_;
   std::vector<uint32_t> regroup_;
 };
 
