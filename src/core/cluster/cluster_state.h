@@ -115,9 +115,9 @@ class ClusterState {
   // Checks a reservation against the nodes and the other reservations (`except`: its own name).
   Status CheckReservation(const model::Reservation& r, const std::string& except) const;
 
-  // Adds a node (from the configuration, the journal or a first registration) to the partitions
-  // that name it or take ALL nodes.
-  void AddNode(model::Node node);
+  // Adds nodes (from the configuration, the journal or a first registration) to the partitions
+  // that name them or take ALL nodes.
+  void AddNodes(std::vector<model::Node> nodes);
   const model::Partition* FindPartition(const std::string& name) const;
   // What the submit-time checks need of a partition's nodes (from the idle pass input).
   struct PartitionShape {
