@@ -927,6 +927,9 @@ class Pass {
   std::vector<model::GpuAllocation> gpu_scratch_;
   std::vector<std::tuple<uint32_t, int64_t, int64_t>> feasible_;
   std::vector<std::tuple<uint32_t, int64_t, int64_t>> group_feasible_;  // group, a, b
+  // Plan's and EarliestMonotone's lists, kept for their capacity.
+  std::vector<std::tuple<int64_t, uint32_t, uint32_t>> ranked_scratch_;  // -score, weight, node
+  std::vector<std::pair<int64_t, uint32_t>> taken_scratch_;              // slot, node
 };
 
 uint32_t Pass::SetOf(const JobRequest& job) {
@@ -1379,7 +1382,8 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     return true;
   });
   // Nodes this pass started jobs on: those jobs' ends are not in the release order.
-  std::vector<std::pair<int64_t, uint32_t>> taken;
+  std::vector<std::pair<int64_t, uint32_t>>& taken = taken_scratch_;
+  taken.clear();
   for (uint32_t n : st_.taken) {
     if (seen(n)) continue;
     st_.seen[n] = stamp;
@@ -1542,7 +1546,8 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   plan_before_ = std::min(monotone_before_, std::max<uint32_t>(k, 1) - 1);
   if (found < 0 || out == nullptr) return found;
   // The nodes to reserve: required ones, then the best-scored among those free at `found`.
-  std::vector<std::tuple<int64_t, uint32_t, uint32_t>> ranked;  // -score, weight, node
+  std::vector<std::tuple<int64_t, uint32_t, uint32_t>>& ranked = ranked_scratch_;
+  ranked.clear();
   chosen_.clear();
   // The nodes of a future group come in a row and share their room over the run.
   uint32_t last_group = internal::Planner::kNoGroup;
