@@ -146,8 +146,11 @@ struct PassCache::State {
     // As planned: k nodes of r tasks, and at most `before` nodes could hold r tasks at any
     // earlier start (a rechecking pass adds the freed nodes that now could).
     uint32_t k = 0, r = 0, before = 0;
+    uint64_t pass = 0;  // State::passes when made
   };
-  std::unordered_map<model::JobId, Kept> kept, next_kept;
+  // Entries are updated in place by the pass that makes the reservation again (Kept::pass),
+  // and the others dropped at the pass's end: a kept reservation copies nothing.
+  std::unordered_map<model::JobId, Kept> kept;
   bool keep_reservations = false;
   bool recheck_reservations = false;
   // Nodes freed since the last pass (NodeFreed), then during a rechecking pass also the nodes
@@ -673,10 +676,13 @@ class Pass {
   // The start slot of the job's reservation from the last pass when the caller vouched for it
   // (PassCache::KeepReservations) and its nodes still have the room, with its nodes in `out`;
   // else -1. Kept starts keep their absolute time: the slot rounds up from `now`.
-  int64_t KeptStart(const JobRequest& job, uint32_t set_id, int64_t len, Alloc* out) {
+  int64_t KeptStart(const JobRequest& job, uint32_t set_id, int64_t len, const Alloc** out) {
     if (!st_.keep_reservations && !st_.recheck_reservations) return -1;
     auto it = st_.kept.find(job.id);
-    if (it == st_.kept.end() || it->second.limit != job.time_limit) return -1;
+    if (it == st_.kept.end() || it->second.limit != job.time_limit ||
+        it->second.pass + 1 != st_.passes) {
+      return -1;
+    }
     const Seconds ahead = it->second.start - now_;
     if (ahead <= 0) return -1;
     // The kept start was a slot boundary of the last pass; the room it waited for came at
@@ -706,7 +712,7 @@ class Pass {
       kept_before_ += FreedBefore(job, set_id, kept.r, len, start, kept.k - kept.before);
       if (kept_before_ >= kept.k) return -1;
     }
-    if (start > 0) *out = it->second.alloc;
+    if (start > 0) *out = &it->second.alloc;
     return start;
   }
   // How many nodes freed since the last pass could hold r tasks of the job at a start before
@@ -1592,16 +1598,14 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
   std::vector<std::vector<model::GpuAllocation>> gpus;
   // A rechecking pass: a reservation of the last pass that this one does not make again (the
   // job started, moved or got none) frees its nodes for the jobs behind.
+  auto release_old = [&](const PassCache::State::Kept& old) {
+    if (!st_.recheck_reservations || old.pass + 1 != st_.passes) return;
+    for (const auto& a : old.alloc) st_.Freed(a.first);
+  };
   auto done = [&](const JobRequest& job) {
     if (!st_.recheck_reservations) return;
     auto it = st_.kept.find(job.id);
-    if (it == st_.kept.end()) return;
-    auto now_kept = st_.next_kept.find(job.id);
-    if (now_kept != st_.next_kept.end() && now_kept->second.alloc == it->second.alloc &&
-        now_kept->second.start + res_ >= it->second.start) {
-      return;
-    }
-    for (const auto& a : it->second.alloc) st_.Freed(a.first);
+    if (it != st_.kept.end()) release_old(it->second);  // not made again: still the old one
   };
   while (!(fifo_blocked && stop_when_blocked)) {
     const JobRequest* queued = next();
@@ -1647,7 +1651,8 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
       if (plans < opt_.bf_max_job_test && internal::SharesOf(job) == 0) {
         ++plans;
         d.anchor = true;
-        int64_t s = reserve ? KeptStart(job, set_id, len, &alloc) : -1;
+        const Alloc* kept_alloc = nullptr;
+        int64_t s = reserve ? KeptStart(job, set_id, len, &kept_alloc) : -1;
         const bool kept = s >= 0;
         if (!kept) s = Plan(job, shape, set_id, len, reserve ? &alloc : nullptr);
         if (s == 0 && reserve) {
@@ -1666,17 +1671,20 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
         } else if (s > 0) {
           d.expected_start = now_ + s * res_;
           if (reserve) {
-            Commit(alloc, s, len);
-            // A kept start never drifts later: rounding up from each pass's now would.
-            UnixTime start = now_ + s * res_;
-            if (kept) start = std::min(start, st_.kept.at(job.id).start);
+            Commit(kept ? *kept_alloc : alloc, s, len);
+            const UnixTime start = now_ + s * res_;
+            PassCache::State::Kept& entry = st_.kept[job.id];
             if (kept) {
-              const auto& old = st_.kept.at(job.id);
-              st_.next_kept[job.id] = {start, job.time_limit, alloc, old.k, old.r, kept_before_};
+              // A kept start never drifts later: rounding up from each pass's now would.
+              entry.start = std::min(start, entry.start);
+              entry.before = kept_before_;
             } else {
-              st_.next_kept[job.id] = {start,   job.time_limit, alloc,
-                                       plan_k_, plan_r_,        plan_before_};
+              // Planned anew: the old reservation's nodes are free for the jobs behind unless
+              // the plan came out the same.
+              if (!(entry.alloc == alloc) || start + res_ < entry.start) release_old(entry);
+              entry = {start, job.time_limit, alloc, plan_k_, plan_r_, plan_before_};
             }
+            entry.pass = st_.passes;
             ++st.reserved;
             st.kept += kept;
             easy_reserved = true;
@@ -1691,8 +1699,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     done(job);
     out.push_back(std::move(d));
   }
-  st_.kept.swap(st_.next_kept);
-  st_.next_kept.clear();
+  std::erase_if(st_.kept, [&](const auto& e) { return e.second.pass != st_.passes; });
   st_.keep_reservations = false;
   st_.recheck_reservations = false;
   st_.ClearFreed();
