@@ -263,6 +263,42 @@ TEST_F(ClusterStateTest, EasyPassAfterSubmissionsBackfillsAroundTheKeptReservati
   EXPECT_EQ(Job(wide)->expected_start, 2000);  // planned again from 1100: 15 slots of 60 s
 }
 
+// Under conservative, a pass after job ends keeps the reservations the freed room cannot
+// improve and plans again those it might: an end that leaves too little room on its node
+// changes nothing, one that frees a node the wide job can use moves its start earlier.
+TEST_F(ClusterStateTest, ConservativeReservationsMoveOnlyWhereAnEndLetsThem) {
+  ClusterConfig conservative = ThreeNodes();
+  conservative.scheduler.policy = "conservative";
+  Reset(conservative);
+  Submit(Timed(4, 1, 1000));              // n1 until 2000
+  JobId b = Submit(Timed(4, 1, 2000));    // n2 until 3000
+  Submit(Timed(3, 1, 3000));              // 3 CPUs of n3 until 4000
+  JobId one = Submit(Timed(1, 1, 3000));  // the last CPU of n3
+  JobId wide = Submit(Timed(8, 2, 500));  // two whole nodes: n1 and n2 from 3000
+  Schedule();
+  TakeLaunches();
+  ASSERT_EQ(Job(b)->state, JobState::kRunning);
+  ASSERT_EQ(Job(one)->state, JobState::kRunning);
+  const UnixTime planned = Job(wide)->expected_start;
+  EXPECT_GE(planned, 3000);
+  EXPECT_LT(planned, 3100);
+  // One CPU of n3 freed: no room for four tasks, the reservation stands (its start in this
+  // pass's 60 s slots from now: the boundary at or after 3000).
+  now_ += 100;
+  End(one);
+  Schedule();
+  EXPECT_TRUE(TakeLaunches().empty());
+  EXPECT_GE(Job(wide)->expected_start, 3000);
+  EXPECT_LE(Job(wide)->expected_start, planned);
+  // n2 freed: with n1 from 2000 the job can start then.
+  now_ += 100;
+  End(b);
+  Schedule();
+  EXPECT_TRUE(TakeLaunches().empty());
+  EXPECT_GE(Job(wide)->expected_start, 2000);
+  EXPECT_LT(Job(wide)->expected_start, 2100);
+}
+
 TEST_F(ClusterStateTest, AllocationCountsCoresAndMemoryPerNode) {
   model::JobSpec s = Spec(2, 2);
   s.mem_per_cpu_mb = 500;
