@@ -216,6 +216,26 @@ TEST(KeptReservationTest, ARecheckPlansAgainWhereFreedNodesMayHoldTheJobEarlier)
   EXPECT_EQ(f.stats.kept, 0u);
 }
 
+// The room a rechecked job could not start in, plus what the freed nodes hold now, bounds
+// what it can start now. Six tasks on 4-CPU nodes: the plan asks two nodes of three tasks
+// (n0 and n1 at +600), but once n0 is free they fit now as four on n0 and two on n2.
+TEST(KeptReservationTest, ARecheckStartsAJobTheFreedRoomHolds) {
+  KeptFixture f;
+  f.c.nodes[2].free.cpus = 2;  // n2's job holds 2 of its CPUs
+  f.c.running[2].alloc[0].second.cpus = 2;
+  f.q[0].nodes = 0;
+  f.q[0].tasks = 6;
+  EXPECT_EQ(f.Pass(kNow).expected_start, kNow + 600);
+  f.c.running.erase(f.c.running.begin());  // n0's job ends
+  f.c.nodes[0].free = f.c.nodes[0].total;
+  f.cache.NodeChanged(0);
+  f.cache.NodeFreed(0);
+  f.cache.RecheckReservations();
+  const Decision d = f.Pass(kNow + 30);
+  EXPECT_TRUE(d.start);
+  EXPECT_EQ(d.alloc.size(), 2u);
+}
+
 TEST(FifoSchedTest, RequestThatCanNeverFitDoesNotBlock) {
   Cluster c(2);
   std::vector<JobRequest> q = {Job(c, 1, 100), Job(c, 2, 1)};
