@@ -146,9 +146,6 @@ struct PassCache::State {
     // As planned: k nodes of r tasks, and at most `before` nodes could hold r tasks at any
     // earlier start (a rechecking pass adds the freed nodes that now could).
     uint32_t k = 0, r = 0, before = 0;
-    // At most this many of the job's tasks could start then (Pass::kNoBound: unknown); a
-    // rechecking pass adds what the freed nodes hold now.
-    uint32_t room_now = UINT32_MAX;
     uint64_t pass = 0;  // State::passes when made
   };
   // Entries are updated in place by the pass that makes the reservation again (Kept::pass),
@@ -718,31 +715,6 @@ class Pass {
     if (start > 0) *out = &it->second.alloc;
     return start;
   }
-  // In a rechecking pass, for a job the last pass reserved for with a bound on the tasks it
-  // could start then (Kept::room_now): that bound plus what the freed nodes hold now, an upper
-  // bound on what it can start now (nothing else gained room). Else kNoBound.
-  uint32_t RecheckedRoomNow(const JobRequest& job, const Shape& shape, uint32_t set_id,
-                            int64_t len) {
-    if (!st_.recheck_reservations || !shape.fewest || !job.required.empty() ||
-        internal::WantsGpus(job) || job.cpu_caps != nullptr) {
-      return kNoBound;
-    }
-    auto it = st_.kept.find(job.id);
-    if (it == st_.kept.end() || it->second.room_now == kNoBound ||
-        it->second.limit != job.time_limit || it->second.pass + 1 != st_.passes) {
-      return kNoBound;
-    }
-    const CandSet& cs = sets_[set_id];
-    const bool all = cs.nodes->size() == nodes_.size();
-    uint64_t room = it->second.room_now;
-    for (uint32_t n : st_.freed) {
-      if (room >= shape.tasks) break;
-      if (n >= nodes_.size() || !nodes_[n].usable) continue;
-      if (!all && std::find(cs.nodes->begin(), cs.nodes->end(), n) == cs.nodes->end()) continue;
-      room += Cap(job, n, planner_.AvailNow(n, len));
-    }
-    return static_cast<uint32_t>(std::min<uint64_t>(room, kNoBound - 1));
-  }
   // How many nodes freed since the last pass could hold r tasks of the job at a start before
   // `start`, counting up to `enough`. (A freed node with room only from `start` on might rank
   // above one the reservation holds; the reservation keeps its nodes, as good then as before.)
@@ -926,12 +898,7 @@ class Pass {
   // A pass only takes resources (starts, reservations, caps, GPU shares), never gives any back:
   // a request that failed stays failed for the rest of the pass, and a capacity measured
   // earlier bounds the capacity now from above.
-  // Shapes that failed this pass -> a bound on the tasks they could start (try_bound_).
-  std::unordered_map<ShapeKey, uint32_t, ShapeKeyHash> failed_;
-  // After a failed TryNow: at most this many of the job's tasks fit now, or kNoBound where the
-  // try did not find out (only fewest-nodes requests without -w nodes do).
-  static constexpr uint32_t kNoBound = UINT32_MAX;
-  uint32_t try_bound_ = kNoBound;
+  std::unordered_map<ShapeKey, uint64_t, ShapeKeyHash> failed_;  // shape -> version it failed at
   std::unordered_map<ShapeKey, std::pair<uint64_t, int64_t>, ShapeKeyHash> planned_;
   // Fewest-nodes shapes (tasks and length left out): the tasks their nodes could hold, by run
   // length, and the planner version they were measured at.
@@ -1080,13 +1047,8 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
   const ShapeKey key = KeyOf(job, set_id, len, respect_plan ? 1 : 2);
   if (memo) {
     auto it = failed_.find(key);
-    if (it != failed_.end()) {
-      try_bound_ = it->second;
-      return false;
-    }
+    if (it != failed_.end()) return false;
   }
-  try_bound_ = kNoBound;
-  uint64_t bound = kNoBound;  // what a failure tells try_bound_
   const bool gpus = internal::WantsGpus(job);
   // Walks meet long runs of nodes alike in kind and room (idle ones, say): as for HoldCheck,
   // the filters' verdict for a job without GPUs or CPU caps depends only on those.
@@ -1259,10 +1221,7 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
     if (memo) {
       known = &capacity_[capacity_key];
       for (const auto& p : known->points) {
-        if (p.len <= cap_len && shape.tasks > p.tasks) {
-          req_ok = false;
-          bound = std::min<uint64_t>(bound, p.tasks);
-        }
+        if (p.len <= cap_len && shape.tasks > p.tasks) req_ok = false;
         if (p.len >= cap_len && shape.tasks <= p.tasks && fit_only && p.version == version_) {
           known_fit = true;
         }
@@ -1279,7 +1238,6 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
           known_fit = true;
         } else {
           req_ok = false;
-          bound = total;
         }
       }
     }
@@ -1301,9 +1259,7 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
         return false;
       });
     }
-    const uint64_t tasks_bound = req_ok && left > 0 ? idx.TasksBound(cpt) : 0;
-    if (req_ok && left > 0 && nreq == 0 && tasks_bound < left) bound = tasks_bound;
-    if (req_ok && left > 0 && tasks_bound >= left) {
+    if (req_ok && left > 0 && idx.TasksBound(cpt) >= left) {
       // Several nodes, each taking all the tasks it can: the nodes with the most room first,
       // so that as few as possible are used; compact fills partly used nodes before idle ones.
       auto take = [&](uint32_t n) {
@@ -1322,7 +1278,6 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
       }
       // Unfinished, the walk saw every node with room: what it took is the whole capacity.
       if (known != nullptr && left > 0) known->Add(cap_len, shape.tasks - left, version_);
-      if (left > 0 && nreq == 0) bound = shape.tasks - left;
     }
     ok = req_ok && left == 0;
     if (ok && !known_fit) {
@@ -1349,8 +1304,7 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
     if (ok) Distribute(job, shape.tasks, shape.r, chosen_, out);
   }
   for (uint32_t n : job.required) mark_[n] = 0;
-  if (!ok) try_bound_ = static_cast<uint32_t>(std::min<uint64_t>(bound, kNoBound));
-  if (!ok && memo) failed_[key] = try_bound_;
+  if (!ok && memo) failed_[key] = version_;
   return ok;
 }
 
@@ -1677,11 +1631,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     score_id_ = ScoreIdOf(job);
     score_ = scores_[score_id_].get();
     const int64_t len = DurationSlots(job.time_limit);
-    // A job that could not start at the last pass can now only where room was freed since:
-    // when the room it saw then plus the freed nodes' cannot hold it, it need not look.
-    uint32_t room_now = RecheckedRoomNow(job, shape, set_id, len);
-    const bool may_start = room_now == kNoBound || room_now >= shape.tasks;
-    if (may_start && TryNow(job, shape, set_id, len, /*respect_plan=*/true, &alloc) &&
+    if (TryNow(job, shape, set_id, len, /*respect_plan=*/true, &alloc) &&
         AssignGpus(job, alloc, /*respect_plan=*/true, &gpus)) {
       Commit(alloc, 0, len);
       ChargeCap(job, alloc);
@@ -1690,7 +1640,6 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
       d.gpus = std::move(gpus);
       ++st.started;
     } else {
-      if (may_start) room_now = try_bound_;
       // Would it fit the free resources, were it not for reservations of earlier jobs?
       const bool fits_free = (planner_.has_reservations() || has_holds_) &&
                              TryNow(job, shape, set_id, len, /*respect_plan=*/false, &alloc,
@@ -1729,12 +1678,11 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
               // A kept start never drifts later: rounding up from each pass's now would.
               entry.start = std::min(start, entry.start);
               entry.before = kept_before_;
-              entry.room_now = room_now;
             } else {
               // Planned anew: the old reservation's nodes are free for the jobs behind unless
               // the plan came out the same.
               if (!(entry.alloc == alloc) || start + res_ < entry.start) release_old(entry);
-              entry = {start, job.time_limit, alloc, plan_k_, plan_r_, plan_before_, room_now};
+              entry = {start, job.time_limit, alloc, plan_k_, plan_r_, plan_before_};
             }
             entry.pass = st_.passes;
             ++st.reserved;
