@@ -441,6 +441,7 @@ class Pass {
   }
   // Takes resources from now on: from the planner, and from base_ when it is kept.
   void TakeNow(uint32_t n, int64_t b, const Resources& r) {
+    ++now_version_;
     planner_.Take(n, 0, b, r);
     if (has_holds_) base_.Take(n, 0, b, r);
     if (!st_.taken_flag[n]) {
@@ -881,7 +882,8 @@ class Pass {
   }
   bool release_flat_started_ = false;
   std::set<std::pair<UnixTime, uint32_t>>::const_iterator release_flat_next_;
-  uint64_t version_ = 0;  // bumped on every planner change; memos are valid for one version
+  uint64_t version_ = 0;      // bumped on every planner change; memos are valid for one version
+  uint64_t now_version_ = 0;  // bumped when what is free now changes (a job started)
 
   std::vector<CandSet>& sets_;
   std::vector<uint32_t>& set_of_external_;
@@ -1216,13 +1218,16 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
     capacity_key.len = 0;
     capacity_key.mode = respect_plan ? 4 : 5;
     const int64_t cap_len = respect_plan || has_holds_ ? len : 0;
+    // Ignoring reservations without holds, the capacity is the free resources now: it changes
+    // when a job starts, not when one is reserved (a conservative pass reserves for many).
+    const uint64_t cap_version = !respect_plan && !has_holds_ ? now_version_ : version_;
     bool known_fit = false;
     Capacities* known = nullptr;
     if (memo) {
       known = &capacity_[capacity_key];
       for (const auto& p : known->points) {
         if (p.len <= cap_len && shape.tasks > p.tasks) req_ok = false;
-        if (p.len >= cap_len && shape.tasks <= p.tasks && fit_only && p.version == version_) {
+        if (p.len >= cap_len && shape.tasks <= p.tasks && fit_only && p.version == cap_version) {
           known_fit = true;
         }
       }
@@ -1233,7 +1238,8 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
           total += cap(n);
           return true;
         });
-        known->Add(cap_len, static_cast<uint32_t>(std::min<uint64_t>(total, UINT32_MAX)), version_);
+        known->Add(cap_len, static_cast<uint32_t>(std::min<uint64_t>(total, UINT32_MAX)),
+                   cap_version);
         if (total >= shape.tasks) {
           known_fit = true;
         } else {
@@ -1277,7 +1283,7 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
         idx.VisitByOrder(cpt, [&](uint32_t n) { return !Idle(n) || take(n); });
       }
       // Unfinished, the walk saw every node with room: what it took is the whole capacity.
-      if (known != nullptr && left > 0) known->Add(cap_len, shape.tasks - left, version_);
+      if (known != nullptr && left > 0) known->Add(cap_len, shape.tasks - left, cap_version);
     }
     ok = req_ok && left == 0;
     if (ok && !known_fit) {
