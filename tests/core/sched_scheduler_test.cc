@@ -517,15 +517,15 @@ TEST(PlannerTest, ReleasesAnswerBeforeStepsAreBuiltAndTakesWait) {
   EXPECT_EQ(p.MinOver(1, 2, 20).cpus, 2u);
   // A reservation on node 0 before it is built: it waits, and is in the steps once built.
   p.Take(0, 10, 20, Resources{3, 0, 0});
-  EXPECT_EQ(p.FutureNodes(), std::vector<uint32_t>{0});
+  EXPECT_EQ(p.TakenNodes(), std::vector<uint32_t>{0});
   EXPECT_EQ(p.MinOver(0, 10, 20).cpus, 1u);
   EXPECT_EQ(p.FreeAt(0, 20).cpus, 4u);
   EXPECT_EQ(p.AvailNow(0, 15).cpus, 1u);
 }
 
-// The nodes of one future group have equal steps and kind, and a take that changes a node
+// The nodes of one taken group have equal steps and kind, and a take that changes a node
 // moves it to the group of its new steps; a pass starts with none.
-TEST(PlannerTest, FutureNodesGroupByStepsAndKind) {
+TEST(PlannerTest, TakenNodesGroupByStepsAndKind) {
   std::vector<NodeInfo> nodes(5);
   for (auto& n : nodes) {
     n.total = {4, 400, 0};
@@ -537,7 +537,7 @@ TEST(PlannerTest, FutureNodesGroupByStepsAndKind) {
   p.Init(nodes, {}, {});
   auto groups = [&p] {
     std::vector<std::vector<uint32_t>> out;
-    for (const auto& g : p.FutureGroups()) {
+    for (const auto& g : p.TakenGroups()) {
       if (g.nodes.empty()) continue;
       out.push_back(g.nodes);
       std::sort(out.back().begin(), out.back().end());
@@ -559,6 +559,11 @@ TEST(PlannerTest, FutureNodesGroupByStepsAndKind) {
   EXPECT_EQ(groups(), Groups{});
   p.Take(4, 10, 20, Resources{1, 0, 0});
   EXPECT_EQ(groups(), Groups{{4}});
+  // Nodes a job started on (taken from now) are grouped alike.
+  p.Take(0, 0, 10, Resources{1, 0, 0});
+  p.Take(1, 0, 10, Resources{1, 0, 0});
+  EXPECT_EQ(p.TakenNodes(), (std::vector<uint32_t>{4, 0, 1}));
+  EXPECT_EQ(groups(), (Groups{{0, 1}, {4}}));
 }
 
 }  // namespace

@@ -168,9 +168,7 @@ struct PassCache::State {
     for (uint32_t n : freed) freed_flag[n] = 0;
     freed.clear();
   }
-  // Per pass: nodes taken from now by the pass, and a stamp of nodes a plan has seen.
-  std::vector<uint8_t> taken_flag;
-  std::vector<uint32_t> taken;
+  // Per pass: a stamp of nodes a plan has seen.
   std::vector<uint64_t> seen;
   uint64_t seen_stamp = 0;
   // Passes counted; changed_in[n] == passes when node n changed since the pass before.
@@ -348,8 +346,6 @@ class Pass {
       st_.release_ends.assign(n, {});
       st_.releases_stale.clear();
       st_.releases_stale_flag.assign(n, 0);
-      st_.taken_flag.assign(n, 0);
-      st_.taken.clear();
       st_.seen.assign(n, 0);
       st_.changed_in.assign(n, 0);
       st_.kept.clear();
@@ -396,8 +392,6 @@ class Pass {
   // slots stay, emptied, until enough pile up to start afresh).
   ~Pass() {
     for (uint32_t n : gpu_touched_) gpu_copy_[n] = -1;
-    for (uint32_t n : st_.taken) st_.taken_flag[n] = 0;
-    st_.taken.clear();
     size_t dropped = 0;
     for (size_t i = 0; i < indexes_.size(); ++i) {
       if (indexes_[i] == nullptr) {
@@ -444,19 +438,15 @@ class Pass {
     ++now_version_;
     planner_.Take(n, 0, b, r);
     if (has_holds_) base_.Take(n, 0, b, r);
-    if (!st_.taken_flag[n]) {
-      st_.taken_flag[n] = 1;
-      st_.taken.push_back(n);
-    }
   }
   // Plan's earliest(k, r) for a job without -w nodes when no hold is planned and running jobs
-  // come as releases. Nodes without a reservation of this pass only gain room over time, so
-  // the k-th of them to have room for r tasks comes from the nodes with room now, those this
-  // pass started jobs on and the release times in order; nodes this pass reserved a window
-  // on are worked out step by step, once per group of alike ones (Planner::FutureGroups). A
-  // blocked job is planned without visiting the whole cluster. Fills feasible_ as earliest
-  // does (future nodes only where they are feasible at the start found, and only if
-  // `want_nodes`). -2: none within the window (use earliest).
+  // come as releases. Nodes this pass took nothing from only gain room over time, so the k-th
+  // of them to have room for r tasks comes from the nodes with room now and the release times
+  // in order; nodes it started jobs on or reserved a window on are worked out step by step,
+  // once per group of alike ones (Planner::TakenGroups). A blocked job is planned without
+  // visiting the whole cluster. Fills feasible_ as earliest does (taken nodes only where they
+  // are feasible at the start found, and only if `want_nodes`). -2: none within the window
+  // (use earliest).
   int64_t EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r,
                            int64_t len, bool want_nodes);
   // What the last Plan with nodes asked of each node (k nodes of r tasks), and the most nodes
@@ -935,9 +925,8 @@ class Pass {
   std::vector<model::GpuAllocation> gpu_scratch_;
   std::vector<std::tuple<uint32_t, int64_t, int64_t>> feasible_;
   std::vector<std::tuple<uint32_t, int64_t, int64_t>> group_feasible_;  // group, a, b
-  // Plan's and EarliestMonotone's lists, kept for their capacity.
+  // Plan's ranking, kept for its capacity.
   std::vector<std::tuple<int64_t, uint32_t, uint32_t>> ranked_scratch_;  // -score, weight, node
-  std::vector<std::pair<int64_t, uint32_t>> taken_scratch_;              // slot, node
 };
 
 uint32_t Pass::SetOf(const JobRequest& job) {
@@ -1333,13 +1322,14 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     return HasRoom(job, n, need, free);
   };
   Resources need;
-  // Nodes this pass reserved a window on: their room can drop, so their feasible start ranges
+  // Nodes this pass took from (started a job on, or reserved a window on): their steps are not
+  // just their releases (and a reservation's room can drop), so their feasible start ranges
   // are worked out step by step, as earliest does, and enter the sweep as +1/-1 events. With
   // every node a candidate and a verdict that depends only on the node's kind, once per group.
   const bool grouped = holds.alike() && cs.nodes->size() == nodes_.size();
   group_feasible_.clear();
   if (grouped) {
-    const auto& groups = planner_.FutureGroups();
+    const auto& groups = planner_.TakenGroups();
     for (uint32_t g = 0; g < groups.size(); ++g) {
       const auto& members = groups[g].nodes;
       if (members.empty() || !holds(members.front(), &need)) continue;
@@ -1351,7 +1341,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
       });
     }
   } else {
-    for (uint32_t n : planner_.FutureNodes()) {
+    for (uint32_t n : planner_.TakenNodes()) {
       st_.seen[n] = stamp;
       if (!eligible(n, &need)) continue;
       FeasibleStarts(job, n, need, len, [&](int64_t a, int64_t b) {
@@ -1362,11 +1352,11 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     }
   }
   // Whether node n was dealt with above (or earlier in the sweep).
-  auto seen = [&](uint32_t n) { return st_.seen[n] == stamp || (grouped && planner_.IsFuture(n)); };
-  // The future nodes feasible at `s`, for the nodes to reserve.
+  auto seen = [&](uint32_t n) { return st_.seen[n] == stamp || (grouped && planner_.IsTaken(n)); };
+  // The taken nodes feasible at `s`, for the nodes to reserve.
   auto found = [&](int64_t s) {
     if (!want_nodes || !grouped) return s;
-    const auto& groups = planner_.FutureGroups();
+    const auto& groups = planner_.TakenGroups();
     for (const auto& [g, a, b] : group_feasible_) {
       if (a > s || b < s) continue;
       for (uint32_t n : groups[g].nodes) feasible_.emplace_back(n, a, b);
@@ -1393,24 +1383,8 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     }
     return true;
   });
-  // Nodes this pass started jobs on: those jobs' ends are not in the release order.
-  std::vector<std::pair<int64_t, uint32_t>>& taken = taken_scratch_;
-  taken.clear();
-  for (uint32_t n : st_.taken) {
-    if (seen(n)) continue;
-    st_.seen[n] = stamp;
-    if (!eligible(n, &need)) continue;
-    for (const auto& step : planner_.Steps(n)) {
-      if (fits(n, need, step.free)) {
-        taken.emplace_back(step.slot, n);
-        break;
-      }
-    }
-  }
-  std::sort(taken.begin(), taken.end());
-  // The sweep: at each slot where something changes, the reserved nodes feasible then plus
-  // the other nodes that got room by then.
-  size_t next_taken = 0;
+  // The sweep: at each slot where something changes, the taken nodes feasible then plus the
+  // other nodes that got room by then.
   size_t release = 0;
   int64_t active = 0;
   monotone_before_ = 0;
@@ -1419,10 +1393,6 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
       active += events_.front().delta;
       std::pop_heap(events_.begin(), heap_end, later);
       --heap_end;
-    }
-    for (; next_taken < taken.size() && taken[next_taken].first == s; ++next_taken) {
-      feasible_.emplace_back(taken[next_taken].second, s, w);
-      ++count;
     }
     for (const std::pair<int64_t, uint32_t>* e; (e = ReleaseAt(release)) && e->first == s;
          ++release) {
@@ -1442,7 +1412,6 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     monotone_before_ = std::max<uint32_t>(monotone_before_, count + active);
     int64_t next = kNever;
     if (heap_end != events_.begin()) next = std::min(next, events_.front().slot);
-    if (next_taken < taken.size()) next = std::min(next, taken[next_taken].first);
     if (const auto* e = ReleaseAt(release)) next = std::min(next, e->first);
     if (next > w) return -2;  // none within the window: earliest says so, and tries further
     s = next;

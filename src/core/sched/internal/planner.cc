@@ -31,7 +31,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
   running_ = &running;
   ++pass_;
   has_reservations_ = false;
-  future_nodes_.clear();
+  taken_nodes_.clear();
   for (uint32_t g = 0; g < group_count_; ++g) groups_[g].nodes.clear();
   group_count_ = 0;
   free_groups_.clear();
@@ -203,14 +203,12 @@ void Planner::TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) co
 }
 
 void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
-  if (a > 0) {
-    has_reservations_ = true;
-    if (marks_[n].future != pass_) {
-      marks_[n].future = pass_;
-      future_nodes_.push_back(n);
-    }
+  if (a > 0) has_reservations_ = true;
+  if (marks_[n].taken != pass_) {
+    marks_[n].taken = pass_;
+    taken_nodes_.push_back(n);
   }
-  if (marks_[n].future == pass_ && marks_[n].regroup != pass_) {
+  if (marks_[n].regroup != pass_) {
     marks_[n].regroup = pass_;
     regroup_.push_back(n);
   }
@@ -316,7 +314,7 @@ uint32_t Planner::FindOrAddGroup(uint32_t n, uint64_t h) {
   return g;
 }
 
-std::span<const Planner::FutureGroup> Planner::FutureGroups() {
+std::span<const Planner::TakenGroup> Planner::TakenGroups() {
   for (uint32_t n : regroup_) {
     marks_[n].regroup = 0;
     Ungroup(n);

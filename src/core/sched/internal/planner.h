@@ -61,21 +61,23 @@ class Planner {
   void Take(uint32_t n, int64_t a, int64_t b, const Resources& r);
   // True once anything was taken from a future slot (a reservation).
   bool has_reservations() const { return has_reservations_; }
-  // The nodes something was taken from at a future slot this pass (Take with a > 0): the only
-  // nodes, holds aside, whose free resources can drop over time.
-  const std::vector<uint32_t>& FutureNodes() const { return future_nodes_; }
-  bool IsFuture(uint32_t n) const { return marks_[n].future == pass_; }
-  // The future nodes grouped by their steps and kind: the nodes of one group have equal steps
+  // The nodes something was taken from this pass, now (a job started) or later (a
+  // reservation): with the nodes running-list entries name (holds), the only nodes whose steps
+  // are not just their releases.
+  const std::vector<uint32_t>& TakenNodes() const { return taken_nodes_; }
+  bool IsTaken(uint32_t n) const { return marks_[n].taken == pass_; }
+  // The taken nodes grouped by their steps and kind: the nodes of one group have equal steps
   // and equal usable, total and sockets, so a plan asks one of them and counts the rest. A
   // conservative pass reserves most of a large cluster in a few dozen distinct shapes (Curie:
-  // ~2,000 reserved nodes in ~30 groups). Groups may be empty; a node's group is kept current
-  // as takes change it (only the nodes changed since the last call are regrouped).
-  struct FutureGroup {
+  // ~2,000 reserved nodes in ~30 groups), and the nodes of a wide job it starts come out
+  // alike too. Groups may be empty; a node's group is kept current as takes change it (only
+  // the nodes changed since the last call are regrouped).
+  struct TakenGroup {
     uint64_t hash = 0;
     std::vector<uint32_t> nodes;
   };
-  std::span<const FutureGroup> FutureGroups();
-  // The node's group as of the last FutureGroups (nodes changed since: none), or kNoGroup.
+  std::span<const TakenGroup> TakenGroups();
+  // The node's group as of the last TakenGroups (nodes changed since: none), or kNoGroup.
   uint32_t GroupOf(uint32_t n) const {
     return grouped_pass_[n] == pass_ && marks_[n].regroup != pass_ ? group_of_[n] : kNoGroup;
   }
@@ -116,7 +118,7 @@ class Planner {
   struct Marks {
     uint64_t built = 0;     // steps_ current (built lazily, hence mutable)
     uint64_t listed = 0;    // refs_head starts its running-list entries
-    uint64_t future = 0;    // in future_nodes_
+    uint64_t taken = 0;     // in taken_nodes_
     uint64_t deferred = 0;  // deferred_head starts its deferred takes
     uint64_t regroup = 0;   // in regroup_
     int32_t refs_head = -1;
@@ -132,7 +134,7 @@ class Planner {
   mutable std::vector<int64_t> stable_until_;
   mutable std::vector<std::pair<int64_t, const Resources*>> scratch_;
   bool has_reservations_ = false;
-  std::vector<uint32_t> future_nodes_;
+  std::vector<uint32_t> taken_nodes_;
   // Future takes on nodes not built yet this pass, applied when the node is built: one list
   // for all nodes, chained per node from Marks::deferred_head.
   struct Deferred {
@@ -141,15 +143,15 @@ class Planner {
     int32_t next;
   };
   std::vector<Deferred> deferred_;
-  // FutureGroups: groups_[group_of_[n]].nodes[pos_in_group_[n]] == n while grouped_pass_[n] is
-  // this pass; regroup_ lists future nodes changed since they were grouped.
+  // TakenGroups: groups_[group_of_[n]].nodes[pos_in_group_[n]] == n while grouped_pass_[n] is
+  // this pass; regroup_ lists taken nodes changed since they were grouped.
   uint64_t StepsHash(uint32_t n) const;
   bool SameSteps(uint32_t a, uint32_t b) const;
   void Ungroup(uint32_t n);
   uint32_t FindOrAddGroup(uint32_t n, uint64_t hash);
   void GrowGroupTable();
   // groups_[0, group_count_) are this pass's (later ones keep their storage for reuse).
-  std::vector<FutureGroup> groups_;
+  std::vector<TakenGroup> groups_;
   uint32_t group_count_ = 0;
   std::vector<uint32_t> free_groups_;
   // Nonempty groups by hash: open addressing, linear probing; kNoGroup marks an empty slot,
