@@ -140,7 +140,8 @@ struct PassCache::State {
   // The last pass's reservations by job: start (absolute), the job's limit, its nodes. A pass
   // after KeepReservations() commits them again rather than planning.
   struct Kept {
-    UnixTime start = 0;
+    UnixTime start = 0;  // the earliest start it was ever given (it never drifts later)
+    UnixTime at = 0;     // where the pass that made it put it (start, rounded to its slots)
     Seconds limit = 0;
     std::vector<std::pair<uint32_t, Resources>> alloc;
     // As planned: k nodes of r tasks, and at most `before` nodes could hold r tasks at any
@@ -680,9 +681,9 @@ class Pass {
     // most one slot of this pass earlier, where a new plan would put it.
     const int64_t s = ahead / res_ + (ahead % res_ != 0);
     auto room_at = [&](int64_t start) {
-      // From the kept start on, a node as it was then that nothing touched since only has
-      // more room (its releases come no later): only the others need a look.
-      const bool from_kept = now_ + start * res_ >= it->second.start;
+      // From where the last pass put it on, a node as it was then that nothing touched since
+      // only has more room (its releases come no later): only the others need a look.
+      const bool from_kept = now_ + start * res_ >= it->second.at;
       for (const auto& [n, r] : it->second.alloc) {
         if (n >= nodes_.size() || !nodes_[n].usable) return false;
         if (from_kept && planner_.Untouched(n) && st_.changed_in[n] != st_.passes) continue;
@@ -1652,12 +1653,13 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
             if (kept) {
               // A kept start never drifts later: rounding up from each pass's now would.
               entry.start = std::min(start, entry.start);
+              entry.at = start;
               entry.before = kept_before_;
             } else {
               // Planned anew: the old reservation's nodes are free for the jobs behind unless
               // the plan came out the same.
               if (!(entry.alloc == alloc) || start + res_ < entry.start) release_old(entry);
-              entry = {start, job.time_limit, alloc, plan_k_, plan_r_, plan_before_};
+              entry = {start, start, job.time_limit, alloc, plan_k_, plan_r_, plan_before_};
             }
             entry.pass = st_.passes;
             ++st.reserved;
