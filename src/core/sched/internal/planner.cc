@@ -225,7 +225,19 @@ void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
   }
   Built(n);
   TakeBuilt(n, a, b, r);
-  Refresh(n);
+  if (a == 0) {
+    Refresh(n);  // what is free now changed: drops are measured from it
+    return;
+  }
+  // Free now is as it was: the first drop below it is the old one or within [a, b).
+  const auto& steps = steps_[n];
+  for (size_t i = Split(n, a); i < steps.size() && steps[i].slot < b; ++i) {
+    if (steps[i].slot >= stable_until_[n]) break;
+    if (!steps[0].free.FitsIn(steps[i].free)) {
+      stable_until_[n] = steps[i].slot;
+      break;
+    }
+  }
 }
 
 uint64_t Planner::StepsHash(uint32_t n) const {
