@@ -147,7 +147,8 @@ struct PassCache::State {
     // As planned: k nodes of r tasks, and at most `before` nodes could hold r tasks at any
     // earlier start (a rechecking pass adds the freed nodes that now could).
     uint32_t k = 0, r = 0, before = 0;
-    uint64_t pass = 0;  // State::passes when made
+    uint64_t pass = 0;     // State::passes when made
+    uint32_t blocker = 0;  // the alloc entry without room one slot earlier, last time
   };
   // Entries are updated in place by the pass that makes the reservation again (Kept::pass),
   // and the others dropped at the pass's end: a kept reservation copies nothing.
@@ -680,15 +681,24 @@ class Pass {
     // The kept start was a slot boundary of the last pass; the room it waited for came at
     // most one slot of this pass earlier, where a new plan would put it.
     const int64_t s = ahead / res_ + (ahead % res_ != 0);
+    PassCache::State::Kept& kept = it->second;
     auto room_at = [&](int64_t start) {
       // From where the last pass put it on, a node as it was then that nothing touched since
       // only has more room (its releases come no later): only the others need a look.
-      const bool from_kept = now_ + start * res_ >= it->second.at;
-      for (const auto& [n, r] : it->second.alloc) {
+      const bool from_kept = now_ + start * res_ >= kept.at;
+      auto has_room = [&](size_t i) {
+        const auto& [n, r] = kept.alloc[i];
         if (n >= nodes_.size() || !nodes_[n].usable) return false;
-        if (from_kept && planner_.Untouched(n) && st_.changed_in[n] != st_.passes) continue;
+        if (from_kept && planner_.Untouched(n) && st_.changed_in[n] != st_.passes) return true;
         const Resources room = planner_.MinOver(n, start, AddSlots(start, len));
-        if (room.cpus < r.cpus || room.memory_mb < r.memory_mb || room.gpus < r.gpus) {
+        return room.cpus >= r.cpus && room.memory_mb >= r.memory_mb && room.gpus >= r.gpus;
+      };
+      // The node that had no room last time first: it is usually the one the job waits for.
+      const size_t first = kept.blocker < kept.alloc.size() ? kept.blocker : 0;
+      for (size_t j = 0; j < kept.alloc.size(); ++j) {
+        const size_t i = (first + j) % kept.alloc.size();
+        if (!has_room(i)) {
+          kept.blocker = static_cast<uint32_t>(i);
           return false;
         }
       }
@@ -696,10 +706,9 @@ class Pass {
     };
     // The earlier slot first: where it has no room, the first node without it says so.
     const int64_t start = s > 1 && room_at(s - 1) ? s - 1 : room_at(s) ? s : -1;
-    kept_before_ = it->second.before;
+    kept_before_ = kept.before;
     if (start > 0 && st_.recheck_reservations) {
       // Room freed since could let the job begin earlier: plan again once enough nodes might.
-      const PassCache::State::Kept& kept = it->second;
       if (kept.before >= kept.k) return -1;
       kept_before_ += FreedBefore(job, set_id, kept.r, len, start, kept.k - kept.before);
       if (kept_before_ >= kept.k) return -1;
