@@ -667,8 +667,9 @@ class Pass {
     ++version_;
   }
   // The start slot of the job's reservation from the last pass when the caller vouched for it
-  // (PassCache::KeepReservations) and its nodes still have the room, with its nodes in `out`;
-  // else -1. Kept starts keep their absolute time: the slot rounds up from `now`.
+  // (PassCache::KeepReservations, or RecheckReservations and no freed node could bring it
+  // forward) and its nodes still have the room, with its nodes in `out`; else -1. Kept starts
+  // keep their absolute time: the slot rounds up from `now`.
   int64_t KeptStart(const JobRequest& job, uint32_t set_id, int64_t len, const Alloc** out) {
     if (!st_.keep_reservations && !st_.recheck_reservations) return -1;
     auto it = st_.kept.find(job.id);
