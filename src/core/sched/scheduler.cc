@@ -149,6 +149,8 @@ struct PassCache::State {
     uint32_t k = 0, r = 0, before = 0;
     uint64_t pass = 0;     // State::passes when made
     uint32_t blocker = 0;  // the alloc entry without room one slot earlier, last time
+    // (node, index in alloc) in node order, made when first needed (Pass::KeptStart).
+    std::vector<std::pair<uint32_t, uint32_t>> by_node;
   };
   // Entries are updated in place by the pass that makes the reservation again (Kept::pass),
   // and the others dropped at the pass's end: a kept reservation copies nothing.
@@ -173,9 +175,11 @@ struct PassCache::State {
   // Per pass: a stamp of nodes a plan has seen.
   std::vector<uint64_t> seen;
   uint64_t seen_stamp = 0;
-  // Passes counted; changed_in[n] == passes when node n changed since the pass before.
+  // Passes counted; changed_in[n] == passes when node n changed since the pass before, and
+  // changed_now lists those nodes.
   uint64_t passes = 0;
   std::vector<uint64_t> changed_in;
+  std::vector<uint32_t> changed_now;
 
   void SyncReleases(const std::vector<NodeInfo>& nodes, uint32_t n) {
     for (UnixTime end : release_ends[n]) release_order.erase({end, n});
@@ -368,7 +372,8 @@ class Pass {
     // Index levels kept from the last pass are stale where a node changed since; a hold that
     // begins within the first slot lowers its nodes' free now for this pass only, so those
     // are releveled now and again at the next pass.
-    std::vector<uint32_t> changed;
+    std::vector<uint32_t>& changed = st_.changed_now;
+    changed.clear();
     changed.swap(st_.changed);
     for (uint32_t c : changed) st_.changed_flag[c] = 0;
     for (const auto& r : running) {
@@ -694,6 +699,30 @@ class Pass {
         const Resources room = planner_.MinOver(n, start, AddSlots(start, len));
         return room.cpus >= r.cpus && room.memory_mb >= r.memory_mb && room.gpus >= r.gpus;
       };
+      if (from_kept && monotone_ &&
+          st_.changed_now.size() + planner_.TakenNodes().size() < kept.alloc.size()) {
+        // Only nodes this pass took from or that changed since the last pass can fail: look
+        // at those rather than at every node of a wide reservation (an EASY head's, early in
+        // the pass).
+        if (kept.by_node.empty()) {
+          for (uint32_t i = 0; i < kept.alloc.size(); ++i) {
+            kept.by_node.emplace_back(kept.alloc[i].first, i);
+          }
+          std::sort(kept.by_node.begin(), kept.by_node.end());
+        }
+        auto fails = [&](uint32_t n) {
+          auto it = std::lower_bound(kept.by_node.begin(), kept.by_node.end(),
+                                     std::pair<uint32_t, uint32_t>{n, 0});
+          return it != kept.by_node.end() && it->first == n && !has_room(it->second);
+        };
+        for (uint32_t n : st_.changed_now) {
+          if (fails(n)) return false;
+        }
+        for (uint32_t n : planner_.TakenNodes()) {
+          if (fails(n)) return false;
+        }
+        return true;
+      }
       // The node that had no room last time first: it is usually the one the job waits for.
       const size_t first = kept.blocker < kept.alloc.size() ? kept.blocker : 0;
       for (size_t j = 0; j < kept.alloc.size(); ++j) {
