@@ -206,7 +206,7 @@ void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_node
   next_job_id_ = std::max(next_job_id_, next_job_id);
   for (uint32_t i : dirty_nodes_) dirty_node_flag_[i] = 0;
   dirty_nodes_.clear();
-  needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
+  NeedFreshPass();
 }
 
 Reply ClusterState::Apply(const Command& command, UnixTime now, std::vector<Effect>* effects) {
@@ -738,7 +738,7 @@ Reply ClusterState::Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effec
       pending_.erase(id);
       FinishJob(job, JobState::kCancelled, now);
       // The jobs behind it may start now.
-      needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
+      NeedFreshPass();
     } else if (job.state == JobState::kRunning) {
       job.state = JobState::kCompleting;
       job.final_state = JobState::kCancelled;
@@ -781,7 +781,7 @@ Reply ClusterState::Hold(const std::vector<JobId>& ids, bool hold, UnixTime now)
     job.reason = hold ? Reason::kJobHeldUser : Reason::kNone;
     rejudge_.push_back(id);
     r.job_ids.push_back(id);
-    needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
+    NeedFreshPass();
   }
   if (r.job_ids.empty() && !r.errors.empty()) r.status = InvalidArgument(r.errors.front());
   return r;
@@ -806,7 +806,7 @@ Reply ClusterState::RegisterNode(const cmd::RegisterNode& c, UnixTime now,
   node.address = inv.address;
   node.down = false;
   node.reason.clear();
-  needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
+  NeedFreshPass();
 
   // Reconcile what the node runs with what the state says runs there.
   std::set<JobId> reported_running(c.running.begin(), c.running.end());
@@ -852,7 +852,7 @@ void ClusterState::SetResponding(const std::string& name, bool responding, UnixT
   if (responding) {
     node.down = false;
     node.reason.clear();
-    needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
+    NeedFreshPass();
   }
 }
 
@@ -916,7 +916,7 @@ void ClusterState::Requeue(Job& job) {
   job.start_time = 0;
   job.restarts++;
   pending_.try_emplace(job.id);
-  needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
+  NeedFreshPass();
 }
 
 std::vector<uint32_t> ClusterState::PickCpus(const Node& node, uint32_t count,
@@ -1065,7 +1065,7 @@ Reply ClusterState::CreateReservation(const cmd::CreateReservation& c, UnixTime 
   dirty_reservations_.insert(name);
   pass_sets_valid_ = false;
   deleted_reservations_.erase(name);
-  needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
+  NeedFreshPass();
   return {};
 }
 
@@ -1084,7 +1084,7 @@ Reply ClusterState::UpdateReservation(const cmd::UpdateReservation& c, UnixTime 
   it->second = std::make_shared<model::Reservation>(std::move(r));
   dirty_reservations_.insert(c.name);
   pass_sets_valid_ = false;
-  needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
+  NeedFreshPass();
   return {};
 }
 
@@ -1103,7 +1103,7 @@ Reply ClusterState::DeleteReservation(const cmd::DeleteReservation& c) {
   dirty_reservations_.erase(c.name);
   pass_sets_valid_ = false;
   deleted_reservations_.insert(c.name);
-  needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true;
+  NeedFreshPass();
   return {};
 }
 

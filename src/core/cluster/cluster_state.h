@@ -206,6 +206,8 @@ class ClusterState {
   // Something other than submissions and job ends happened since the last pass: plans made
   // then may no longer hold, and the next pass plans afresh.
   bool needs_fresh_plans_ = true;
+  // What any change but a submission or a job end calls for: a full pass that plans afresh.
+  void NeedFreshPass() { needs_schedule_ = needs_full_pass_ = needs_fresh_plans_ = true; }
   uint64_t pass_serial_ = 0;
   // Jobs a pass must judge even if a fifo pass stops before reaching them (new, held or
   // released jobs, jobs naming nodes or a reservation): their last verdict may be stale.
