@@ -568,6 +568,8 @@ class Pass {
   }
 
   uint32_t SetOf(const JobRequest& job);
+  // By node: whether the candidate set holds it.
+  const std::vector<uint8_t>& MembersOf(uint32_t set_id);
   CandSet& Set(uint32_t id) { return sets_[id]; }
   NodeIndex& IndexFor(uint32_t set_id, IndexKind kind);
   int32_t LevelIn(IndexKind kind, uint32_t n) const {
@@ -751,15 +753,13 @@ class Pass {
   // above one the reservation holds; the reservation keeps its nodes, as good then as before.)
   uint32_t FreedBefore(const JobRequest& job, uint32_t set_id, uint32_t r, int64_t len,
                        int64_t start, uint32_t enough) {
-    const CandSet& cs = sets_[set_id];
-    const bool all = cs.nodes->size() == nodes_.size();
+    const std::vector<uint8_t>& member = MembersOf(set_id);
     HoldCheck holds(*this, job, r);
     Resources need;
     uint32_t count = 0;
     for (uint32_t n : st_.freed) {
       if (count >= enough) break;
-      if (n >= nodes_.size() || !holds(n, &need)) continue;
-      if (!all && std::find(cs.nodes->begin(), cs.nodes->end(), n) == cs.nodes->end()) continue;
+      if (n >= nodes_.size() || !member[n] || !holds(n, &need)) continue;
       bool could = false;
       FeasibleStarts(job, n, need, len, [&](int64_t a, int64_t) { could = could || a < start; });
       count += could;
@@ -1343,8 +1343,7 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
   return ok;
 }
 
-int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r,
-                               int64_t len, bool want_nodes) {
+const std::vector<uint8_t>& Pass::MembersOf(uint32_t set_id) {
   CandSet& cs = sets_[set_id];
   if (cs.member.size() != nodes_.size()) {
     cs.member.assign(nodes_.size(), 0);
@@ -1352,12 +1351,19 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
       if (n < nodes_.size()) cs.member[n] = 1;
     }
   }
+  return cs.member;
+}
+
+int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r,
+                               int64_t len, bool want_nodes) {
+  CandSet& cs = sets_[set_id];
+  const std::vector<uint8_t>& member = MembersOf(set_id);
   const int64_t w = window_slots_;
   const uint64_t stamp = ++st_.seen_stamp;
   feasible_.clear();
   events_.clear();
   HoldCheck holds(*this, job, r);
-  auto eligible = [&](uint32_t n, Resources* need) { return cs.member[n] && holds(n, need); };
+  auto eligible = [&](uint32_t n, Resources* need) { return member[n] && holds(n, need); };
   auto fits = [&](uint32_t n, const Resources& need, const Resources& free) {
     return HasRoom(job, n, need, free);
   };
@@ -1570,7 +1576,7 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   std::vector<std::tuple<int64_t, uint32_t, uint32_t>>& ranked = ranked_scratch_;
   ranked.clear();
   chosen_.clear();
-  // The nodes of a future group come in a row and share their room over the run.
+  // The nodes of a taken group come in a row and share their room over the run.
   uint32_t last_group = internal::Planner::kNoGroup;
   Resources group_room;
   for (const auto& [n, a, b] : feasible_) {
