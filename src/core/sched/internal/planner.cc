@@ -46,11 +46,9 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     marks_.assign(n, Marks{});
     steps_.resize(n);
     steps_hash_.assign(n, 0);
-    hashed_.assign(n, 0);
     stable_until_.assign(n, kNever);
     group_of_.assign(n, 0);
     pos_in_group_.assign(n, 0);
-    grouped_pass_.assign(n, 0);
   }
   refs_.clear();
   for (size_t j = 0; j < running.size(); ++j) {
@@ -129,7 +127,7 @@ void Planner::Build(uint32_t n) const {
       steps.push_back({slot, free});
     }
   }
-  hashed_[n] = 0;
+  marks_[n].hashed = 0;
   for (int32_t i = listed ? marks_[n].refs_head : -1; i >= 0; i = refs_[i].next) {
     const AllocRef& ref = refs_[i];
     const int64_t start = start_slots_[ref.job], end = end_slots_[ref.job];
@@ -182,16 +180,16 @@ size_t Planner::Split(uint32_t n, int64_t slot) const {
   size_t i = static_cast<size_t>(it - steps.begin()) - 1;
   if (steps[i].slot == slot) return i;
   steps.insert(steps.begin() + static_cast<ptrdiff_t>(i) + 1, Step{slot, steps[i].free});
-  if (hashed_[n] == pass_) steps_hash_[n] += StepHash(steps[i + 1]);
+  if (marks_[n].hashed == pass_) steps_hash_[n] += StepHash(steps[i + 1]);
   return i + 1;
 }
 
-void Planner::TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) const {
-  size_t first = Split(n, a);
-  size_t last = b < kNever ? Split(n, b) : steps_[n].size();
-  if (hashed_[n] != pass_) {
+size_t Planner::TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) const {
+  const size_t first = Split(n, a);
+  const size_t last = b < kNever ? Split(n, b) : steps_[n].size();
+  if (marks_[n].hashed != pass_) {
     for (size_t i = first; i < last; ++i) steps_[n][i].free -= r;
-    return;
+    return first;
   }
   uint64_t& h = steps_hash_[n];
   for (size_t i = first; i < last; ++i) {
@@ -200,6 +198,7 @@ void Planner::TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) co
     s.free -= r;
     h += StepHash(s);
   }
+  return first;
 }
 
 void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
@@ -224,14 +223,14 @@ void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
     }
   }
   Built(n);
-  TakeBuilt(n, a, b, r);
+  const size_t first = TakeBuilt(n, a, b, r);
   if (a == 0) {
     Refresh(n);  // what is free now changed: drops are measured from it
     return;
   }
   // Free now is as it was: the first drop below it is the old one or within [a, b).
   const auto& steps = steps_[n];
-  for (size_t i = Split(n, a); i < steps.size() && steps[i].slot < b; ++i) {
+  for (size_t i = first; i < steps.size() && steps[i].slot < b; ++i) {
     if (steps[i].slot >= stable_until_[n]) break;
     if (!steps[0].free.FitsIn(steps[i].free)) {
       stable_until_[n] = steps[i].slot;
@@ -241,11 +240,11 @@ void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
 }
 
 uint64_t Planner::StepsHash(uint32_t n) const {
-  if (hashed_[n] != pass_) {
+  if (marks_[n].hashed != pass_) {
     uint64_t h = 0;
     for (const Step& s : steps_[n]) h += StepHash(s);
     steps_hash_[n] = h;
-    hashed_[n] = pass_;
+    marks_[n].hashed = pass_;
   }
   const NodeInfo& node = (*nodes_)[n];
   const uint64_t kind =
@@ -266,8 +265,8 @@ bool Planner::SameSteps(uint32_t a, uint32_t b) const {
 }
 
 void Planner::Ungroup(uint32_t n) {
-  if (grouped_pass_[n] != pass_) return;
-  grouped_pass_[n] = 0;
+  if (marks_[n].grouped != pass_) return;
+  marks_[n].grouped = 0;
   const uint32_t g = group_of_[n];
   auto& nodes = groups_[g].nodes;
   const uint32_t last = nodes.back();
@@ -332,7 +331,7 @@ std::span<const Planner::TakenGroup> Planner::TakenGroups() {
     Ungroup(n);
     Built(n);
     const uint32_t g = FindOrAddGroup(n, StepsHash(n));
-    grouped_pass_[n] = pass_;
+    marks_[n].grouped = pass_;
     group_of_[n] = g;
     pos_in_group_[n] = static_cast<uint32_t>(groups_[g].nodes.size());
     groups_[g].nodes.push_back(n);

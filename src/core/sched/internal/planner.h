@@ -79,7 +79,7 @@ class Planner {
   std::span<const TakenGroup> TakenGroups();
   // The node's group as of the last TakenGroups (nodes changed since: none), or kNoGroup.
   uint32_t GroupOf(uint32_t n) const {
-    return grouped_pass_[n] == pass_ && marks_[n].regroup != pass_ ? group_of_[n] : kNoGroup;
+    return marks_[n].grouped == pass_ && marks_[n].regroup != pass_ ? group_of_[n] : kNoGroup;
   }
   static constexpr uint32_t kNoGroup = UINT32_MAX;
   // The slot at which resources returning at `end` are free again (Begin's rounding).
@@ -99,7 +99,8 @@ class Planner {
   void Prepare(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running);
   size_t Split(uint32_t n, int64_t slot) const;  // ensures a step starts at `slot`; returns it
   void Refresh(uint32_t n) const;
-  void TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) const;
+  // Returns the index of the step beginning at `a`.
+  size_t TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) const;
 
   const std::vector<NodeInfo>* nodes_ = nullptr;
   const std::vector<RunningJob>* running_ = nullptr;
@@ -121,14 +122,16 @@ class Planner {
     uint64_t taken = 0;     // in taken_nodes_
     uint64_t deferred = 0;  // deferred_head starts its deferred takes
     uint64_t regroup = 0;   // in regroup_
+    uint64_t grouped = 0;   // in groups_[group_of_[n]]
+    uint64_t hashed = 0;    // steps_hash_ current
     int32_t refs_head = -1;
     int32_t deferred_head = -1;
   };
   mutable std::vector<Marks> marks_;
   uint64_t pass_ = 0;
   mutable std::vector<std::vector<Step>> steps_;
-  // Of steps_[n], kept current by takes once first asked for this pass (hashed_[n] == pass_).
-  mutable std::vector<uint64_t> steps_hash_, hashed_;
+  // Of steps_[n], kept current by takes once first asked for this pass (Marks::hashed).
+  mutable std::vector<uint64_t> steps_hash_;
   // First slot where the node's free drops below what is free now; before it, the minimum over
   // any window starting now is simply FreeNow.
   mutable std::vector<int64_t> stable_until_;
@@ -143,7 +146,7 @@ class Planner {
     int32_t next;
   };
   std::vector<Deferred> deferred_;
-  // TakenGroups: groups_[group_of_[n]].nodes[pos_in_group_[n]] == n while grouped_pass_[n] is
+  // TakenGroups: groups_[group_of_[n]].nodes[pos_in_group_[n]] == n while Marks::grouped is
   // this pass; regroup_ lists taken nodes changed since they were grouped.
   uint64_t StepsHash(uint32_t n) const;
   bool SameSteps(uint32_t a, uint32_t b) const;
@@ -160,7 +163,6 @@ class Planner {
   std::vector<std::pair<uint64_t, uint32_t>> group_table_;
   uint32_t group_table_used_ = 0;  // slots not kNoGroup
   std::vector<uint32_t> group_of_, pos_in_group_;
-  std::vector<uint64_t> grouped_pass_;
   std::vector<uint32_t> regroup_;
 };
 
