@@ -158,7 +158,7 @@ TEST_F(ClusterStateTest, EasyBackfillsOnlyWhatDoesNotDelayTheTopJob) {
   EXPECT_EQ(Job(b)->state, JobState::kRunning);
   EXPECT_EQ(Job(wide)->state, JobState::kPending);
   EXPECT_EQ(Job(wide)->reason, Reason::kResources);
-  EXPECT_EQ(Job(wide)->expected_start, 2020);  // 2000 rounded up to bf_resolution (60 s)
+  EXPECT_EQ(Job(wide)->expected_start, 2040);  // 2000 rounded up to the grid of 60 s slots
   EXPECT_EQ(Job(short_job)->state, JobState::kRunning);
   EXPECT_EQ(Job(short_job)->allocation[0].node, "n3");
   EXPECT_EQ(Job(long_job)->state, JobState::kPending);
@@ -246,11 +246,11 @@ TEST_F(ClusterStateTest, EasyPassAfterSubmissionsBackfillsAroundTheKeptReservati
   JobId long_job = Submit(Timed(1, 0, 2000));
   Schedule();
   TakeLaunches();
-  EXPECT_EQ(Job(wide)->expected_start, 2020);
+  EXPECT_EQ(Job(wide)->expected_start, 2040);
   EXPECT_EQ(Job(long_job)->reason, Reason::kPriority);
   // Later arrivals: one ends before the reservation and backfills, one would delay it.
   now_ += 100;
-  JobId late_long = Submit(Timed(1, 0, 1000));  // 1100 + 1000 > 2020
+  JobId late_long = Submit(Timed(1, 0, 1000));  // 1100 + 1000 > 2040
   JobId late_short = Submit(Timed(2, 0, 600));  // ends by 1700
   Schedule();
   auto launches = TakeLaunches();
@@ -260,7 +260,7 @@ TEST_F(ClusterStateTest, EasyPassAfterSubmissionsBackfillsAroundTheKeptReservati
   EXPECT_EQ(Job(late_long)->reason, Reason::kPriority);
   EXPECT_EQ(Job(long_job)->reason, Reason::kPriority);
   EXPECT_EQ(Job(wide)->reason, Reason::kResources);
-  EXPECT_EQ(Job(wide)->expected_start, 2000);  // planned again from 1100: 15 slots of 60 s
+  EXPECT_EQ(Job(wide)->expected_start, 2040);  // slots are on one grid: the same start
 }
 
 // Under conservative, a pass after job ends keeps the reservations the freed room cannot

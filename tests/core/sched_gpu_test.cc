@@ -12,7 +12,8 @@ using model::GpuAllocation;
 using model::Reason;
 using Policy = Options::Policy;
 
-constexpr UnixTime kNow = 1'000'000;
+// On the planner's grid of bf_resolution (60 s) slots, so that planned starts are kNow + k x 60.
+constexpr UnixTime kNow = 1'000'020;
 
 // A GPU of type "a100", 40 GB, on the given socket, shared by `shares` percent.
 model::Gpu Gpu(uint32_t index, uint32_t socket = 0, uint32_t shares = 0) {

@@ -13,7 +13,8 @@ namespace {
 using model::Reason;
 using Policy = Options::Policy;
 
-constexpr UnixTime kNow = 1'000'000;
+// On the planner's grid of bf_resolution (60 s) slots, so that planned starts are kNow + k x 60.
+constexpr UnixTime kNow = 1'000'020;
 
 // Nodes of the given CPU counts (4000 MB each); Busy(node, cpus, seconds) adds a running job.
 struct Cluster {

@@ -10,7 +10,8 @@ namespace {
 using model::Reason;
 using Policy = Options::Policy;
 
-constexpr UnixTime kNow = 1'000'000;
+// On the planner's grid of bf_resolution (60 s) slots, so that planned starts are kNow + k x 60.
+constexpr UnixTime kNow = 1'000'020;
 
 // A small cluster: `n` nodes of 4 CPUs, 4000 MB; busy(node, cpus, seconds) adds a running job.
 struct Cluster {
@@ -153,18 +154,17 @@ TEST(KeptReservationTest, APassAfterOnlySubmissionsKeepsTheLastReservation) {
   KeptFixture f;
   EXPECT_EQ(f.Pass(kNow).expected_start, kNow + 600);
   // The caller vouches nothing was freed: the reservation stands even though n0 and n1 now
-  // claim to free up at +300 (a new plan would move it there). It is kept at its start in this
-  // pass's slots from the new now: the slot boundary at or just before +600 (+570) where its
-  // nodes have room, never later than +600.
+  // claim to free up at +300 (a new plan would move it there). Slots lie on one grid from pass
+  // to pass, so it keeps its start.
   f.c.running[0].end = kNow + 300;
   f.c.running[1].end = kNow + 300;
   f.cache.NodeChanged(0);
   f.cache.NodeChanged(1);
   f.cache.KeepReservations();
-  EXPECT_EQ(f.Pass(kNow + 30).expected_start, kNow + 570);
+  EXPECT_EQ(f.Pass(kNow + 30).expected_start, kNow + 600);
   // Only for the next pass: the one after plans again.
   f.cache.NodeChanged(0);
-  EXPECT_EQ(f.Pass(kNow + 30).expected_start, kNow + 330);
+  EXPECT_EQ(f.Pass(kNow + 30).expected_start, kNow + 300);
 }
 
 TEST(KeptReservationTest, AKeptReservationWithoutRoomIsPlannedAgain) {
@@ -178,8 +178,7 @@ TEST(KeptReservationTest, AKeptReservationWithoutRoomIsPlannedAgain) {
 }
 
 // After job ends, a rechecking pass keeps a reservation that the freed nodes cannot bring
-// forward: n2 alone cannot hold the two-node job before +600 (in this pass's slots from now
-// +30: +630, the first slot boundary after).
+// forward: n2 alone cannot hold the two-node job before +600.
 TEST(KeptReservationTest, ARecheckKeepsWhatFreedNodesCannotImprove) {
   KeptFixture f;
   EXPECT_EQ(f.Pass(kNow).expected_start, kNow + 600);
@@ -189,13 +188,13 @@ TEST(KeptReservationTest, ARecheckKeepsWhatFreedNodesCannotImprove) {
   f.cache.NodeChanged(2);
   f.cache.NodeFreed(2);
   f.cache.RecheckReservations();
-  EXPECT_EQ(f.Pass(kNow + 30).expected_start, kNow + 630);
+  EXPECT_EQ(f.Pass(kNow + 30).expected_start, kNow + 600);
   EXPECT_EQ(f.stats.reserved, 1u);
   EXPECT_EQ(f.stats.kept, 1u);
 }
 
 // With two nodes freed that together can hold the job earlier, it is planned again: n0 and
-// n1 now free up at +300, and the new plan starts it at the first slot after (+330).
+// n1 now free up at +300, and the new plan starts it there.
 TEST(KeptReservationTest, ARecheckPlansAgainWhereFreedNodesMayHoldTheJobEarlier) {
   KeptFixture f;
   EXPECT_EQ(f.Pass(kNow).expected_start, kNow + 600);
@@ -205,11 +204,11 @@ TEST(KeptReservationTest, ARecheckPlansAgainWhereFreedNodesMayHoldTheJobEarlier)
     f.cache.NodeFreed(n);
   }
   f.cache.RecheckReservations();
-  EXPECT_EQ(f.Pass(kNow + 30).expected_start, kNow + 330);
+  EXPECT_EQ(f.Pass(kNow + 30).expected_start, kNow + 300);
   EXPECT_EQ(f.stats.kept, 0u);
   // The freed nodes were for that pass only: a recheck after nothing freed keeps the plan.
   f.cache.RecheckReservations();
-  EXPECT_EQ(f.Pass(kNow + 50).expected_start, kNow + 350);
+  EXPECT_EQ(f.Pass(kNow + 50).expected_start, kNow + 300);
   EXPECT_EQ(f.stats.kept, 1u);
   // Without a recheck, the next pass plans afresh.
   f.Pass(kNow + 50);
@@ -525,7 +524,9 @@ TEST(PlannerTest, ReleasesAnswerBeforeStepsAreBuiltAndTakesWait) {
 
 // The nodes of one taken group have equal steps and kind, and a take that changes a node
 // moves it to the group of its new steps; a pass starts with none.
-TEST(PlannerTest, TakenNodesGroupByStepsAndKind) {
+// Taken nodes group by what their steps are built from (NodeInfo, takes, reservations) and kind:
+// that is the same at every pass, so groups outlive the pass with the reservations.
+TEST(PlannerTest, TakenNodesGroupByWhatBuildsThemAndKind) {
   std::vector<NodeInfo> nodes(5);
   for (auto& n : nodes) {
     n.total = {4, 400, 0};
@@ -549,12 +550,14 @@ TEST(PlannerTest, TakenNodesGroupByStepsAndKind) {
   for (uint32_t n : {0u, 1u, 2u, 4u}) p.Take(n, 10, 20, Resources{4, 0, 0});
   p.Take(3, 10, 30, Resources{4, 0, 0});
   EXPECT_EQ(groups(), (Groups{{0, 1, 2}, {3}, {4}}));
-  // Node 2 taken now as well: its own group. Node 3 again, from 20: the steps of 0 and 1.
+  // Node 2 taken now as well: its own group. Node 3 again, from 20 (nothing): apart still.
   p.Take(2, 0, 5, Resources{1, 0, 0});
   p.Take(3, 20, 30, Resources{0, 0, 0});
   EXPECT_EQ(groups(), (Groups{{0, 1}, {2}, {3}, {4}}));
   p.Take(1, 20, 30, Resources{4, 0, 0});
-  EXPECT_EQ(groups(), (Groups{{0}, {1, 3}, {2}, {4}}));
+  EXPECT_EQ(groups(), (Groups{{0}, {1}, {2}, {3}, {4}}));
+  p.Take(0, 20, 30, Resources{4, 0, 0});
+  EXPECT_EQ(groups(), (Groups{{0, 1}, {2}, {3}, {4}}));
   p.Init(nodes, {}, {});
   EXPECT_EQ(groups(), Groups{});
   p.Take(4, 10, 20, Resources{1, 0, 0});

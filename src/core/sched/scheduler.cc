@@ -157,6 +157,9 @@ struct PassCache::State {
   std::unordered_map<model::JobId, Kept> kept;
   bool keep_reservations = false;
   bool recheck_reservations = false;
+  // The last pass was conservative and left its reservations in the planner (Reserve), kept
+  // in `kept`: a pass the caller vouches for (keep or recheck) goes on from them.
+  bool resumable = false;
   // Nodes freed since the last pass (NodeFreed), then during a rechecking pass also the nodes
   // of reservations it did not keep.
   std::vector<uint32_t> freed;
@@ -218,6 +221,7 @@ void PassCache::NodeChanged(uint32_t n) { state_->Changed(n); }
 void PassCache::Reset() {
   state_->valid = false;
   state_->kept.clear();
+  state_->resumable = false;
 }
 void PassCache::KeepReservations() { state_->keep_reservations = true; }
 void PassCache::NodeFreed(uint32_t n) { state_->Freed(n); }
@@ -315,6 +319,7 @@ class Pass {
         nodes_(nodes),
         external_sets_(candidate_sets),
         res_(std::max<Seconds>(options.bf_resolution, 1)),
+        grid_(now - (now % res_ + res_) % res_),
         window_slots_(std::max<Seconds>(options.bf_window, 0) / res_),
         st_(state),
         planner_(state.planner),
@@ -355,6 +360,7 @@ class Pass {
       st_.seen.assign(n, 0);
       st_.changed_in.assign(n, 0);
       st_.kept.clear();
+      st_.resumable = false;
       st_.keep_reservations = false;
       st_.recheck_reservations = false;
       for (uint32_t i = 0; i < n; ++i) st_.MarkReleasesStale(i);
@@ -367,7 +373,9 @@ class Pass {
       if (set_of_external_[i] != UINT32_MAX) sets_[set_of_external_[i]].nodes = &candidate_sets[i];
     }
     for (const auto& r : running) has_holds_ = has_holds_ || r.start > now_;
-    planner_.Begin(nodes, now, res_, running);
+    resume_ = options.policy == Options::Policy::kConservative && st_.resumable &&
+              (st_.keep_reservations || st_.recheck_reservations) && running.empty();
+    planner_.Begin(nodes, now, res_, running, /*keep_reserved=*/resume_);
     if (has_holds_) base_.Begin(nodes, now, res_, running);
     // Index levels kept from the last pass are stale where a node changed since; a hold that
     // begins within the first slot lowers its nodes' free now for this pass only, so those
@@ -388,6 +396,7 @@ class Pass {
     ++st_.passes;
     for (uint32_t c : changed) {
       if (c >= n) continue;
+      planner_.Changed(c);
       Relevel(c);
       st_.MarkReleasesStale(c);
       st_.changed_in[c] = st_.passes;
@@ -662,16 +671,61 @@ class Pass {
       if (n < it->second.size()) it->second[n] -= std::min(it->second[n], r.cpus);
     }
   }
-  void Commit(const Alloc& alloc, int64_t start, int64_t len) {
+  // Starts (start 0) or reserves the job on `alloc`. Conservative reservations stay in the
+  // planner for the passes after (Planner::Reserve); EASY's is made again by each pass.
+  void Commit(const Alloc& alloc, int64_t start, int64_t len, model::JobId owner) {
     for (const auto& [n, r] : alloc) {
       if (start == 0) {
         TakeNow(n, AddSlots(start, len), r);
         Relevel(n);
+      } else if (opt_.policy == Options::Policy::kConservative) {
+        planner_.Reserve(n, grid_ + start * res_, len, r, owner);
       } else {
         planner_.Take(n, start, AddSlots(start, len), r);
       }
     }
     ++version_;
+  }
+  // A pass going on from the last one's reservations (resume_): whether the job's reservation
+  // stands, so that the job needs no look at all. It does unless its start has come, or room
+  // freed since (by ends, or by reservations given back earlier in this pass) could let it
+  // begin earlier: a freed node under its own reservation, or enough freed nodes that could
+  // hold it before its start to make up, with the `before` nodes its plan counted, its nodes.
+  bool KeptStands(const JobRequest& job, uint32_t set_id, int64_t len,
+                  PassCache::State::Kept& kept) {
+    if (kept.limit != job.time_limit || kept.start <= now_) return false;
+    if (st_.freed.empty()) return true;
+    if (kept.before >= kept.k) return false;
+    if (kept.by_node.empty()) {
+      for (uint32_t i = 0; i < kept.alloc.size(); ++i)
+        kept.by_node.emplace_back(kept.alloc[i].first, i);
+      std::sort(kept.by_node.begin(), kept.by_node.end());
+    }
+    const Seconds ahead = kept.start - now_;
+    const int64_t start = ahead / res_ + (ahead % res_ != 0);
+    kept.before += FreedBefore(job, set_id, kept.r, len, start, kept.k - kept.before, &kept);
+    return kept.before < kept.k;
+  }
+  // Gives the job's kept reservation back to the planner (its nodes freed for the jobs
+  // behind), before the job is looked at again. Room grows: what the pass memoized as failed
+  // or measured as a capacity no longer holds.
+  void GiveBack(model::JobId id, PassCache::State::Kept& kept) {
+    const bool held_now = kept.start <= now_;
+    for (const auto& [n, r] : kept.alloc) {
+      planner_.Unreserve(n, id);
+      st_.Freed(n);
+      if (held_now) Relevel(n);
+    }
+    kept.pass = 0;
+    // What ignores reservations (modes 2 and 5, see TryNow) stands unless the reservation held
+    // its nodes now.
+    auto respects_plan = [held_now](const ShapeKey& key) {
+      return held_now || key.mode == 1 || key.mode == 4;
+    };
+    std::erase_if(failed_, [&](const auto& e) { return respects_plan(e.first); });
+    std::erase_if(capacity_, [&](const auto& e) { return respects_plan(e.first); });
+    ++version_;
+    if (held_now) ++now_version_;
   }
   // The start slot of the job's reservation from the last pass when the caller vouched for it
   // (PassCache::KeepReservations, or RecheckReservations and no freed node could bring it
@@ -686,14 +740,13 @@ class Pass {
     }
     const Seconds ahead = it->second.start - now_;
     if (ahead <= 0) return -1;
-    // The kept start was a slot boundary of the last pass; the room it waited for came at
-    // most one slot of this pass earlier, where a new plan would put it.
+    // The kept start is a boundary of the planner's grid, which every pass shares.
     const int64_t s = ahead / res_ + (ahead % res_ != 0);
     PassCache::State::Kept& kept = it->second;
     auto room_at = [&](int64_t start) {
       // From where the last pass put it on, a node as it was then that nothing touched since
       // only has more room (its releases come no later): only the others need a look.
-      const bool from_kept = now_ + start * res_ >= kept.at;
+      const bool from_kept = grid_ + start * res_ >= kept.at;
       auto has_room = [&](size_t i) {
         const auto& [n, r] = kept.alloc[i];
         if (n >= nodes_.size() || !nodes_[n].usable) return false;
@@ -736,8 +789,7 @@ class Pass {
       }
       return true;
     };
-    // The earlier slot first: where it has no room, the first node without it says so.
-    const int64_t start = s > 1 && room_at(s - 1) ? s - 1 : room_at(s) ? s : -1;
+    const int64_t start = room_at(s) ? s : -1;
     kept_before_ = kept.before;
     if (start > 0 && st_.recheck_reservations) {
       // Room freed since could let the job begin earlier: plan again once enough nodes might.
@@ -751,20 +803,71 @@ class Pass {
   // How many nodes freed since the last pass could hold r tasks of the job at a start before
   // `start`, counting up to `enough`. (A freed node with room only from `start` on might rank
   // above one the reservation holds; the reservation keeps its nodes, as good then as before.)
+  // `own`: the job's reservation, in the planner (a resuming pass): its room on its own nodes
+  // counts as free.
   uint32_t FreedBefore(const JobRequest& job, uint32_t set_id, uint32_t r, int64_t len,
-                       int64_t start, uint32_t enough) {
+                       int64_t start, uint32_t enough,
+                       const PassCache::State::Kept* own = nullptr) {
     const std::vector<uint8_t>& member = MembersOf(set_id);
     HoldCheck holds(*this, job, r);
     Resources need;
     uint32_t count = 0;
+    // Nodes of one planner group answer alike (a reservation given back frees hundreds).
+    const bool grouped = holds.alike() && monotone_ && !has_holds_;
+    if (grouped) planner_.TakenGroups();
+    const uint64_t stamp = ++group_answer_stamp_;
     for (uint32_t n : st_.freed) {
       if (count >= enough) break;
       if (n >= nodes_.size() || !member[n] || !holds(n, &need)) continue;
-      bool could = false;
-      FeasibleStarts(job, n, need, len, [&](int64_t a, int64_t) { could = could || a < start; });
-      count += could;
+      const Resources* given = nullptr;
+      if (own != nullptr) {
+        auto it = std::lower_bound(own->by_node.begin(), own->by_node.end(),
+                                   std::pair<uint32_t, uint32_t>{n, 0});
+        if (it != own->by_node.end() && it->first == n) given = &own->alloc[it->second].second;
+      }
+      if (given == nullptr && planner_.Untouched(n)) {
+        // Its room only grows: any start with room before `start` will do.
+        count += HasRoom(job, n, need, planner_.FreeAt(n, start - 1));
+        continue;
+      }
+      const uint32_t g = grouped && given == nullptr ? planner_.GroupOf(n) : Planner::kNoGroup;
+      if (g == Planner::kNoGroup) {
+        count += CouldStartBefore(job, n, need, len, start, given, start, AddSlots(start, len));
+        continue;
+      }
+      if (g >= group_answer_.size()) group_answer_.resize(g + 1, {0, false});
+      if (group_answer_[g].first != stamp) {
+        group_answer_[g] = {stamp, CouldStartBefore(job, n, need, len, start, nullptr, 0, 0)};
+      }
+      count += group_answer_[g].second;
     }
     return count;
+  }
+  // FreedBefore's answers by planner group, valid while stamped with its call's stamp.
+  std::vector<std::pair<uint64_t, bool>> group_answer_;
+  uint64_t group_answer_stamp_ = 0;
+  // Whether some start before `before` is feasible on node n (as FeasibleStarts has it, for a
+  // `before` within the window), looking no further than that. With `given`: as if `given`
+  // were back over [given_a, given_b) (the job's own reservation on the node: its window
+  // begins and ends a step there).
+  bool CouldStartBefore(const JobRequest& job, uint32_t n, const Resources& need, int64_t len,
+                        int64_t before, const Resources* given, int64_t given_a,
+                        int64_t given_b) const {
+    const auto& steps = planner_.Steps(n);
+    const Resources& total = nodes_[n].total;
+    int64_t from = 0;  // the earliest start not ruled out
+    for (size_t i = 0; i < steps.size() && from < before; ++i) {
+      Resources free = steps[i].free;
+      if (given != nullptr && steps[i].slot >= given_a && steps[i].slot < given_b) {
+        free += *given;
+        free = {std::min(free.cpus, total.cpus), std::min(free.memory_mb, total.memory_mb),
+                std::min(free.gpus, total.gpus)};
+      }
+      if (HasRoom(job, n, need, free)) continue;
+      if (steps[i].slot - len >= from) return true;
+      from = i + 1 < steps.size() ? steps[i + 1].slot : kNever;
+    }
+    return from < before;
   }
   ShapeKey KeyOf(const JobRequest& job, uint32_t set_id, int64_t len, uint8_t mode) const {
     return {set_id,
@@ -879,6 +982,8 @@ class Pass {
   const std::vector<NodeInfo>& nodes_;
   const std::vector<std::vector<uint32_t>>& external_sets_;
   const Seconds res_;
+  // Slot s > 0 of this pass begins at grid_ + s x res_ (the planner's grid, see Planner).
+  const UnixTime grid_;
   const int64_t window_slots_;
   std::vector<std::unique_ptr<FilterPlugin>> filters_;
   std::vector<std::unique_ptr<ScorePlugin>> scores_;  // [0]: Options::placement; then per job
@@ -894,6 +999,8 @@ class Pass {
   bool has_holds_ = false;
   Planner& base_;
   bool monotone_ = false;  // running jobs come only as NodeInfo::releases (see EarliestMonotone)
+  // Going on from the last pass's reservations, left in the planner (PassCache::State).
+  bool resume_ = false;
   // The i-th entry of the release order as (slot, node), or null past its end.
   const std::pair<int64_t, uint32_t>* ReleaseAt(size_t i) {
     if (!release_flat_started_) {
@@ -1651,10 +1758,35 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     }
     score_id_ = ScoreIdOf(job);
     score_ = scores_[score_id_].get();
-    const int64_t len = DurationSlots(job.time_limit);
+    // Slots count from the grid boundary before now: a job starting now runs that much longer
+    // in them.
+    const int64_t len = DurationSlots(
+        job.time_limit >= kUnlimited - res_ ? job.time_limit : job.time_limit + (now_ - grid_));
+    if (resume_) {
+      auto it = st_.kept.find(job.id);
+      if (it != st_.kept.end() && it->second.pass + 1 == st_.passes) {
+        PassCache::State::Kept& kept = it->second;
+        if (plans < opt_.bf_max_job_test && KeptStands(job, set_id, len, kept)) {
+          // As the last pass left it: only the reason may have changed.
+          d.reason = TryNow(job, shape, set_id, len, /*respect_plan=*/false, &alloc,
+                            /*fit_only=*/true)
+                         ? model::Reason::kPriority
+                         : model::Reason::kResources;
+          d.expected_start = kept.start;
+          d.anchor = true;
+          kept.pass = st_.passes;
+          ++plans;
+          ++st.reserved;
+          ++st.kept;
+          out.push_back(std::move(d));
+          continue;
+        }
+        GiveBack(job.id, kept);
+      }
+    }
     if (TryNow(job, shape, set_id, len, /*respect_plan=*/true, &alloc) &&
         AssignGpus(job, alloc, /*respect_plan=*/true, &gpus)) {
-      Commit(alloc, 0, len);
+      Commit(alloc, 0, len, job.id);
       ChargeCap(job, alloc);
       d.start = true;
       d.alloc = alloc;
@@ -1673,7 +1805,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
         ++plans;
         d.anchor = true;
         const Alloc* kept_alloc = nullptr;
-        int64_t s = reserve ? KeptStart(job, set_id, len, &kept_alloc) : -1;
+        int64_t s = reserve && !resume_ ? KeptStart(job, set_id, len, &kept_alloc) : -1;
         const bool kept = s >= 0;
         if (!kept) s = Plan(job, shape, set_id, len, reserve ? &alloc : nullptr);
         if (s == 0 && reserve) {
@@ -1681,7 +1813,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
           // plan counts GPUs regardless of type, so on a node of mixed types the typed GPUs
           // may still be busy: then the job waits with no planned start.
           if (AssignGpus(job, alloc, /*respect_plan=*/true, &gpus)) {
-            Commit(alloc, 0, len);
+            Commit(alloc, 0, len, job.id);
             ChargeCap(job, alloc);
             d.start = true;
             d.alloc = alloc;
@@ -1690,10 +1822,10 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
             ++st.started;
           }
         } else if (s > 0) {
-          d.expected_start = now_ + s * res_;
+          d.expected_start = grid_ + s * res_;
           if (reserve) {
-            Commit(kept ? *kept_alloc : alloc, s, len);
-            const UnixTime start = now_ + s * res_;
+            Commit(kept ? *kept_alloc : alloc, s, len, job.id);
+            const UnixTime start = grid_ + s * res_;
             PassCache::State::Kept& entry = st_.kept[job.id];
             if (kept) {
               // A kept start never drifts later: rounding up from each pass's now would.
@@ -1721,7 +1853,15 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     done(job);
     out.push_back(std::move(d));
   }
-  std::erase_if(st_.kept, [&](const auto& e) { return e.second.pass != st_.passes; });
+  std::erase_if(st_.kept, [&](const auto& e) {
+    if (e.second.pass == st_.passes) return false;
+    // Still in the planner from the last pass, but its job was not in this one's queue.
+    if (resume_ && e.second.pass + 1 == st_.passes) {
+      for (const auto& a : e.second.alloc) planner_.Unreserve(a.first, e.first);
+    }
+    return true;
+  });
+  st_.resumable = policy == Options::Policy::kConservative && !has_holds_ && monotone_;
   st_.keep_reservations = false;
   st_.recheck_reservations = false;
   st_.ClearFreed();

@@ -16,39 +16,67 @@ uint64_t Mix(uint64_t x) {  // splitmix64's finalizer
   return x ^ (x >> 31);
 }
 
-// A node's steps hash as the sum of its steps' hashes: steps have distinct slots, so the sum
-// names the step list, and a take updates it for the steps it touches only.
-uint64_t StepHash(const Step& s) {
-  return Mix(static_cast<uint64_t>(s.slot) * 0x9e3779b97f4a7c15ULL ^
-             (uint64_t{s.free.cpus} << 32 | s.free.gpus) ^
-             s.free.memory_mb * 0xc2b2ae3d27d4eb4fULL);
-}
-
 }  // namespace
 
-void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running) {
+void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running,
+                      bool keep_reserved) {
   nodes_ = &nodes;
   running_ = &running;
   ++pass_;
   has_reservations_ = false;
-  taken_nodes_.clear();
-  for (uint32_t g = 0; g < group_count_; ++g) groups_[g].nodes.clear();
-  group_count_ = 0;
-  free_groups_.clear();
-  if (group_table_used_ > 0) {
-    std::fill(group_table_.begin(), group_table_.end(), std::pair{uint64_t{0}, kNoGroup});
-    group_table_used_ = 0;
-  }
-  regroup_.clear();
   deferred_.clear();
   const size_t n = nodes.size();
   if (marks_.size() != n) {
     marks_.assign(n, Marks{});
     steps_.resize(n);
-    steps_hash_.assign(n, 0);
     stable_until_.assign(n, kNever);
     group_of_.assign(n, 0);
     pos_in_group_.assign(n, 0);
+    reserved_.assign(n, {});
+    reserved_hash_.assign(n, 0);
+    saturated_.assign(n, 0);
+    valid_.assign(n, 0);
+    built_grid_.assign(n, 0);
+    valid_until_.assign(n, 0);
+    reserved_count_ = 0;
+    taken_nodes_.clear();
+    pass_taken_.clear();
+    regroup_.clear();
+    keep_reserved = false;
+    for (uint32_t g = 0; g < group_count_; ++g) groups_[g].nodes.clear();
+    group_count_ = 0;
+    free_groups_.clear();
+  }
+  if (keep_reserved) {
+    // The last pass's takes are gone: its nodes keep only their reservations, if any.
+    for (uint32_t node : pass_taken_) {
+      valid_[node] = 0;
+      if (reserved_[node].empty()) {
+        Untake(node);
+      } else {
+        Regroup(node);
+      }
+    }
+    pass_taken_.clear();
+  } else {
+    ++chain_;  // no steps built before are kept
+    for (uint32_t node : taken_nodes_) {
+      marks_[node].taken = marks_[node].grouped = marks_[node].regroup = 0;
+      reserved_[node].clear();
+      reserved_hash_[node] = 0;
+    }
+    reserved_count_ = 0;
+    taken_nodes_.clear();
+    pass_taken_.clear();
+    for (uint32_t node : regroup_) marks_[node].regroup = 0;
+    regroup_.clear();
+    for (uint32_t g = 0; g < group_count_; ++g) groups_[g].nodes.clear();
+    group_count_ = 0;
+    free_groups_.clear();
+    if (group_table_used_ > 0) {
+      std::fill(group_table_.begin(), group_table_.end(), std::pair{uint64_t{0}, kNoGroup});
+      group_table_used_ = 0;
+    }
   }
   refs_.clear();
   for (size_t j = 0; j < running.size(); ++j) {
@@ -59,6 +87,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
       if (marks_[node].listed != pass_) {
         marks_[node].listed = pass_;
         marks_[node].refs_head = -1;
+        if (marks_[node].taken) Regroup(node);
       }
       refs_.push_back({marks_[node].refs_head, static_cast<uint32_t>(j), static_cast<uint32_t>(a)});
       marks_[node].refs_head = static_cast<int32_t>(refs_.size() - 1);
@@ -66,35 +95,47 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
   }
 }
 
+void Planner::Changed(uint32_t n) {
+  if (n >= marks_.size()) return;
+  valid_[n] = 0;
+  marks_[n].built = 0;
+  if (marks_[n].taken) Regroup(n);
+}
+
 int64_t Planner::EndSlot(UnixTime end) const {
   if (end <= now_) return 1;  // overdue: still holding its resources now
-  const int64_t d = end - now_;
-  const int64_t s = d / res_ + (d % res_ != 0);
-  return std::min(s, kNever);
+  if (end >= kUnlimited) return kNever;
+  // The first grid boundary at or after `end`, counted from the one at or before now.
+  const int64_t s = end / res_ + (end % res_ != 0) - grid_slot_;
+  return std::min(std::max<int64_t>(s, 1), kNever);
 }
 
 void Planner::Begin(const std::vector<NodeInfo>& nodes, UnixTime now, Seconds res,
-                    const std::vector<RunningJob>& running) {
+                    const std::vector<RunningJob>& running, bool keep_reserved) {
   now_ = now;
   res_ = std::max<Seconds>(res, 1);
+  grid_slot_ = now / res_ - (now % res_ < 0);
+  grid_ = grid_slot_ * res_;
   end_slots_.clear();
   start_slots_.clear();
   for (const auto& r : running) {
     end_slots_.push_back(EndSlot(r.end));
     // Rounded down: a hold never starts later than asked.
-    start_slots_.push_back(r.start > now ? (r.start - now) / res_ : -1);
+    start_slots_.push_back(r.start > now ? (r.start - grid_) / res_ : -1);
   }
-  Prepare(nodes, running);
+  Prepare(nodes, running, keep_reserved);
 }
 
 void Planner::Init(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running,
                    const std::vector<int64_t>& end_slots, const std::vector<int64_t>& start_slots) {
   now_ = 0;
   res_ = 1;
+  grid_slot_ = 0;
+  grid_ = 0;
   end_slots_ = end_slots;
   start_slots_ = start_slots;
   start_slots_.resize(running.size(), -1);
-  Prepare(nodes, running);
+  Prepare(nodes, running, /*keep_reserved=*/false);
 }
 
 void Planner::Build(uint32_t n) const {
@@ -106,8 +147,19 @@ void Planner::Build(uint32_t n) const {
   stable_until_[n] = kNever;
   // Ends of what holds resources now, in slot order, each returning its resources.
   scratch_.clear();
-  for (const auto& r : node.releases) scratch_.emplace_back(EndSlot(r.end), &r.resources);
+  UnixTime first_end = kUnlimited;
+  for (const auto& r : node.releases) {
+    scratch_.emplace_back(EndSlot(r.end), &r.resources);
+    first_end = std::min(first_end, r.end);
+  }
   const bool listed = marks_[n].listed == pass_;
+  // Kept for the passes after while nothing it was built from changes: not with running-list
+  // entries (named per pass), nor past the first release (which a fresh build would still
+  // hold for one slot if it were overdue).
+  valid_[n] = listed ? 0 : chain_;
+  saturated_[n] = 0;
+  built_grid_[n] = grid_slot_;
+  valid_until_[n] = first_end;
   for (int32_t i = listed ? marks_[n].refs_head : -1; i >= 0; i = refs_[i].next) {
     const AllocRef& ref = refs_[i];
     if (start_slots_[ref.job] >= 0) continue;  // future hold: taken over its window below
@@ -127,17 +179,60 @@ void Planner::Build(uint32_t n) const {
       steps.push_back({slot, free});
     }
   }
-  marks_[n].hashed = 0;
+  // Takes (future holds, reservations, this pass's takes) as one sweep over their edges: a
+  // node may carry hundreds of reservations, which step-by-step splitting would make quadratic.
+  // Takes saturate at zero, so the free of a step is its release level less the takes over it.
+  edges_.clear();
+  auto edge = [this](int64_t a, int64_t b, const Resources& r) {
+    if (a >= b || a >= kNever) return;
+    edges_.push_back({a, int64_t{r.cpus}, static_cast<int64_t>(r.memory_mb), int64_t{r.gpus}});
+    if (b < kNever) {
+      edges_.push_back({b, -int64_t{r.cpus}, -static_cast<int64_t>(r.memory_mb), -int64_t{r.gpus}});
+    }
+  };
   for (int32_t i = listed ? marks_[n].refs_head : -1; i >= 0; i = refs_[i].next) {
     const AllocRef& ref = refs_[i];
     const int64_t start = start_slots_[ref.job], end = end_slots_[ref.job];
-    if (start < 0 || start >= end) continue;
-    TakeBuilt(n, start, end, (*running_)[ref.job].alloc[ref.alloc].second);
+    if (start < 0) continue;
+    edge(start, end, (*running_)[ref.job].alloc[ref.alloc].second);
+  }
+  for (const Reserved& e : reserved_[n]) {
+    const int64_t a = StartSlot(e.start);
+    const int64_t b = e.len >= kNever - a ? kNever : a + e.len;
+    if (b > 0) edge(std::max<int64_t>(a, 0), b, e.r);
   }
   if (marks_[n].deferred == pass_) {
     for (int32_t i = marks_[n].deferred_head; i >= 0; i = deferred_[i].next) {
-      const Deferred& d = deferred_[i];
-      TakeBuilt(n, d.a, d.b, d.r);
+      edge(deferred_[i].a, deferred_[i].b, deferred_[i].r);
+    }
+  }
+  if (!edges_.empty()) {
+    std::sort(edges_.begin(), edges_.end(),
+              [](const Edge& x, const Edge& y) { return x.slot < y.slot; });
+    // Merge the release levels (steps, as built above) with the take edges.
+    base_.swap(steps);
+    steps.clear();
+    int64_t cpus = 0, mem = 0, gpus = 0;  // taken at the current slot
+    auto level = [&](const Resources& f) {
+      const int64_t c = int64_t{f.cpus} - cpus, m = static_cast<int64_t>(f.memory_mb) - mem,
+                    g = int64_t{f.gpus} - gpus;
+      if (c < 0 || m < 0 || g < 0) saturated_[n] = 1;
+      return Resources{static_cast<uint32_t>(std::max<int64_t>(c, 0)),
+                       static_cast<uint64_t>(std::max<int64_t>(m, 0)),
+                       static_cast<uint32_t>(std::max<int64_t>(g, 0))};
+    };
+    size_t bi = 0, ei = 0;
+    while (bi < base_.size() || ei < edges_.size()) {
+      const int64_t slot = std::min(bi < base_.size() ? base_[bi].slot : kNever,
+                                    ei < edges_.size() ? edges_[ei].slot : kNever);
+      while (bi < base_.size() && base_[bi].slot == slot) ++bi;
+      for (; ei < edges_.size() && edges_[ei].slot == slot; ++ei) {
+        cpus += edges_[ei].cpus;
+        mem += edges_[ei].mem;
+        gpus += edges_[ei].gpus;
+      }
+      const Resources free = level(base_[bi - 1].free);
+      if (steps.empty() || !(steps.back().free == free)) steps.push_back({slot, free});
     }
   }
   Refresh(n);
@@ -153,7 +248,7 @@ Resources Planner::FreeAt(uint32_t n, int64_t slot) const {
   const NodeInfo& node = (*nodes_)[n];
   if (slot <= 0) return node.free;
   // EndSlot(end) <= slot exactly when end <= now + slot x res (an overdue end is slot 1).
-  const UnixTime by = now_ + slot * res_;
+  const UnixTime by = grid_ + slot * res_;
   Resources free = node.free;
   for (const auto& r : node.releases) {
     if (r.end <= by) free += r.resources;
@@ -180,54 +275,50 @@ size_t Planner::Split(uint32_t n, int64_t slot) const {
   size_t i = static_cast<size_t>(it - steps.begin()) - 1;
   if (steps[i].slot == slot) return i;
   steps.insert(steps.begin() + static_cast<ptrdiff_t>(i) + 1, Step{slot, steps[i].free});
-  if (marks_[n].hashed == pass_) steps_hash_[n] += StepHash(steps[i + 1]);
   return i + 1;
 }
 
 size_t Planner::TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) const {
   const size_t first = Split(n, a);
   const size_t last = b < kNever ? Split(n, b) : steps_[n].size();
-  if (marks_[n].hashed != pass_) {
-    for (size_t i = first; i < last; ++i) steps_[n][i].free -= r;
-    return first;
-  }
-  uint64_t& h = steps_hash_[n];
   for (size_t i = first; i < last; ++i) {
-    Step& s = steps_[n][i];
-    h -= StepHash(s);
-    s.free -= r;
-    h += StepHash(s);
+    Resources& free = steps_[n][i].free;
+    if (!r.FitsIn(free)) saturated_[n] = 1;
+    free -= r;
   }
   return first;
 }
 
-void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
-  if (a > 0) has_reservations_ = true;
-  if (marks_[n].taken != pass_) {
-    marks_[n].taken = pass_;
-    taken_nodes_.push_back(n);
-  }
-  if (marks_[n].regroup != pass_) {
-    marks_[n].regroup = pass_;
-    regroup_.push_back(n);
-  }
-  if (a > 0) {
-    if (marks_[n].built != pass_) {
-      if (marks_[n].deferred != pass_) {
-        marks_[n].deferred = pass_;
-        marks_[n].deferred_head = -1;
-      }
-      deferred_.push_back({a, b, r, marks_[n].deferred_head});
-      marks_[n].deferred_head = static_cast<int32_t>(deferred_.size() - 1);
-      return;
-    }
-  }
-  Built(n);
-  const size_t first = TakeBuilt(n, a, b, r);
-  if (a == 0) {
-    Refresh(n);  // what is free now changed: drops are measured from it
-    return;
-  }
+int64_t Planner::StartSlot(UnixTime start) const {
+  const int64_t d = start - grid_;
+  if (d <= 0) return -((-d) / res_);
+  return std::min<int64_t>(d / res_ + (d % res_ != 0), kNever);
+}
+
+void Planner::MarkTaken(uint32_t n) {
+  if (marks_[n].taken) return;
+  marks_[n].taken = 1;
+  marks_[n].taken_pos = static_cast<uint32_t>(taken_nodes_.size());
+  taken_nodes_.push_back(n);
+}
+
+void Planner::Untake(uint32_t n) {
+  if (!marks_[n].taken) return;
+  Ungroup(n);
+  marks_[n].taken = 0;
+  const uint32_t last = taken_nodes_.back();
+  taken_nodes_[marks_[n].taken_pos] = last;
+  marks_[last].taken_pos = marks_[n].taken_pos;
+  taken_nodes_.pop_back();
+}
+
+void Planner::Regroup(uint32_t n) {
+  if (marks_[n].regroup) return;
+  marks_[n].regroup = 1;
+  regroup_.push_back(n);
+}
+
+void Planner::TookFrom(uint32_t n, size_t first, int64_t b) {
   // Free now is as it was: the first drop below it is the old one or within [a, b).
   const auto& steps = steps_[n];
   for (size_t i = first; i < steps.size() && steps[i].slot < b; ++i) {
@@ -239,33 +330,156 @@ void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
   }
 }
 
-uint64_t Planner::StepsHash(uint32_t n) const {
-  if (marks_[n].hashed != pass_) {
-    uint64_t h = 0;
-    for (const Step& s : steps_[n]) h += StepHash(s);
-    steps_hash_[n] = h;
-    marks_[n].hashed = pass_;
+void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
+  if (a > 0) has_reservations_ = true;
+  MarkTaken(n);
+  Regroup(n);
+  if (marks_[n].deferred != pass_) {
+    marks_[n].deferred = pass_;
+    marks_[n].deferred_head = -1;
+    pass_taken_.push_back(n);
   }
-  const NodeInfo& node = (*nodes_)[n];
-  const uint64_t kind =
-      Mix(Mix(Mix(node.total.cpus + (uint64_t{node.sockets} << 32)) ^ node.total.memory_mb) ^
-          (node.total.gpus + (uint64_t{node.usable} << 32)));
-  return Mix(steps_hash_[n] ^ kind);
+  deferred_.push_back({a, b, r, marks_[n].deferred_head});
+  marks_[n].deferred_head = static_cast<int32_t>(deferred_.size() - 1);
+  if (marks_[n].built != pass_) {
+    valid_[n] = 0;  // built with this pass's takes when next asked for
+    // A take from now changes what is free now: built now, as the caller reads it next.
+    if (a == 0) Build(n);
+    return;
+  }
+  const size_t first = TakeBuilt(n, a, b, r);
+  if (a == 0) {
+    Refresh(n);  // what is free now changed: drops are measured from it
+    return;
+  }
+  TookFrom(n, first, b);
 }
 
-bool Planner::SameSteps(uint32_t a, uint32_t b) const {
+void Planner::Reserve(uint32_t n, UnixTime start, int64_t len, const Resources& r, uint64_t owner) {
+  MarkTaken(n);
+  Regroup(n);
+  auto& list = reserved_[n];
+  const Reserved e{start, len, r, owner};
+  // Sorted by window and resources, so that alike nodes list their reservations alike.
+  auto before = [](const Reserved& x, const Reserved& y) {
+    return std::tie(x.start, x.len, x.r.cpus, x.r.memory_mb, x.r.gpus) <
+           std::tie(y.start, y.len, y.r.cpus, y.r.memory_mb, y.r.gpus);
+  };
+  list.insert(std::upper_bound(list.begin(), list.end(), e, before), e);
+  ++reserved_count_;
+  reserved_hash_[n] += ReservedHash(e);
+  if (marks_[n].built != pass_) {
+    if (!Kept(n)) return;  // built from the list when next asked for
+    Shift(n);
+  }
+  const int64_t a = StartSlot(start);
+  const int64_t b = len >= kNever - a ? kNever : a + len;
+  if (b <= 0) return;
+  const size_t first = TakeBuilt(n, std::max<int64_t>(a, 0), b, r);
+  if (a <= 0) {
+    Refresh(n);
+  } else {
+    TookFrom(n, first, b);
+  }
+}
+
+void Planner::Unreserve(uint32_t n, uint64_t owner) {
+  auto& list = reserved_[n];
+  Reserved gone{};
+  size_t count = 0;
+  std::erase_if(list, [&](const Reserved& e) {
+    if (e.owner != owner) return false;
+    gone = e;
+    ++count;
+    return true;
+  });
+  if (count == 0) return;
+  reserved_count_ -= count;
+  reserved_hash_[n] -= ReservedHash(gone) * count;
+  // Steps that never ran out of room take the reservation back exactly; others are built
+  // again from what is left.
+  const bool exact =
+      count == 1 && !saturated_[n] && (marks_[n].built == pass_ || (Kept(n) && (Shift(n), true)));
+  if (exact) {
+    const int64_t a = StartSlot(gone.start);
+    const int64_t b = gone.len >= kNever - a ? kNever : a + gone.len;
+    if (b > 0) {
+      const size_t first = Split(n, std::max<int64_t>(a, 0));
+      const size_t last = b < kNever ? Split(n, b) : steps_[n].size();
+      for (size_t i = first; i < last; ++i) steps_[n][i].free += gone.r;
+      Refresh(n);
+    }
+  } else {
+    marks_[n].built = 0;
+    valid_[n] = 0;
+  }
+  if (list.empty() && marks_[n].deferred != pass_ && marks_[n].listed != pass_) {
+    Untake(n);
+  } else {
+    Regroup(n);
+  }
+}
+
+uint64_t Planner::ReservedHash(const Reserved& e) {
+  return Mix(static_cast<uint64_t>(e.start) * 0x9e3779b97f4a7c15ULL ^ static_cast<uint64_t>(e.len) ^
+             Mix((uint64_t{e.r.cpus} << 32 | e.r.gpus) ^ e.r.memory_mb * 0xc2b2ae3d27d4eb4fULL));
+}
+
+uint64_t Planner::InputsHash(uint32_t n) const {
+  const NodeInfo& node = (*nodes_)[n];
+  auto res = [](const Resources& r) {
+    return Mix((uint64_t{r.cpus} << 32 | r.gpus) ^ r.memory_mb * 0xc2b2ae3d27d4eb4fULL);
+  };
+  uint64_t h = Mix(Mix(node.total.cpus + (uint64_t{node.sockets} << 32)) ^ node.total.memory_mb) ^
+               Mix(node.total.gpus + (uint64_t{node.usable} << 32));
+  h = Mix(h ^ res(node.free));
+  // Sums: the same entries in any order hash alike (SameInputs compares them in order).
+  uint64_t sum = 0;
+  for (const auto& r : node.releases) sum += Mix(static_cast<uint64_t>(r.end) ^ res(r.resources));
+  sum += reserved_hash_[n];
+  if (marks_[n].deferred == pass_) {
+    for (int32_t i = marks_[n].deferred_head; i >= 0; i = deferred_[i].next) {
+      const Deferred& d = deferred_[i];
+      sum += Mix(Mix(static_cast<uint64_t>(d.a) + 0x632be59bd9b4e019ULL) ^
+                 static_cast<uint64_t>(d.b) ^ res(d.r));
+    }
+  }
+  return Mix(h ^ sum);
+}
+
+bool Planner::SameInputs(uint32_t a, uint32_t b) const {
   const NodeInfo& x = (*nodes_)[a];
   const NodeInfo& y = (*nodes_)[b];
-  if (x.usable != y.usable || x.sockets != y.sockets || !(x.total == y.total)) return false;
-  const auto& sa = steps_[a];
-  const auto& sb = steps_[b];
-  return std::equal(sa.begin(), sa.end(), sb.begin(), sb.end(), [](const Step& p, const Step& q) {
-    return p.slot == q.slot && p.free == q.free;
-  });
+  if (x.usable != y.usable || x.sockets != y.sockets || !(x.total == y.total) ||
+      !(x.free == y.free)) {
+    return false;
+  }
+  // Running-list entries (holds) name jobs, not windows: such nodes stand alone.
+  if (marks_[a].listed == pass_ || marks_[b].listed == pass_) return a == b;
+  if (!std::equal(x.releases.begin(), x.releases.end(), y.releases.begin(), y.releases.end(),
+                  [](const Release& p, const Release& q) {
+                    return p.end == q.end && p.resources == q.resources;
+                  })) {
+    return false;
+  }
+  if (!std::equal(reserved_[a].begin(), reserved_[a].end(), reserved_[b].begin(),
+                  reserved_[b].end(), [](const Reserved& p, const Reserved& q) {
+                    return p.start == q.start && p.len == q.len && p.r == q.r;
+                  })) {
+    return false;
+  }
+  int32_t i = marks_[a].deferred == pass_ ? marks_[a].deferred_head : -1;
+  int32_t j = marks_[b].deferred == pass_ ? marks_[b].deferred_head : -1;
+  for (; i >= 0 && j >= 0; i = deferred_[i].next, j = deferred_[j].next) {
+    const Deferred& p = deferred_[i];
+    const Deferred& q = deferred_[j];
+    if (p.a != q.a || p.b != q.b || !(p.r == q.r)) return false;
+  }
+  return i < 0 && j < 0;
 }
 
 void Planner::Ungroup(uint32_t n) {
-  if (marks_[n].grouped != pass_) return;
+  if (!marks_[n].grouped) return;
   marks_[n].grouped = 0;
   const uint32_t g = group_of_[n];
   auto& nodes = groups_[g].nodes;
@@ -309,7 +523,7 @@ uint32_t Planner::FindOrAddGroup(uint32_t n, uint64_t h) {
   size_t i = h & mask;
   for (; group_table_[i].second != kNoGroup; i = (i + 1) & mask) {
     const auto [hash, g] = group_table_[i];
-    if (g != kGoneGroup && hash == h && SameSteps(groups_[g].nodes.front(), n)) return g;
+    if (g != kGoneGroup && hash == h && SameInputs(groups_[g].nodes.front(), n)) return g;
   }
   uint32_t g;
   if (!free_groups_.empty()) {
@@ -329,15 +543,30 @@ std::span<const Planner::TakenGroup> Planner::TakenGroups() {
   for (uint32_t n : regroup_) {
     marks_[n].regroup = 0;
     Ungroup(n);
-    Built(n);
-    const uint32_t g = FindOrAddGroup(n, StepsHash(n));
-    marks_[n].grouped = pass_;
+    if (!marks_[n].taken) continue;
+    const uint32_t g = FindOrAddGroup(n, InputsHash(n));
+    marks_[n].grouped = 1;
     group_of_[n] = g;
     pos_in_group_[n] = static_cast<uint32_t>(groups_[g].nodes.size());
     groups_[g].nodes.push_back(n);
   }
   regroup_.clear();
   return {groups_.data(), group_count_};
+}
+
+void Planner::Shift(uint32_t n) const {
+  std::vector<Step>& steps = steps_[n];
+  const int64_t d = grid_slot_ - built_grid_[n];
+  marks_[n].built = pass_;
+  built_grid_[n] = grid_slot_;
+  if (d == 0) return;
+  // What began by now is free now: the last such step becomes slot 0.
+  size_t first = 0;
+  while (first + 1 < steps.size() && steps[first + 1].slot <= d) ++first;
+  steps.erase(steps.begin(), steps.begin() + static_cast<ptrdiff_t>(first));
+  steps[0].slot = 0;
+  for (size_t i = 1; i < steps.size(); ++i) steps[i].slot -= d;
+  Refresh(n);
 }
 
 void Planner::Refresh(uint32_t n) const {

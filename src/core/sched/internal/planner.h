@@ -24,15 +24,22 @@ struct Step {
 // Free resources per node over time: running jobs return theirs at their end slot; jobs started
 // or reserved by the pass take theirs over [start, end). A node's steps are built on its first
 // use in a pass, so a pass pays for the nodes it looks at, not for the whole cluster.
+//
+// Reservations may outlive the pass (Reserve): they are kept in absolute time, per node, and a
+// later pass that keeps them (Begin's keep_reserved) works out its own slots from them when it
+// builds a node, so a conservative pass pays nothing for the reservations it leaves alone.
 class Planner {
  public:
   // Starts a pass over `nodes` (borrowed until the next Begin). A node's steps come from its
   // free resources, its NodeInfo::releases and the running jobs' allocations on it: ends are
   // rounded up to slots of `res` from `now` (an end at or before `now` still holds now: slot 1).
   // A running job whose start is after `now` is a future hold (see RunningJob), taken over
-  // [start rounded down, end) only.
+  // [start rounded down, end) only. `keep_reserved`: the reservations made by Reserve stay
+  // (the caller says which nodes changed since, with Changed); otherwise they are dropped.
   void Begin(const std::vector<NodeInfo>& nodes, UnixTime now, Seconds res,
-             const std::vector<RunningJob>& running);
+             const std::vector<RunningJob>& running, bool keep_reserved = false);
+  // Node n's NodeInfo changed since the last pass (its group is worked out again).
+  void Changed(uint32_t n);
   // The same with the running jobs' slots given: `end_slots[i]` is running[i]'s end (>= 1),
   // `start_slots[i]` its start (< 0: holds now; >= 0: a future hold). Empty `start_slots`: all
   // hold now. Future holds do not count as reservations (has_reservations()).
@@ -56,22 +63,29 @@ class Planner {
     const std::vector<Step>& steps = Built(n);
     return len <= stable_until_[n] ? steps[0].free : MinOver(n, 0, len);
   }
-  // Takes `r` from node n over [a, b). A future take on a node not built yet waits until the
-  // node is built (most of a wide reservation's nodes never are).
+  // Takes `r` from node n over [a, b) for this pass only. A take on a node not built yet waits
+  // until the node is built (most of a wide reservation's nodes never are).
   void Take(uint32_t n, int64_t a, int64_t b, const Resources& r);
+  // Reserves `r` on node n for `owner` from absolute time `start` for `len` slots, until
+  // dropped (Unreserve, or a Begin that does not keep reservations). Each pass places it from
+  // the slot `start` rounds up to (from the pass's now) on; one whose start has passed holds
+  // from now until its window ends.
+  void Reserve(uint32_t n, UnixTime start, int64_t len, const Resources& r, uint64_t owner);
+  // Gives back what Reserve took on node n for `owner`.
+  void Unreserve(uint32_t n, uint64_t owner);
   // True once anything was taken from a future slot (a reservation).
-  bool has_reservations() const { return has_reservations_; }
-  // The nodes something was taken from this pass, now (a job started) or later (a
-  // reservation): with the nodes running-list entries name (holds), the only nodes whose steps
-  // are not just their releases.
+  bool has_reservations() const { return has_reservations_ || reserved_count_ > 0; }
+  // The nodes something was taken from, this pass or by a kept reservation: with the nodes
+  // running-list entries name (holds), the only nodes whose steps are not just their releases.
   const std::vector<uint32_t>& TakenNodes() const { return taken_nodes_; }
-  bool IsTaken(uint32_t n) const { return marks_[n].taken == pass_; }
-  // The taken nodes grouped by their steps and kind: the nodes of one group have equal steps
-  // and equal usable, total and sockets, so a plan asks one of them and counts the rest. A
-  // conservative pass reserves most of a large cluster in a few dozen distinct shapes (Curie:
-  // ~2,000 reserved nodes in ~30 groups), and the nodes of a wide job it starts come out
-  // alike too. Groups may be empty; a node's group is kept current as takes change it (only
-  // the nodes changed since the last call are regrouped).
+  bool IsTaken(uint32_t n) const { return marks_[n].taken != 0; }
+  // The taken nodes grouped by what their steps are made of (their NodeInfo, this pass's takes,
+  // their reservations) and kind: the nodes of one group have equal steps and equal usable,
+  // total and sockets, so a plan asks one of them and counts the rest. A conservative pass
+  // reserves most of a large cluster in a few dozen distinct shapes (Curie: ~2,000 reserved
+  // nodes in ~30 groups), and the nodes of a wide job it starts come out alike too. Groups may
+  // be empty; a node's group is kept current as takes change it (only the nodes changed since
+  // the last call are regrouped), and kept reservations keep their groups from pass to pass.
   struct TakenGroup {
     uint64_t hash = 0;
     std::vector<uint32_t> nodes;
@@ -79,7 +93,7 @@ class Planner {
   std::span<const TakenGroup> TakenGroups();
   // The node's group as of the last TakenGroups (nodes changed since: none), or kNoGroup.
   uint32_t GroupOf(uint32_t n) const {
-    return marks_[n].grouped == pass_ && marks_[n].regroup != pass_ ? group_of_[n] : kNoGroup;
+    return marks_[n].grouped != 0 && marks_[n].regroup == 0 ? group_of_[n] : kNoGroup;
   }
   static constexpr uint32_t kNoGroup = UINT32_MAX;
   // The slot at which resources returning at `end` are free again (Begin's rounding).
@@ -87,25 +101,55 @@ class Planner {
   // Nothing was taken from node n this pass and no running-list entry names it: its room only
   // grows over time, as its releases say.
   bool Untouched(uint32_t n) const {
-    return marks_[n].listed != pass_ && marks_[n].deferred != pass_ && marks_[n].built != pass_;
+    return marks_[n].listed != pass_ && marks_[n].deferred != pass_ && reserved_[n].empty();
   }
 
  private:
   const std::vector<Step>& Built(uint32_t n) const {
-    if (marks_[n].built != pass_) Build(n);
+    if (marks_[n].built != pass_) {
+      if (Kept(n)) {
+        Shift(n);
+      } else {
+        Build(n);
+      }
+    }
     return steps_[n];
   }
   void Build(uint32_t n) const;
-  void Prepare(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running);
+  // Moves steps built at an earlier pass of the chain to this pass's slots.
+  void Shift(uint32_t n) const;
+  // Steps built at an earlier pass of the chain still hold (after Shift).
+  bool Kept(uint32_t n) const { return valid_[n] == chain_ && valid_until_[n] > grid_; }
+  void Prepare(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running,
+               bool keep_reserved);
   size_t Split(uint32_t n, int64_t slot) const;  // ensures a step starts at `slot`; returns it
   void Refresh(uint32_t n) const;
   // Returns the index of the step beginning at `a`.
   size_t TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) const;
+  // After a take from [a, b) on a built node: where the room first drops below free now.
+  void TookFrom(uint32_t n, size_t first, int64_t b);
+  // A reservation's first slot in this pass (<= 0 once its start has passed).
+  int64_t StartSlot(UnixTime start) const;
+  void MarkTaken(uint32_t n);
+  void Untake(uint32_t n);
+  void Regroup(uint32_t n);
 
   const std::vector<NodeInfo>* nodes_ = nullptr;
   const std::vector<RunningJob>* running_ = nullptr;
   UnixTime now_ = 0;
   Seconds res_ = 1;
+  // Slots are counted on one grid of res_ from the epoch, so that steps built at one pass hold
+  // at the next: slot 0 is the grid slot now falls in (grid_slot_, beginning at grid_), and a
+  // slot s > 0 begins at grid_ + s x res_.
+  int64_t grid_slot_ = 0;
+  UnixTime grid_ = 0;
+  // Steps built at an earlier pass stay valid while valid_[n] == chain_ (a Begin that keeps
+  // reservations goes on with the chain) and no release they hold is due (valid_until_):
+  // they were built on grid slot built_grid_[n].
+  uint64_t chain_ = 1;
+  mutable std::vector<uint64_t> valid_;
+  mutable std::vector<int64_t> built_grid_;
+  mutable std::vector<UnixTime> valid_until_;
   std::vector<int64_t> end_slots_, start_slots_;  // per running job
   // Running jobs' allocations by node: a list per node through `next`, valid for this pass.
   struct AllocRef {
@@ -114,42 +158,62 @@ class Planner {
     uint32_t alloc;
   };
   std::vector<AllocRef> refs_;
-  // What a pass has done with each node, in one place (a wide reservation visits each of its
-  // nodes once): each stamp is pass_ when true for this pass.
+  // What is done with each node, in one place (a wide reservation visits each of its nodes
+  // once): each stamp is pass_ when true for this pass; the flags outlive the pass.
   struct Marks {
     uint64_t built = 0;     // steps_ current (built lazily, hence mutable)
     uint64_t listed = 0;    // refs_head starts its running-list entries
-    uint64_t taken = 0;     // in taken_nodes_
-    uint64_t deferred = 0;  // deferred_head starts its deferred takes
-    uint64_t regroup = 0;   // in regroup_
-    uint64_t grouped = 0;   // in groups_[group_of_[n]]
-    uint64_t hashed = 0;    // steps_hash_ current
+    uint64_t deferred = 0;  // deferred_head starts this pass's takes
     int32_t refs_head = -1;
     int32_t deferred_head = -1;
+    uint8_t taken = 0;    // flag: in taken_nodes_ (at taken_pos)
+    uint8_t regroup = 0;  // flag: in regroup_
+    uint8_t grouped = 0;  // flag: in groups_[group_of_[n]]
+    uint32_t taken_pos = 0;
   };
   mutable std::vector<Marks> marks_;
   uint64_t pass_ = 0;
   mutable std::vector<std::vector<Step>> steps_;
-  // Of steps_[n], kept current by takes once first asked for this pass (Marks::hashed).
-  mutable std::vector<uint64_t> steps_hash_;
+  // Reservations by node, in absolute time, sorted so that alike nodes list them alike.
+  struct Reserved {
+    UnixTime start;
+    int64_t len;
+    Resources r;
+    uint64_t owner;
+  };
+  std::vector<std::vector<Reserved>> reserved_;
+  std::vector<uint64_t> reserved_hash_;  // sum of ReservedHash over reserved_[n]
+  static uint64_t ReservedHash(const Reserved& e);
+  // Some take found less room than it took (inconsistent input): giving one back is not exact.
+  mutable std::vector<uint8_t> saturated_;
+  size_t reserved_count_ = 0;
+  // Nodes this pass took from (Take): their takes end with the pass.
+  std::vector<uint32_t> pass_taken_;
   // First slot where the node's free drops below what is free now; before it, the minimum over
   // any window starting now is simply FreeNow.
   mutable std::vector<int64_t> stable_until_;
   mutable std::vector<std::pair<int64_t, const Resources*>> scratch_;
+  // Build's take edges (+ where a take begins, - where it ends) and release levels.
+  struct Edge {
+    int64_t slot, cpus, mem, gpus;
+  };
+  mutable std::vector<Edge> edges_;
+  mutable std::vector<Step> base_;
   bool has_reservations_ = false;
   std::vector<uint32_t> taken_nodes_;
-  // Future takes on nodes not built yet this pass, applied when the node is built: one list
-  // for all nodes, chained per node from Marks::deferred_head.
+  // This pass's takes, applied when the node is built (and again if a reservation given back
+  // makes it build anew): one list for all nodes, chained per node from Marks::deferred_head.
   struct Deferred {
     int64_t a, b;
     Resources r;
     int32_t next;
   };
   std::vector<Deferred> deferred_;
-  // TakenGroups: groups_[group_of_[n]].nodes[pos_in_group_[n]] == n while Marks::grouped is
-  // this pass; regroup_ lists taken nodes changed since they were grouped.
-  uint64_t StepsHash(uint32_t n) const;
-  bool SameSteps(uint32_t a, uint32_t b) const;
+  // TakenGroups: groups_[group_of_[n]].nodes[pos_in_group_[n]] == n while Marks::grouped;
+  // regroup_ lists taken nodes changed since they were grouped. Nodes group by what builds
+  // their steps (which is the same in every pass), not by the steps of one pass.
+  uint64_t InputsHash(uint32_t n) const;
+  bool SameInputs(uint32_t a, uint32_t b) const;
   void Ungroup(uint32_t n);
   uint32_t FindOrAddGroup(uint32_t n, uint64_t hash);
   void GrowGroupTable();
