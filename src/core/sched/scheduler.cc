@@ -17,6 +17,7 @@
 #include <memory>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/sched/framework.h"
 #include "core/sched/internal/gpu.h"
@@ -469,7 +470,8 @@ class Pass {
   // that could hold it at any start before the one found (k - 1 where unknown).
   uint32_t plan_k_ = 0, plan_r_ = 0, plan_before_ = 0;
   uint32_t monotone_before_ = 0;  // EarliestMonotone's, for its last start found
-  int64_t earliest_before_ = 0;   // Plan's earliest, likewise
+
+  int64_t earliest_before_ = 0;  // Plan's earliest, likewise
   // KeptStart's bound on the nodes that could now hold its job before the kept start.
   uint32_t kept_before_ = 0;
   // Whether usable node n can ever hold r tasks of the job (its GPUs, its size), and what r
@@ -695,17 +697,120 @@ class Pass {
                   PassCache::State::Kept& kept) {
     if (kept.limit != job.time_limit || kept.start <= now_) return false;
     if (st_.freed.empty()) return true;
-    if (kept.before >= kept.k) return false;
-    if (kept.by_node.empty()) {
-      for (uint32_t i = 0; i < kept.alloc.size(); ++i)
-        kept.by_node.emplace_back(kept.alloc[i].first, i);
-      std::sort(kept.by_node.begin(), kept.by_node.end());
-    }
     const Seconds ahead = kept.start - now_;
     const int64_t start = ahead / res_ + (ahead % res_ != 0);
-    kept.before += FreedBefore(job, set_id, kept.r, len, start, kept.k - kept.before, &kept);
+    if (kept.before >= kept.k) return false;
+    kept.before += FreedCouldHold(job, set_id, kept, len, start, kept.k - kept.before);
     return kept.before < kept.k;
   }
+  // KeptStands' count: how many freed nodes could hold r tasks of the job at a start before
+  // `start`, its own nodes counting its own room as free, up to `enough`. The freed nodes are
+  // sorted into classes that answer alike (a planner group; untouched nodes with equal
+  // NodeInfo), once for every change of the planner, since a given-back reservation frees
+  // hundreds of nodes and dozens of kept jobs ask.
+  uint32_t FreedCouldHold(const JobRequest& job, uint32_t set_id,
+                          const PassCache::State::Kept& kept, int64_t len, int64_t start,
+                          uint32_t enough) {
+    HoldCheck holds(*this, job, kept.r);
+    const CandSet& cs = sets_[set_id];
+    Resources need;
+    uint32_t count = 0;
+    SortFreed();
+    const bool own_freed = freed_owners_.count(job.id) > 0;
+    // Classes pay where many nodes were freed (sorting them costs about what asking does).
+    if (st_.freed.size() < kFewFreed || !holds.alike() || cs.nodes->size() != nodes_.size() ||
+        !monotone_ || has_holds_) {
+      const std::vector<uint8_t>& member = MembersOf(set_id);
+      for (uint32_t n : st_.freed) {
+        if (count >= enough) break;
+        if (n >= nodes_.size() || !member[n] || !holds(n, &need)) continue;
+        const Resources* given = own_freed ? planner_.ReservedFor(n, job.id) : nullptr;
+        count += CouldStartBefore(job, n, need, len, start, given, start, AddSlots(start, len));
+      }
+      return count;
+    }
+    // Every node is a candidate: its own freed nodes one by one, the classes for the rest.
+    if (own_freed) {
+      for (const auto& [n, r] : kept.alloc) {
+        if (n >= nodes_.size() || !st_.freed_flag[n]) continue;
+        ++own_in_class_[freed_class_of_[n]];
+        if (count < enough && holds(n, &need)) {
+          count += CouldStartBefore(job, n, need, len, start, &r, start, AddSlots(start, len));
+        }
+      }
+    }
+    for (uint32_t c = 0; c < freed_classes_.size() && count < enough; ++c) {
+      const auto& [rep, size] = freed_classes_[c];
+      const uint32_t others = size - own_in_class_[c];
+      if (others == 0 || !holds(rep, &need)) continue;
+      // An untouched node's room only grows: any start with room before `start` will do.
+      const bool could = planner_.Untouched(rep)
+                             ? HasRoom(job, rep, need, planner_.FreeAt(rep, start - 1))
+                             : CouldStartBefore(job, rep, need, len, start, nullptr, 0, 0);
+      if (could) count += others;
+    }
+    if (own_freed) {
+      for (const auto& a : kept.alloc) {
+        if (a.first < nodes_.size() && st_.freed_flag[a.first]) {
+          own_in_class_[freed_class_of_[a.first]] = 0;
+        }
+      }
+    }
+    return count;
+  }
+  // Brings FreedCouldHold's classes and the owners of reservations on freed nodes up to date.
+  void SortFreed() {
+    if (freed_owners_size_ > st_.freed.size()) {
+      freed_owners_.clear();
+      freed_owners_size_ = 0;
+    }
+    for (; freed_owners_size_ < st_.freed.size(); ++freed_owners_size_) {
+      const uint32_t n = st_.freed[freed_owners_size_];
+      if (n < nodes_.size()) planner_.OwnersOn(n, &freed_owners_);
+    }
+    if (st_.freed.size() < kFewFreed ||
+        (classes_version_ == version_ && classes_size_ == st_.freed.size())) {
+      return;
+    }
+    classes_version_ = version_;
+    classes_size_ = st_.freed.size();
+    freed_classes_.clear();
+    class_by_key_.clear();
+    if (freed_class_of_.size() != nodes_.size()) freed_class_of_.assign(nodes_.size(), 0);
+    planner_.TakenGroups();
+    for (uint32_t n : st_.freed) {
+      if (n >= nodes_.size()) continue;
+      // Taken nodes by planner group; untouched ones by NodeInfo (equal keys are checked).
+      const uint32_t g = planner_.GroupOf(n);
+      const bool untouched = planner_.Untouched(n);
+      uint64_t key =
+          untouched ? planner_.NodeInfoHash(n) & ~(uint64_t{1} << 63) : (uint64_t{1} << 63) | g;
+      auto [it, added] = class_by_key_.try_emplace(key, uint32_t(freed_classes_.size()));
+      uint32_t c = it->second;
+      if (!added) {
+        const uint32_t rep = freed_classes_[c].first;
+        const bool same = untouched ? planner_.Untouched(rep) && planner_.SameNodeInfo(rep, n)
+                                    : g != Planner::kNoGroup;
+        if (!same) added = true;  // a stranger with the key (or an ungrouped node): alone
+      }
+      if (added) {
+        c = static_cast<uint32_t>(freed_classes_.size());
+        freed_classes_.push_back({n, 0});
+      }
+      ++freed_classes_[c].second;
+      freed_class_of_[n] = c;
+    }
+    own_in_class_.assign(freed_classes_.size(), 0);
+  }
+  static constexpr size_t kFewFreed = 128;
+  std::vector<std::pair<uint32_t, uint32_t>> freed_classes_;  // representative, size
+  std::vector<uint32_t> freed_class_of_;                      // by node, for freed nodes
+  std::vector<uint32_t> own_in_class_;                        // scratch, zero between calls
+  std::unordered_map<uint64_t, uint32_t> class_by_key_;
+  uint64_t classes_version_ = UINT64_MAX;
+  size_t classes_size_ = 0;
+  std::unordered_set<model::JobId> freed_owners_;
+  size_t freed_owners_size_ = 0;
   // Gives the job's kept reservation back to the planner (its nodes freed for the jobs
   // behind), before the job is looked at again. Room grows: what the pass memoized as failed
   // or measured as a capacity no longer holds.
@@ -803,11 +908,8 @@ class Pass {
   // How many nodes freed since the last pass could hold r tasks of the job at a start before
   // `start`, counting up to `enough`. (A freed node with room only from `start` on might rank
   // above one the reservation holds; the reservation keeps its nodes, as good then as before.)
-  // `own`: the job's reservation, in the planner (a resuming pass): its room on its own nodes
-  // counts as free.
   uint32_t FreedBefore(const JobRequest& job, uint32_t set_id, uint32_t r, int64_t len,
-                       int64_t start, uint32_t enough,
-                       const PassCache::State::Kept* own = nullptr) {
+                       int64_t start, uint32_t enough) {
     const std::vector<uint8_t>& member = MembersOf(set_id);
     HoldCheck holds(*this, job, r);
     Resources need;
@@ -820,12 +922,7 @@ class Pass {
       if (count >= enough) break;
       if (n >= nodes_.size() || !member[n] || !holds(n, &need)) continue;
       const Resources* given = nullptr;
-      if (own != nullptr) {
-        auto it = std::lower_bound(own->by_node.begin(), own->by_node.end(),
-                                   std::pair<uint32_t, uint32_t>{n, 0});
-        if (it != own->by_node.end() && it->first == n) given = &own->alloc[it->second].second;
-      }
-      if (given == nullptr && planner_.Untouched(n)) {
+      if (planner_.Untouched(n)) {
         // Its room only grows: any start with room before `start` will do.
         count += HasRoom(job, n, need, planner_.FreeAt(n, start - 1));
         continue;
@@ -853,6 +950,15 @@ class Pass {
   bool CouldStartBefore(const JobRequest& job, uint32_t n, const Resources& need, int64_t len,
                         int64_t before, const Resources* given, int64_t given_a,
                         int64_t given_b) const {
+    return !StartsBefore(job, n, need, len, before, given, given_a, given_b,
+                         [](int64_t, int64_t) { return false; });
+  }
+  // The same, calling emit(a, b) for each range [a, b] of feasible starts before `before`
+  // until it returns false; returns whether every range was emitted.
+  template <typename Emit>
+  bool StartsBefore(const JobRequest& job, uint32_t n, const Resources& need, int64_t len,
+                    int64_t before, const Resources* given, int64_t given_a, int64_t given_b,
+                    Emit&& emit) const {
     const auto& steps = planner_.Steps(n);
     const Resources& total = nodes_[n].total;
     int64_t from = 0;  // the earliest start not ruled out
@@ -864,10 +970,12 @@ class Pass {
                 std::min(free.gpus, total.gpus)};
       }
       if (HasRoom(job, n, need, free)) continue;
-      if (steps[i].slot - len >= from) return true;
+      if (steps[i].slot - len >= from && !emit(from, std::min(steps[i].slot - len, before - 1))) {
+        return false;
+      }
       from = i + 1 < steps.size() ? steps[i + 1].slot : kNever;
     }
-    return from < before;
+    return from >= before || emit(from, before - 1);
   }
   ShapeKey KeyOf(const JobRequest& job, uint32_t set_id, int64_t len, uint8_t mode) const {
     return {set_id,

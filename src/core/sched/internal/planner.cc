@@ -420,23 +420,41 @@ void Planner::Unreserve(uint32_t n, uint64_t owner) {
   }
 }
 
+uint64_t Planner::ResourcesHash(const Resources& r) {
+  return Mix((uint64_t{r.cpus} << 32 | r.gpus) ^ r.memory_mb * 0xc2b2ae3d27d4eb4fULL);
+}
+
 uint64_t Planner::ReservedHash(const Reserved& e) {
   return Mix(static_cast<uint64_t>(e.start) * 0x9e3779b97f4a7c15ULL ^ static_cast<uint64_t>(e.len) ^
-             Mix((uint64_t{e.r.cpus} << 32 | e.r.gpus) ^ e.r.memory_mb * 0xc2b2ae3d27d4eb4fULL));
+             ResourcesHash(e.r));
+}
+
+uint64_t Planner::NodeInfoHash(uint32_t n) const {
+  const NodeInfo& node = (*nodes_)[n];
+  uint64_t h = Mix(Mix(node.total.cpus + (uint64_t{node.sockets} << 32)) ^ node.total.memory_mb) ^
+               Mix(node.total.gpus + (uint64_t{node.usable} << 32));
+  h = Mix(h ^ ResourcesHash(node.free));
+  // A sum: the same releases in any order hash alike (SameNodeInfo compares them in order).
+  uint64_t sum = 0;
+  for (const auto& r : node.releases) {
+    sum += Mix(static_cast<uint64_t>(r.end) ^ ResourcesHash(r.resources));
+  }
+  return Mix(h ^ sum);
+}
+
+bool Planner::SameNodeInfo(uint32_t a, uint32_t b) const {
+  const NodeInfo& x = (*nodes_)[a];
+  const NodeInfo& y = (*nodes_)[b];
+  return x.usable == y.usable && x.sockets == y.sockets && x.total == y.total && x.free == y.free &&
+         std::equal(x.releases.begin(), x.releases.end(), y.releases.begin(), y.releases.end(),
+                    [](const Release& p, const Release& q) {
+                      return p.end == q.end && p.resources == q.resources;
+                    });
 }
 
 uint64_t Planner::InputsHash(uint32_t n) const {
-  const NodeInfo& node = (*nodes_)[n];
-  auto res = [](const Resources& r) {
-    return Mix((uint64_t{r.cpus} << 32 | r.gpus) ^ r.memory_mb * 0xc2b2ae3d27d4eb4fULL);
-  };
-  uint64_t h = Mix(Mix(node.total.cpus + (uint64_t{node.sockets} << 32)) ^ node.total.memory_mb) ^
-               Mix(node.total.gpus + (uint64_t{node.usable} << 32));
-  h = Mix(h ^ res(node.free));
-  // Sums: the same entries in any order hash alike (SameInputs compares them in order).
-  uint64_t sum = 0;
-  for (const auto& r : node.releases) sum += Mix(static_cast<uint64_t>(r.end) ^ res(r.resources));
-  sum += reserved_hash_[n];
+  auto res = ResourcesHash;
+  uint64_t sum = NodeInfoHash(n) + reserved_hash_[n];
   if (marks_[n].deferred == pass_) {
     for (int32_t i = marks_[n].deferred_head; i >= 0; i = deferred_[i].next) {
       const Deferred& d = deferred_[i];
@@ -444,24 +462,13 @@ uint64_t Planner::InputsHash(uint32_t n) const {
                  static_cast<uint64_t>(d.b) ^ res(d.r));
     }
   }
-  return Mix(h ^ sum);
+  return Mix(sum);
 }
 
 bool Planner::SameInputs(uint32_t a, uint32_t b) const {
-  const NodeInfo& x = (*nodes_)[a];
-  const NodeInfo& y = (*nodes_)[b];
-  if (x.usable != y.usable || x.sockets != y.sockets || !(x.total == y.total) ||
-      !(x.free == y.free)) {
-    return false;
-  }
   // Running-list entries (holds) name jobs, not windows: such nodes stand alone.
   if (marks_[a].listed == pass_ || marks_[b].listed == pass_) return a == b;
-  if (!std::equal(x.releases.begin(), x.releases.end(), y.releases.begin(), y.releases.end(),
-                  [](const Release& p, const Release& q) {
-                    return p.end == q.end && p.resources == q.resources;
-                  })) {
-    return false;
-  }
+  if (!SameNodeInfo(a, b)) return false;
   if (!std::equal(reserved_[a].begin(), reserved_[a].end(), reserved_[b].begin(),
                   reserved_[b].end(), [](const Reserved& p, const Reserved& q) {
                     return p.start == q.start && p.len == q.len && p.r == q.r;

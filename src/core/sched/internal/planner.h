@@ -73,6 +73,21 @@ class Planner {
   void Reserve(uint32_t n, UnixTime start, int64_t len, const Resources& r, uint64_t owner);
   // Gives back what Reserve took on node n for `owner`.
   void Unreserve(uint32_t n, uint64_t owner);
+  // What `owner` reserved on node n (null: nothing), and every owner of a reservation there.
+  const Resources* ReservedFor(uint32_t n, uint64_t owner) const {
+    for (const Reserved& e : reserved_[n]) {
+      if (e.owner == owner) return &e.r;
+    }
+    return nullptr;
+  }
+  template <typename Set>
+  void OwnersOn(uint32_t n, Set* owners) const {
+    for (const Reserved& e : reserved_[n]) owners->insert(e.owner);
+  }
+  // A hash of node n's NodeInfo as steps are built from it (kind, free, releases), and whether
+  // two nodes' are equal.
+  uint64_t NodeInfoHash(uint32_t n) const;
+  bool SameNodeInfo(uint32_t a, uint32_t b) const;
   // True once anything was taken from a future slot (a reservation).
   bool has_reservations() const { return has_reservations_ || reserved_count_ > 0; }
   // The nodes something was taken from, this pass or by a kept reservation: with the nodes
@@ -184,6 +199,7 @@ class Planner {
   std::vector<std::vector<Reserved>> reserved_;
   std::vector<uint64_t> reserved_hash_;  // sum of ReservedHash over reserved_[n]
   static uint64_t ReservedHash(const Reserved& e);
+  static uint64_t ResourcesHash(const Resources& r);
   // Some take found less room than it took (inconsistent input): giving one back is not exact.
   mutable std::vector<uint8_t> saturated_;
   size_t reserved_count_ = 0;
