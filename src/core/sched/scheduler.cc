@@ -13,6 +13,7 @@
 #include "core/sched/scheduler.h"
 
 #include <algorithm>
+#include <deque>
 #include <iterator>
 #include <memory>
 #include <set>
@@ -1009,30 +1010,47 @@ class Pass {
     std::vector<Piece> pieces;
     std::vector<int64_t> sum(w + 2, 0);
     std::vector<int64_t> starts;
+    std::vector<uint32_t> step_caps;
+    std::deque<size_t> window;
     for (uint32_t n : *cs.nodes) {
       if (n >= nodes_.size() || !nodes_[n].usable) continue;
       if (internal::WantsGpus(job) && !internal::GpuStaticFit(job, nodes_[n])) continue;
       const auto& steps = planner_.Steps(n);
-      // The capacity for a start s changes only where a step enters or leaves [s, s + len).
+      // The capacity for a start s changes only where a step enters [s, s + len) (s = its slot
+      // - len + 1) or leaves it (s = the next step's slot).
       starts.assign({0});
       for (const auto& st : steps) {
         if (st.slot <= w) starts.push_back(st.slot);
-        if (st.slot - len > 0 && st.slot - len <= w) starts.push_back(st.slot - len);
+        if (st.slot - len + 1 > 0 && st.slot - len + 1 <= w) starts.push_back(st.slot - len + 1);
       }
       std::sort(starts.begin(), starts.end());
       starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+      // Each step's capacity once, and the least over the steps a run from each start meets
+      // as a sliding minimum: both ends of that range of steps only move forward (a node may
+      // carry hundreds of reservations).
+      step_caps.clear();
+      auto step_cap = [&](size_t i) {
+        while (step_caps.size() <= i) {
+          const internal::Step& st = steps[step_caps.size()];
+          step_caps.push_back(job.exclusive
+                                  ? (st.free == nodes_[n].total ? Cap(job, n, nodes_[n].total) : 0)
+                                  : Cap(job, n, st.free));
+        }
+        return step_caps[i];
+      };
+      window.clear();
+      size_t first = 0, next = 0;  // steps [first, next) have entered the run's range
       for (size_t j = 0; j < starts.size(); ++j) {
         const int64_t from = starts[j];
         const int64_t to = j + 1 < starts.size() ? starts[j + 1] - 1 : w;
-        uint32_t cap = UINT32_MAX;
-        for (size_t i = 0; i < steps.size(); ++i) {
-          const int64_t step_end = i + 1 < steps.size() ? steps[i + 1].slot : kNever;
-          if (step_end <= from || steps[i].slot >= from + len) continue;
-          cap = std::min(cap,
-                         job.exclusive
-                             ? (steps[i].free == nodes_[n].total ? Cap(job, n, nodes_[n].total) : 0)
-                             : Cap(job, n, steps[i].free));
+        for (; next < steps.size() && steps[next].slot < from + len; ++next) {
+          while (!window.empty() && step_cap(window.back()) >= step_cap(next)) window.pop_back();
+          window.push_back(next);
         }
+        // Steps ending at or before `from` have left it.
+        while (first + 1 < steps.size() && steps[first + 1].slot <= from) ++first;
+        while (!window.empty() && window.front() < first) window.pop_front();
+        const uint32_t cap = window.empty() ? UINT32_MAX : step_cap(window.front());
         if (cap == 0 || cap == UINT32_MAX) continue;
         sum[from] += cap;
         sum[to + 1] -= cap;
@@ -1764,9 +1782,14 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   if (nreq == 0 && monotone_ && !has_holds_) {
     found = EarliestMonotone(job, set_id, k, r, len, out != nullptr);
   }
-  const bool monotone_found = found >= 0;
-  if (found == -2) found = earliest(k, r);
-  if (!monotone_found) monotone_before_ = static_cast<uint32_t>(earliest_before_);
+  // EarliestMonotone's "none within the window" is exact: asking every node again (each
+  // carrying every kept reservation) would only say so at a higher cost.
+  if (found == -2 && nreq == 0 && monotone_ && !has_holds_) {
+    found = -1;
+  } else if (found == -2) {
+    found = earliest(k, r);
+    monotone_before_ = static_cast<uint32_t>(earliest_before_);
+  }
   // On unequal nodes the fewest nodes of the largest kind may not exist: spread the tasks over
   // one more node at a time (fewer tasks each) until a plan fits or the set runs out.
   const uint32_t set_size = static_cast<uint32_t>(cs.nodes->size());
@@ -1775,7 +1798,10 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
     r = (shape.tasks + k - 1) / k;
     found = earliest(k, r);
   }
-  if (found < 0 && shape.fewest && job.required.empty()) {
+  // Unequal shares can do better only where some node holds more than r tasks (a node holds
+  // at most its CPUs' worth).
+  const uint32_t most_tasks = cs.max_cpus / std::max<uint32_t>(job.cpus_per_task, 1);
+  if (found < 0 && shape.fewest && job.required.empty() && most_tasks > r) {
     // Nodes of unequal shares: nothing bounds the earlier starts (a recheck plans again).
     plan_k_ = plan_r_ = plan_before_ = 1;
     found = EarliestUnequal(job, shape, cs, len, out);
