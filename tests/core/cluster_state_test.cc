@@ -282,8 +282,8 @@ TEST_F(ClusterStateTest, ConservativeReservationsMoveOnlyWhereAnEndLetsThem) {
   const UnixTime planned = Job(wide)->expected_start;
   EXPECT_GE(planned, 3000);
   EXPECT_LT(planned, 3100);
-  // One CPU of n3 freed: no room for four tasks, the reservation stands (its start in this
-  // pass's 60 s slots from now: the boundary at or after 3000).
+  // One CPU of n3 freed: no room for four tasks, the reservation stands (at the boundary of
+  // the 60 s grid at or after 3000).
   now_ += 100;
   End(one);
   Schedule();
@@ -297,6 +297,39 @@ TEST_F(ClusterStateTest, ConservativeReservationsMoveOnlyWhereAnEndLetsThem) {
   EXPECT_TRUE(TakeLaunches().empty());
   EXPECT_GE(Job(wide)->expected_start, 2000);
   EXPECT_LT(Job(wide)->expected_start, 2100);
+}
+
+// Conservative backfill's promise: a reservation is never pushed later by another job's new
+// plan. When C ends early, the wide job W (ahead in the queue) may move earlier, but not into
+// the window L holds on n1; L itself then starts at once on the freed node.
+TEST_F(ClusterStateTest, ConservativeReplanDoesNotPushALaterReservation) {
+  ClusterConfig conservative = ThreeNodes();
+  conservative.scheduler.policy = "conservative";
+  Reset(conservative);
+  Submit(Timed(4, 1, 1000));            // n1 until 2000 (the grid boundary 2040)
+  Submit(Timed(4, 1, 3000));            // n2 until 4000
+  JobId c = Submit(Timed(4, 1, 3000));  // n3 until 4000
+  Schedule();
+  TakeLaunches();
+  JobId w = Submit(Timed(8, 2, 1000));  // two whole nodes: n1 and another from 4000
+  JobId l = Submit(Timed(4, 1, 1500));  // one whole node: n1 from 2040, done before W
+  Schedule();
+  EXPECT_TRUE(TakeLaunches().empty());
+  const UnixTime w_planned = Job(w)->expected_start;
+  EXPECT_GE(w_planned, 4000);
+  EXPECT_EQ(Job(l)->expected_start, 2040);
+  now_ = 1500;
+  End(c);
+  Schedule();
+  // W moves up to the end of L's window on n1 (with n3), not to 2040 over it.
+  EXPECT_EQ(Job(w)->state, JobState::kPending);
+  EXPECT_LT(Job(w)->expected_start, w_planned);
+  EXPECT_GE(Job(w)->expected_start, 2040 + 1500);
+  // L, no longer later than its reservation: it runs now on n3, ending before W needs it.
+  auto launches = TakeLaunches();
+  ASSERT_EQ(launches.size(), 1u);
+  EXPECT_EQ(launches[0].job->id, l);
+  EXPECT_EQ(launches[0].node, "n3");
 }
 
 TEST_F(ClusterStateTest, AllocationCountsCoresAndMemoryPerNode) {
