@@ -7,9 +7,10 @@
 // rejected by a count check, and one that fits stops at the nodes it takes. Planner queries
 // (reservations, expected starts) are bounded by bf_max_job_test; each costs the nodes with room
 // now plus the releases up to the planned start, plus O(steps) for every node a reservation of
-// this pass touched (without releases in NodeInfo: O(N x steps)). A pass only takes resources,
-// so failed tries are memoized per job shape for the whole pass, plans until the planner
-// changes, since real queues hold many jobs of one shape.
+// this pass touched (without releases in NodeInfo: O(N x steps)). A pass takes resources and
+// gives back only a kept reservation of a job it looks at again, so failed tries are memoized
+// per job shape until then, plans until the planner changes, since real queues hold many jobs
+// of one shape.
 #include "core/sched/scheduler.h"
 
 #include <algorithm>
@@ -1160,9 +1161,10 @@ class Pass {
 
   // MaxCPUsPerNode caps by group, copied from the caller's on a group's first start.
   std::unordered_map<uint32_t, std::vector<uint32_t>> caps_;
-  // A pass only takes resources (starts, reservations, caps, GPU shares), never gives any back:
-  // a request that failed stays failed for the rest of the pass, and a capacity measured
-  // earlier bounds the capacity now from above.
+  // A pass takes resources (starts, reservations, caps, GPU shares) and gives back only kept
+  // reservations (GiveBack, which drops what these say about room with the reservations):
+  // otherwise a request that failed stays failed, and a capacity measured earlier bounds the
+  // capacity now from above.
   std::unordered_map<ShapeKey, uint64_t, ShapeKeyHash> failed_;  // shape -> version it failed at
   std::unordered_map<ShapeKey, std::pair<uint64_t, int64_t>, ShapeKeyHash> planned_;
   // Fewest-nodes shapes (tasks and length left out): the tasks their nodes could hold, by run

@@ -212,8 +212,7 @@ class PassCache {
   void Reset();
   // For the next pass only: the caller vouches that nothing was freed or taken since the last
   // pass (jobs were only added, behind the others). The reservations that pass made still hold
-  // and none could begin earlier (up to bf_resolution rounding), so a job holding one keeps it
-  // instead of being planned again.
+  // and none could begin earlier, so a job holding one keeps it instead of being planned again.
   void KeepReservations();
   // Running jobs on node n ended since the last pass (its room grew); kept for the next pass.
   void NodeFreed(uint32_t n);
@@ -222,7 +221,12 @@ class PassCache {
   // pass made unless the room it needs is gone, or a node freed since (by an end, or by a job
   // ahead of it that started or moved) could hold it before its start: then it is planned
   // again. Jobs a freed node cannot reach in time would be planned exactly as before, up to
-  // rounding and the choice among equally good nodes.
+  // the choice among equally good nodes.
+  //
+  // Under conservative, a pass after either goes on from the last pass's reservations, left in
+  // the planner: a job whose reservation stands is not looked at, and one that may move gives
+  // it back and is planned against all the others, so no job's reservation is pushed back by
+  // another's new plan (a full pass plans each job against the jobs ahead of it only).
   void RecheckReservations();
 
   struct State;  // scheduler.cc

@@ -46,9 +46,9 @@ class Planner {
   void Init(const std::vector<NodeInfo>& nodes, const std::vector<RunningJob>& running,
             const std::vector<int64_t>& end_slots, const std::vector<int64_t>& start_slots = {});
 
-  // A node the pass has taken nothing from (and no running-list entry names) only gains room
-  // over time, so these answer for it from its releases without building its steps: a plan
-  // that sweeps and ranks a wide job's thousands of nodes builds none of them.
+  // A node nothing was taken from (Untouched) only gains room over time, so these answer for it
+  // from its releases without building its steps: a plan that sweeps and ranks a wide job's
+  // thousands of nodes builds none of them.
   const Resources& FreeNow(uint32_t n) const {
     return Untouched(n) ? (*nodes_)[n].free : Built(n)[0].free;
   }
@@ -113,8 +113,8 @@ class Planner {
   static constexpr uint32_t kNoGroup = UINT32_MAX;
   // The slot at which resources returning at `end` are free again (Begin's rounding).
   int64_t EndSlot(UnixTime end) const;
-  // Nothing was taken from node n this pass and no running-list entry names it: its room only
-  // grows over time, as its releases say.
+  // Nothing was taken from node n this pass, it holds no reservation and no running-list entry
+  // names it: its room only grows over time, as its releases say.
   bool Untouched(uint32_t n) const {
     return marks_[n].listed != pass_ && marks_[n].deferred != pass_ && reserved_[n].empty();
   }
