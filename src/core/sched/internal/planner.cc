@@ -36,6 +36,8 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     reserved_hash_.assign(n, 0);
     saturated_.assign(n, 0);
     valid_.assign(n, 0);
+    info_hash_.assign(n, 0);
+    info_hash_chain_.assign(n, 0);
     built_grid_.assign(n, 0);
     valid_until_.assign(n, 0);
     reserved_count_ = 0;
@@ -98,6 +100,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
 void Planner::Changed(uint32_t n) {
   if (n >= marks_.size()) return;
   valid_[n] = 0;
+  info_hash_chain_[n] = 0;
   marks_[n].built = 0;
   if (marks_[n].taken) Regroup(n);
 }
@@ -319,6 +322,7 @@ void Planner::Regroup(uint32_t n) {
 }
 
 void Planner::TookFrom(uint32_t n, size_t first, int64_t b) {
+  if (stable_until_[n] == kStaleStable) return;  // worked out when asked
   // Free now is as it was: the first drop below it is the old one or within [a, b).
   const auto& steps = steps_[n];
   for (size_t i = first; i < steps.size() && steps[i].slot < b; ++i) {
@@ -407,7 +411,7 @@ void Planner::Unreserve(uint32_t n, uint64_t owner) {
       const size_t first = Split(n, std::max<int64_t>(a, 0));
       const size_t last = b < kNever ? Split(n, b) : steps_[n].size();
       for (size_t i = first; i < last; ++i) steps_[n][i].free += gone.r;
-      Refresh(n);
+      stable_until_[n] = kStaleStable;
     }
   } else {
     marks_[n].built = 0;
@@ -430,6 +434,8 @@ uint64_t Planner::ReservedHash(const Reserved& e) {
 }
 
 uint64_t Planner::NodeInfoHash(uint32_t n) const {
+  if (info_hash_chain_[n] == chain_) return info_hash_[n];
+  info_hash_chain_[n] = chain_;
   const NodeInfo& node = (*nodes_)[n];
   uint64_t h = Mix(Mix(node.total.cpus + (uint64_t{node.sockets} << 32)) ^ node.total.memory_mb) ^
                Mix(node.total.gpus + (uint64_t{node.usable} << 32));
@@ -439,7 +445,7 @@ uint64_t Planner::NodeInfoHash(uint32_t n) const {
   for (const auto& r : node.releases) {
     sum += Mix(static_cast<uint64_t>(r.end) ^ ResourcesHash(r.resources));
   }
-  return Mix(h ^ sum);
+  return info_hash_[n] = Mix(h ^ sum);
 }
 
 bool Planner::SameNodeInfo(uint32_t a, uint32_t b) const {
@@ -573,7 +579,7 @@ void Planner::Shift(uint32_t n) const {
   steps.erase(steps.begin(), steps.begin() + static_cast<ptrdiff_t>(first));
   steps[0].slot = 0;
   for (size_t i = 1; i < steps.size(); ++i) steps[i].slot -= d;
-  Refresh(n);
+  stable_until_[n] = kStaleStable;
 }
 
 void Planner::Refresh(uint32_t n) const {

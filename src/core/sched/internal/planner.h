@@ -61,6 +61,7 @@ class Planner {
   Resources AvailNow(uint32_t n, int64_t len) const {
     if (Untouched(n)) return (*nodes_)[n].free;
     const std::vector<Step>& steps = Built(n);
+    if (stable_until_[n] < 0) Refresh(n);
     return len <= stable_until_[n] ? steps[0].free : MinOver(n, 0, len);
   }
   // Takes `r` from node n over [a, b) for this pass only. A take on a node not built yet waits
@@ -207,7 +208,11 @@ class Planner {
   std::vector<uint32_t> pass_taken_;
   // First slot where the node's free drops below what is free now; before it, the minimum over
   // any window starting now is simply FreeNow.
+  // (kStaleStable: not worked out since the steps last grew; AvailNow works it out.)
   mutable std::vector<int64_t> stable_until_;
+  static constexpr int64_t kStaleStable = -1;
+  // NodeInfoHash by node, valid while info_hash_chain_[n] == chain_ (Changed drops it).
+  mutable std::vector<uint64_t> info_hash_, info_hash_chain_;
   mutable std::vector<std::pair<int64_t, const Resources*>> scratch_;
   // Build's take edges (+ where a take begins, - where it ends) and release levels.
   struct Edge {
