@@ -1894,9 +1894,13 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     }
     score_id_ = ScoreIdOf(job);
     score_ = scores_[score_id_].get();
-    // Slots count from the grid boundary before now: a job starting now runs that much longer
-    // in them.
-    const int64_t len = DurationSlots(
+    // Its run in slots: from a slot boundary (a planned start), and from now, which is that much
+    // past the boundary before it. Planned windows use the first, so a reservation made at one
+    // pass fits the same window at the next.
+    // The job's reservation from the last pass, when this one gives it back to look again.
+    const PassCache::State::Kept* given_back = nullptr;
+    const int64_t len = DurationSlots(job.time_limit);
+    const int64_t len_now = DurationSlots(
         job.time_limit >= kUnlimited - res_ ? job.time_limit : job.time_limit + (now_ - grid_));
     if (resume_) {
       auto it = st_.kept.find(job.id);
@@ -1904,7 +1908,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
         PassCache::State::Kept& kept = it->second;
         if (plans < opt_.bf_max_job_test && KeptStands(job, set_id, len, kept)) {
           // As the last pass left it: only the reason may have changed.
-          d.reason = TryNow(job, shape, set_id, len, /*respect_plan=*/false, &alloc,
+          d.reason = TryNow(job, shape, set_id, len_now, /*respect_plan=*/false, &alloc,
                             /*fit_only=*/true)
                          ? model::Reason::kPriority
                          : model::Reason::kResources;
@@ -1918,11 +1922,12 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
           continue;
         }
         GiveBack(job.id, kept);
+        given_back = &kept;
       }
     }
-    if (TryNow(job, shape, set_id, len, /*respect_plan=*/true, &alloc) &&
+    if (TryNow(job, shape, set_id, len_now, /*respect_plan=*/true, &alloc) &&
         AssignGpus(job, alloc, /*respect_plan=*/true, &gpus)) {
-      Commit(alloc, 0, len, job.id);
+      Commit(alloc, 0, len_now, job.id);
       ChargeCap(job, alloc);
       d.start = true;
       d.alloc = alloc;
@@ -1931,7 +1936,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     } else {
       // Would it fit the free resources, were it not for reservations of earlier jobs?
       const bool fits_free = (planner_.has_reservations() || has_holds_) &&
-                             TryNow(job, shape, set_id, len, /*respect_plan=*/false, &alloc,
+                             TryNow(job, shape, set_id, len_now, /*respect_plan=*/false, &alloc,
                                     /*fit_only=*/true);
       d.reason = fits_free ? model::Reason::kPriority : model::Reason::kResources;
       const bool reserve = policy == Options::Policy::kConservative ||
@@ -1944,12 +1949,30 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
         int64_t s = reserve && !resume_ ? KeptStart(job, set_id, len, &kept_alloc) : -1;
         const bool kept = s >= 0;
         if (!kept) s = Plan(job, shape, set_id, len, reserve ? &alloc : nullptr);
+        if (s == 0 && len_now != len) {
+          // Room from now for the run's length in slots from the boundary: from now it reaches
+          // one slot further, which may be another job's.
+          bool room = reserve;
+          for (const auto& [n, r] : alloc) {
+            const Resources m = planner_.MinOver(n, 0, len_now);
+            room = room && r.cpus <= m.cpus && r.memory_mb <= m.memory_mb && r.gpus <= m.gpus;
+          }
+          if (!room) s = Plan(job, shape, set_id, len_now, reserve ? &alloc : nullptr);
+        }
+        if (given_back != nullptr && reserve && given_back->start > now_ &&
+            (s < 0 || grid_ + s * res_ > given_back->start)) {
+          // The plan's shapes are stricter than a job needs (a fewest-nodes job is planned as
+          // equal shares first), so it may come out later than the reservation just given
+          // back, whose window nothing has taken since: the job keeps that.
+          s = (given_back->start - grid_) / res_;
+          alloc = given_back->alloc;
+        }
         if (s == 0 && reserve) {
           // The plan found room now that the quick walk did not (it is the exact search). The
           // plan counts GPUs regardless of type, so on a node of mixed types the typed GPUs
           // may still be busy: then the job waits with no planned start.
           if (AssignGpus(job, alloc, /*respect_plan=*/true, &gpus)) {
-            Commit(alloc, 0, len, job.id);
+            Commit(alloc, 0, len_now, job.id);
             ChargeCap(job, alloc);
             d.start = true;
             d.alloc = alloc;
