@@ -722,14 +722,7 @@ class Pass {
     // Classes pay where many nodes were freed (sorting them costs about what asking does).
     if (st_.freed.size() < kFewFreed || !holds.alike() || cs.nodes->size() != nodes_.size() ||
         !monotone_ || has_holds_) {
-      const std::vector<uint8_t>& member = MembersOf(set_id);
-      for (uint32_t n : st_.freed) {
-        if (count >= enough) break;
-        if (n >= nodes_.size() || !member[n] || !holds(n, &need)) continue;
-        const Resources* given = own_freed ? planner_.ReservedFor(n, job.id) : nullptr;
-        count += CouldStartBefore(job, n, need, len, start, given, start, AddSlots(start, len));
-      }
-      return count;
+      return FreedBefore(job, set_id, kept.r, len, start, enough, own_freed ? job.id : 0);
     }
     // Every node is a candidate: its own freed nodes one by one, the classes for the rest.
     if (own_freed) {
@@ -910,25 +903,28 @@ class Pass {
   // How many nodes freed since the last pass could hold r tasks of the job at a start before
   // `start`, counting up to `enough`. (A freed node with room only from `start` on might rank
   // above one the reservation holds; the reservation keeps its nodes, as good then as before.)
+  // `owner` (0: none): the job whose reservations are in the planner, whose room on its own
+  // nodes counts as free.
   uint32_t FreedBefore(const JobRequest& job, uint32_t set_id, uint32_t r, int64_t len,
-                       int64_t start, uint32_t enough) {
+                       int64_t start, uint32_t enough, model::JobId owner = 0) {
     const std::vector<uint8_t>& member = MembersOf(set_id);
     HoldCheck holds(*this, job, r);
     Resources need;
     uint32_t count = 0;
-    // Nodes of one planner group answer alike (a reservation given back frees hundreds).
-    const bool grouped = holds.alike() && monotone_ && !has_holds_;
+    // Nodes of one planner group answer alike (a reservation given back frees hundreds); with
+    // few freed nodes, bringing the groups up to date costs more than it saves.
+    const bool grouped = st_.freed.size() >= kFewFreed && holds.alike() && monotone_ && !has_holds_;
     if (grouped) planner_.TakenGroups();
     const uint64_t stamp = ++group_answer_stamp_;
     for (uint32_t n : st_.freed) {
       if (count >= enough) break;
       if (n >= nodes_.size() || !member[n] || !holds(n, &need)) continue;
-      const Resources* given = nullptr;
       if (planner_.Untouched(n)) {
         // Its room only grows: any start with room before `start` will do.
         count += HasRoom(job, n, need, planner_.FreeAt(n, start - 1));
         continue;
       }
+      const Resources* given = owner != 0 ? planner_.ReservedFor(n, owner) : nullptr;
       const uint32_t g = grouped && given == nullptr ? planner_.GroupOf(n) : Planner::kNoGroup;
       if (g == Planner::kNoGroup) {
         count += CouldStartBefore(job, n, need, len, start, given, start, AddSlots(start, len));
@@ -1953,10 +1949,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
           // Room from now for the run's length in slots from the boundary: from now it reaches
           // one slot further, which may be another job's.
           bool room = reserve;
-          for (const auto& [n, r] : alloc) {
-            const Resources m = planner_.MinOver(n, 0, len_now);
-            room = room && r.cpus <= m.cpus && r.memory_mb <= m.memory_mb && r.gpus <= m.gpus;
-          }
+          for (const auto& [n, r] : alloc) room = room && r.FitsIn(planner_.MinOver(n, 0, len_now));
           if (!room) s = Plan(job, shape, set_id, len_now, reserve ? &alloc : nullptr);
         }
         if (given_back != nullptr && reserve && given_back->start > now_ &&

@@ -41,13 +41,11 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     built_grid_.assign(n, 0);
     valid_until_.assign(n, 0);
     reserved_count_ = 0;
+    // Node numbers from before may be out of range: dropped here, the rest below.
     taken_nodes_.clear();
     pass_taken_.clear();
     regroup_.clear();
     keep_reserved = false;
-    for (uint32_t g = 0; g < group_count_; ++g) groups_[g].nodes.clear();
-    group_count_ = 0;
-    free_groups_.clear();
   }
   if (keep_reserved) {
     // The last pass's takes are gone: its nodes keep only their reservations, if any.
@@ -200,9 +198,8 @@ void Planner::Build(uint32_t n) const {
     edge(start, end, (*running_)[ref.job].alloc[ref.alloc].second);
   }
   for (const Reserved& e : reserved_[n]) {
-    const int64_t a = StartSlot(e.start);
-    const int64_t b = e.len >= kNever - a ? kNever : a + e.len;
-    if (b > 0) edge(std::max<int64_t>(a, 0), b, e.r);
+    const auto [a, b] = WindowOf(e);
+    if (b > 0) edge(a, b, e.r);
   }
   if (marks_[n].deferred == pass_) {
     for (int32_t i = marks_[n].deferred_head; i >= 0; i = deferred_[i].next) {
@@ -292,10 +289,12 @@ size_t Planner::TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) 
   return first;
 }
 
-int64_t Planner::StartSlot(UnixTime start) const {
-  const int64_t d = start - grid_;
-  if (d <= 0) return -((-d) / res_);
-  return std::min<int64_t>(d / res_ + (d % res_ != 0), kNever);
+std::pair<int64_t, int64_t> Planner::WindowOf(const Reserved& e) const {
+  // Its first slot: where `start` rounds up to (<= 0 once it has passed).
+  const int64_t d = e.start - grid_;
+  const int64_t a = d <= 0 ? -((-d) / res_) : std::min<int64_t>(d / res_ + (d % res_ != 0), kNever);
+  const int64_t b = e.len >= kNever - a ? kNever : a + e.len;
+  return {std::max<int64_t>(a, 0), b};
 }
 
 void Planner::MarkTaken(uint32_t n) {
@@ -351,12 +350,16 @@ void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
     if (a == 0) Build(n);
     return;
   }
+  TakeBuiltNow(n, a, b, r);
+}
+
+void Planner::TakeBuiltNow(uint32_t n, int64_t a, int64_t b, const Resources& r) {
   const size_t first = TakeBuilt(n, a, b, r);
   if (a == 0) {
     Refresh(n);  // what is free now changed: drops are measured from it
-    return;
+  } else {
+    TookFrom(n, first, b);
   }
-  TookFrom(n, first, b);
 }
 
 void Planner::Reserve(uint32_t n, UnixTime start, int64_t len, const Resources& r, uint64_t owner) {
@@ -376,15 +379,8 @@ void Planner::Reserve(uint32_t n, UnixTime start, int64_t len, const Resources& 
     if (!Kept(n)) return;  // built from the list when next asked for
     Shift(n);
   }
-  const int64_t a = StartSlot(start);
-  const int64_t b = len >= kNever - a ? kNever : a + len;
-  if (b <= 0) return;
-  const size_t first = TakeBuilt(n, std::max<int64_t>(a, 0), b, r);
-  if (a <= 0) {
-    Refresh(n);
-  } else {
-    TookFrom(n, first, b);
-  }
+  const auto [a, b] = WindowOf(e);
+  if (b > 0) TakeBuiltNow(n, a, b, r);
 }
 
 void Planner::Unreserve(uint32_t n, uint64_t owner) {
@@ -402,13 +398,12 @@ void Planner::Unreserve(uint32_t n, uint64_t owner) {
   reserved_hash_[n] -= ReservedHash(gone) * count;
   // Steps that never ran out of room take the reservation back exactly; others are built
   // again from what is left.
-  const bool exact =
-      count == 1 && !saturated_[n] && (marks_[n].built == pass_ || (Kept(n) && (Shift(n), true)));
+  bool exact = count == 1 && !saturated_[n] && (marks_[n].built == pass_ || Kept(n));
+  if (exact && marks_[n].built != pass_) Shift(n);
   if (exact) {
-    const int64_t a = StartSlot(gone.start);
-    const int64_t b = gone.len >= kNever - a ? kNever : a + gone.len;
+    const auto [a, b] = WindowOf(gone);
     if (b > 0) {
-      const size_t first = Split(n, std::max<int64_t>(a, 0));
+      const size_t first = Split(n, a);
       const size_t last = b < kNever ? Split(n, b) : steps_[n].size();
       for (size_t i = first; i < last; ++i) steps_[n][i].free += gone.r;
       stable_until_[n] = kStaleStable;
@@ -459,13 +454,12 @@ bool Planner::SameNodeInfo(uint32_t a, uint32_t b) const {
 }
 
 uint64_t Planner::InputsHash(uint32_t n) const {
-  auto res = ResourcesHash;
   uint64_t sum = NodeInfoHash(n) + reserved_hash_[n];
   if (marks_[n].deferred == pass_) {
     for (int32_t i = marks_[n].deferred_head; i >= 0; i = deferred_[i].next) {
       const Deferred& d = deferred_[i];
       sum += Mix(Mix(static_cast<uint64_t>(d.a) + 0x632be59bd9b4e019ULL) ^
-                 static_cast<uint64_t>(d.b) ^ res(d.r));
+                 static_cast<uint64_t>(d.b) ^ ResourcesHash(d.r));
     }
   }
   return Mix(sum);

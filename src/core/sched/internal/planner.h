@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "core/sched/scheduler.h"
@@ -144,8 +145,9 @@ class Planner {
   size_t TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) const;
   // After a take from [a, b) on a built node: where the room first drops below free now.
   void TookFrom(uint32_t n, size_t first, int64_t b);
-  // A reservation's first slot in this pass (<= 0 once its start has passed).
-  int64_t StartSlot(UnixTime start) const;
+  // TakeBuilt, then where the room first drops below free now (from scratch after a take from
+  // now, which changes free now).
+  void TakeBuiltNow(uint32_t n, int64_t a, int64_t b, const Resources& r);
   void MarkTaken(uint32_t n);
   void Untake(uint32_t n);
   void Regroup(uint32_t n);
@@ -200,6 +202,9 @@ class Planner {
   std::vector<std::vector<Reserved>> reserved_;
   std::vector<uint64_t> reserved_hash_;  // sum of ReservedHash over reserved_[n]
   static uint64_t ReservedHash(const Reserved& e);
+  // A reservation's window in this pass's slots, [a, b): from where its start rounds up to (0
+  // once it has passed) for its length from there; b <= 0 once it is over.
+  std::pair<int64_t, int64_t> WindowOf(const Reserved& e) const;
   static uint64_t ResourcesHash(const Resources& r);
   // Some take found less room than it took (inconsistent input): giving one back is not exact.
   mutable std::vector<uint8_t> saturated_;
