@@ -143,15 +143,14 @@ struct PassCache::State {
   // The last pass's reservations by job: start (absolute), the job's limit, its nodes. A pass
   // after KeepReservations() commits them again rather than planning.
   struct Kept {
-    UnixTime start = 0;  // the earliest start it was ever given (it never drifts later)
-    UnixTime at = 0;     // where the pass that made it put it (start, rounded to its slots)
+    UnixTime start = 0;  // a boundary of the planner's grid
     Seconds limit = 0;
     std::vector<std::pair<uint32_t, Resources>> alloc;
     // As planned: k nodes of r tasks, and at most `before` nodes could hold r tasks at any
     // earlier start (a rechecking pass adds the freed nodes that now could).
     uint32_t k = 0, r = 0, before = 0;
     uint64_t pass = 0;     // State::passes when made
-    uint32_t blocker = 0;  // the alloc entry without room one slot earlier, last time
+    uint32_t blocker = 0;  // the alloc entry that had no room at the last check
     // (node, index in alloc) in node order, made when first needed (Pass::KeptStart).
     std::vector<std::pair<uint32_t, uint32_t>> by_node;
   };
@@ -844,18 +843,16 @@ class Pass {
     const int64_t s = ahead / res_ + (ahead % res_ != 0);
     PassCache::State::Kept& kept = it->second;
     auto room_at = [&](int64_t start) {
-      // From where the last pass put it on, a node as it was then that nothing touched since
+      // At the start the last pass put it at, a node as it was then that nothing touched since
       // only has more room (its releases come no later): only the others need a look.
-      const bool from_kept = grid_ + start * res_ >= kept.at;
       auto has_room = [&](size_t i) {
         const auto& [n, r] = kept.alloc[i];
         if (n >= nodes_.size() || !nodes_[n].usable) return false;
-        if (from_kept && planner_.Untouched(n) && st_.changed_in[n] != st_.passes) return true;
+        if (planner_.Untouched(n) && st_.changed_in[n] != st_.passes) return true;
         const Resources room = planner_.MinOver(n, start, AddSlots(start, len));
-        return room.cpus >= r.cpus && room.memory_mb >= r.memory_mb && room.gpus >= r.gpus;
+        return r.FitsIn(room);
       };
-      if (from_kept && monotone_ &&
-          st_.changed_now.size() + planner_.TakenNodes().size() < kept.alloc.size()) {
+      if (monotone_ && st_.changed_now.size() + planner_.TakenNodes().size() < kept.alloc.size()) {
         // Only nodes this pass took from or that changed since the last pass can fail: look
         // at those rather than at every node of a wide reservation (an EASY head's, early in
         // the pass).
@@ -1980,15 +1977,12 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
             const UnixTime start = grid_ + s * res_;
             PassCache::State::Kept& entry = st_.kept[job.id];
             if (kept) {
-              // A kept start never drifts later: rounding up from each pass's now would.
-              entry.start = std::min(start, entry.start);
-              entry.at = start;
-              entry.before = kept_before_;
+              entry.before = kept_before_;  // its start, on the grid, is as it was
             } else {
               // Planned anew: the old reservation's nodes are free for the jobs behind unless
               // the plan came out the same.
               if (!(entry.alloc == alloc) || start + res_ < entry.start) release_old(entry);
-              entry = {start, start, job.time_limit, alloc, plan_k_, plan_r_, plan_before_};
+              entry = {start, job.time_limit, alloc, plan_k_, plan_r_, plan_before_};
             }
             entry.pass = st_.passes;
             ++st.reserved;
