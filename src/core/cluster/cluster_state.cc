@@ -1300,10 +1300,13 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   const bool id_order = !priority_.multifactor() && !limits_.AnyLimited();
   std::vector<JobId> looked_at;  // the incremental pass's jobs: anchors, then new jobs
   std::map<JobId, QueuedRequest>::iterator cursor = pending_.begin();
-  // The anchors must all still wait: without one, the jobs behind it need the full pass.
-  const bool incremental =
-      id_order && only_submissions && full && reservations_.empty() &&
+  // Whether the last pass's plans can stand at all (then only_submissions or only_ends say how
+  // far): the anchors must all still wait, since without one the jobs behind it need the full
+  // pass.
+  const bool plans_may_stand =
+      id_order && full && reservations_.empty() &&
       std::all_of(anchors_.begin(), anchors_.end(), [&](JobId id) { return pending_.count(id); });
+  const bool incremental = plans_may_stand && only_submissions;
   if (incremental) {
     looked_at = anchors_;
     looked_at.insert(looked_at.end(), rejudge.begin(), rejudge.end());
@@ -1377,9 +1380,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   }
   // Nothing was freed since the last pass: its reservations stand (see only_submissions).
   if (incremental) pass_cache_.KeepReservations();
-  const bool recheck =
-      id_order && only_ends && !incremental && full && reservations_.empty() &&
-      std::all_of(anchors_.begin(), anchors_.end(), [&](JobId id) { return pending_.count(id); });
+  const bool recheck = plans_may_stand && only_ends && !incremental;
   if (recheck) pass_cache_.RecheckReservations();
   const std::vector<sched::Decision> decisions = sched::RunPass(
       options, now, in.nodes, holds, next_job, in.candidate_sets, nullptr, &pass_cache_);
