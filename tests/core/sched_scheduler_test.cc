@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core/sched/framework.h"
 #include "core/sched/internal/planner.h"
 #include "core/sched/scheduler.h"
@@ -233,6 +235,53 @@ TEST(KeptReservationTest, ARecheckStartsAJobTheFreedRoomHolds) {
   const Decision d = f.Pass(kNow + 30);
   EXPECT_TRUE(d.start);
   EXPECT_EQ(d.alloc.size(), 2u);
+}
+
+// A conservative pass that goes on from the last counts what reservations leave before it walks
+// the nodes: a job short enough to end before a wide reservation begins still starts on the
+// reserved nodes, and one that would reach into it waits (counted short, without a walk).
+// Thirty 4-CPU nodes; n0 is busy until +600 (a release, as the controller and the simulator
+// pass running jobs), so the all-node job W is reserved there.
+TEST(KeptReservationTest, CountedRoomLeavesReservedNodesToJobsThatEndBeforeThem) {
+  Cluster c(30);
+  c.nodes[0].free = {0, 0, 0};
+  c.nodes[0].releases.push_back({kNow + 600, {4, 4000, 0}});
+  std::vector<std::vector<uint32_t>> sets = {c.All()};
+  auto job = [&](model::JobId id, uint32_t tasks, Seconds limit) {
+    JobRequest j = Job(c, id, tasks, limit);
+    j.candidate_set = 0;
+    return j;
+  };
+  std::vector<JobRequest> q = {job(1, 120, 3600), job(2, 1, 3600)};
+  q[0].nodes = 30;
+  PassCache cache;
+  auto pass = [&](UnixTime now) {
+    std::vector<const JobRequest*> queue;
+    for (const JobRequest& j : q) queue.push_back(&j);
+    return RunPass(Opts(Policy::kConservative), now, c.nodes, {}, queue, sets, nullptr, &cache);
+  };
+  auto d = pass(kNow);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].expected_start, kNow + 600);
+  EXPECT_FALSE(d[1].start);  // an hour reaches into W's window everywhere
+  EXPECT_EQ(d[1].expected_start, kNow + 600 + 3600);
+  // Submissions only: S (five minutes, six tasks) ends before +600 on the reserved nodes; L
+  // (an hour) would not. S starts from the walk, which fills a node before taking another (a
+  // plan would ask two nodes of three tasks).
+  q.push_back(job(3, 6, 300));
+  q.push_back(job(4, 8, 3600));
+  cache.KeepReservations();
+  d = pass(kNow + 30);
+  ASSERT_EQ(d.size(), 4u);
+  EXPECT_EQ(d[0].expected_start, kNow + 600);
+  EXPECT_EQ(d[1].expected_start, kNow + 600 + 3600);
+  EXPECT_TRUE(d[2].start);
+  std::multiset<uint32_t> cpus;
+  for (const auto& [n, r] : d[2].alloc) cpus.insert(r.cpus);
+  EXPECT_EQ(cpus, (std::multiset<uint32_t>{2, 4}));
+  EXPECT_FALSE(d[3].start);
+  EXPECT_EQ(d[3].reason, Reason::kPriority);  // the free CPUs hold it; W's window does not
+  EXPECT_EQ(d[3].expected_start, kNow + 600 + 3600);
 }
 
 TEST(FifoSchedTest, RequestThatCanNeverFitDoesNotBlock) {

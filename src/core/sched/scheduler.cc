@@ -656,6 +656,15 @@ class Pass {
   // may then stay incomplete.
   bool TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len,
               bool respect_plan, Alloc* out, bool fit_only = false);
+  // Whether the job surely cannot start now, by a count rather than TryNow's walk: filters only
+  // narrow what free CPUs allow, so the tasks (or nodes of r tasks) that the index's levels of
+  // free CPUs allow bound what the walk can find. With reservations (`respect_plan`) the count
+  // takes each planner group's room over the run instead, which is alike on its nodes. Asked
+  // for every job of every cluster whose running jobs come as releases; most jobs a
+  // conservative pass looks at wait for some reservation, and the walk that finds so visits
+  // every node with free CPUs.
+  bool SurelyShort(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len,
+                   bool respect_plan);
   // Earliest slot within the window at which the job fits for its whole run (-1: none); with
   // `out`, also the nodes it would take there.
   int64_t Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len, Alloc* out);
@@ -1300,6 +1309,46 @@ bool Pass::EverFits(const JobRequest& job, const Shape& shape, const CandSet& cs
   return shape.fewest ? sum >= shape.tasks : count >= shape.k;
 }
 
+bool Pass::SurelyShort(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len,
+                       bool respect_plan) {
+  const CandSet& cs = sets_[set_id];
+  // Only where the index's levels are every node's free CPUs now (no holds, running jobs as
+  // releases), for jobs whose room depends on nothing else the index leaves out.
+  if (!monotone_ || has_holds_ || cs.nodes->size() != nodes_.size() || internal::WantsGpus(job) ||
+      job.cpu_caps != nullptr || !job.required.empty()) {
+    return false;
+  }
+  const NodeIndex& idx = IndexFor(set_id, kAllNodes);
+  // A shared top level stands for more CPUs than it says.
+  if (idx.top() >= NodeIndex::kMaxLevel) return false;
+  const uint32_t cpt = std::max<uint32_t>(job.cpus_per_task, 1);
+  const uint64_t need = shape.fewest ? cpt : uint64_t{shape.r} * cpt;
+  // Free now: a fewest job's tasks over every node, or the nodes holding r tasks.
+  auto counted = [&](uint32_t cpus) -> int64_t { return shape.fewest ? cpus / cpt : cpus >= need; };
+  const uint32_t with_room = need > idx.top() ? 0 : idx.CountAtLeast(idx.ClampLevel(need));
+  const auto wanted = static_cast<int64_t>(shape.fewest ? shape.tasks : shape.k);
+  int64_t room = shape.fewest
+                     ? static_cast<int64_t>(std::min<uint64_t>(idx.TasksBound(cpt), INT64_MAX / 2))
+                     : with_room;
+  if (room < wanted) return true;
+  // Over the run, what reservations leave: the same on every node of a group. Worth it where
+  // the walk would visit many more nodes than there are groups to bring up to date (a node
+  // regrouped costs about ten a walk visits): conservative passes keep their groups from pass
+  // to pass, while an EASY pass would group its one reservation's nodes for this alone.
+  if (respect_plan && opt_.policy == Options::Policy::kConservative &&
+      planner_.has_reservations() &&
+      with_room > 10 * planner_.RegroupsPending() + planner_.GroupCount()) {
+    for (const auto& g : planner_.TakenGroups()) {
+      if (g.nodes.empty() || !nodes_[g.nodes.front()].usable) continue;
+      const uint32_t n = g.nodes.front();
+      const int64_t lost =
+          counted(planner_.FreeNow(n).cpus) - counted(planner_.AvailNow(n, len).cpus);
+      room -= lost * static_cast<int64_t>(g.nodes.size());
+    }
+  }
+  return room < wanted;
+}
+
 bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len,
                   bool respect_plan, Alloc* out, bool fit_only) {
   const bool memo = job.required.empty();
@@ -1307,6 +1356,10 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
   if (memo) {
     auto it = failed_.find(key);
     if (it != failed_.end()) return false;
+  }
+  if (SurelyShort(job, shape, set_id, len, respect_plan)) {
+    if (memo) failed_[key] = version_;
+    return false;
   }
   const bool gpus = internal::WantsGpus(job);
   // Walks meet long runs of nodes alike in kind and room (idle ones, say): as for HoldCheck,
@@ -2003,7 +2056,11 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     if (e.second.pass == st_.passes) return false;
     // Still in the planner from the last pass, but its job was not in this one's queue.
     if (resume_ && e.second.pass + 1 == st_.passes) {
-      for (const auto& a : e.second.alloc) planner_.Unreserve(a.first, e.first);
+      const bool held_now = e.second.start <= now_;
+      for (const auto& a : e.second.alloc) {
+        planner_.Unreserve(a.first, e.first);
+        if (held_now && a.first < nodes_.size()) Relevel(a.first);
+      }
     }
     return true;
   });

@@ -108,6 +108,9 @@ class Planner {
     std::vector<uint32_t> nodes;
   };
   std::span<const TakenGroup> TakenGroups();
+  // What TakenGroups has yet to do: the nodes it would regroup, and the groups it returns.
+  size_t RegroupsPending() const { return regroup_.size(); }
+  uint32_t GroupCount() const { return group_count_; }
   // The node's group as of the last TakenGroups (nodes changed since: none), or kNoGroup.
   uint32_t GroupOf(uint32_t n) const {
     return marks_[n].grouped != 0 && marks_[n].regroup == 0 ? group_of_[n] : kNoGroup;
