@@ -25,6 +25,10 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
   ++pass_;
   has_reservations_ = false;
   deferred_.clear();
+  for (uint32_t node : pending_) {
+    if (node < marks_.size()) marks_[node].pending = 0;
+  }
+  pending_.clear();
   const size_t n = nodes.size();
   if (marks_.size() != n) {
     marks_.assign(n, Marks{});
@@ -333,10 +337,21 @@ void Planner::TookFrom(uint32_t n, size_t first, int64_t b) {
   }
 }
 
+void Planner::MarkPending() {
+  for (uint32_t n : pending_) {
+    marks_[n].pending = 0;
+    MarkTaken(n);
+    Regroup(n);
+  }
+  pending_.clear();
+}
+
 void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
   if (a > 0) has_reservations_ = true;
-  MarkTaken(n);
-  Regroup(n);
+  if (!marks_[n].pending) {
+    marks_[n].pending = 1;
+    pending_.push_back(n);
+  }
   if (marks_[n].deferred != pass_) {
     marks_[n].deferred = pass_;
     marks_[n].deferred_head = -1;
@@ -547,6 +562,7 @@ uint32_t Planner::FindOrAddGroup(uint32_t n, uint64_t h) {
 }
 
 std::span<const Planner::TakenGroup> Planner::TakenGroups() {
+  MarkPending();
   for (uint32_t n : regroup_) {
     marks_[n].regroup = 0;
     Ungroup(n);

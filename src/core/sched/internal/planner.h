@@ -94,8 +94,11 @@ class Planner {
   bool has_reservations() const { return has_reservations_ || reserved_count_ > 0; }
   // The nodes something was taken from, this pass or by a kept reservation: with the nodes
   // running-list entries name (holds), the only nodes whose steps are not just their releases.
-  const std::vector<uint32_t>& TakenNodes() const { return taken_nodes_; }
-  bool IsTaken(uint32_t n) const { return marks_[n].taken != 0; }
+  const std::vector<uint32_t>& TakenNodes() {
+    MarkPending();
+    return taken_nodes_;
+  }
+  bool IsTaken(uint32_t n) const { return marks_[n].taken != 0 || marks_[n].pending != 0; }
   // The taken nodes grouped by what their steps are made of (their NodeInfo, this pass's takes,
   // their reservations) and kind: the nodes of one group have equal steps and equal usable,
   // total and sockets, so a plan asks one of them and counts the rest. A conservative pass
@@ -113,7 +116,8 @@ class Planner {
   uint32_t GroupCount() const { return group_count_; }
   // The node's group as of the last TakenGroups (nodes changed since: none), or kNoGroup.
   uint32_t GroupOf(uint32_t n) const {
-    return marks_[n].grouped != 0 && marks_[n].regroup == 0 ? group_of_[n] : kNoGroup;
+    const Marks& m = marks_[n];
+    return m.grouped != 0 && m.regroup == 0 && m.pending == 0 ? group_of_[n] : kNoGroup;
   }
   static constexpr uint32_t kNoGroup = UINT32_MAX;
   // The slot at which resources returning at `end` are free again (Begin's rounding).
@@ -152,6 +156,9 @@ class Planner {
   // now, which changes free now).
   void TakeBuiltNow(uint32_t n, int64_t a, int64_t b, const Resources& r);
   void MarkTaken(uint32_t n);
+  // Take's nodes join the taken nodes (and their groups) when next asked for: an EASY pass
+  // takes a wide reservation's thousand nodes after its one plan, and never asks.
+  void MarkPending();
   void Untake(uint32_t n);
   void Regroup(uint32_t n);
 
@@ -190,6 +197,7 @@ class Planner {
     uint8_t taken = 0;    // flag: in taken_nodes_ (at taken_pos)
     uint8_t regroup = 0;  // flag: in regroup_
     uint8_t grouped = 0;  // flag: in groups_[group_of_[n]]
+    uint8_t pending = 0;  // flag: in pending_ (taken this pass, not marked yet)
     uint32_t taken_pos = 0;
   };
   mutable std::vector<Marks> marks_;
@@ -214,6 +222,7 @@ class Planner {
   size_t reserved_count_ = 0;
   // Nodes this pass took from (Take): their takes end with the pass.
   std::vector<uint32_t> pass_taken_;
+  std::vector<uint32_t> pending_;  // see MarkPending
   // First slot where the node's free drops below what is free now; before it, the minimum over
   // any window starting now is simply FreeNow.
   // (kStaleStable: not worked out since the steps last grew; AvailNow works it out.)
