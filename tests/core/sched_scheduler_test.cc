@@ -284,6 +284,28 @@ TEST(KeptReservationTest, CountedRoomLeavesReservedNodesToJobsThatEndBeforeThem)
   EXPECT_EQ(d[3].expected_start, kNow + 600 + 3600);
 }
 
+// EASY backfill counts what its reservation leaves before it walks the nodes: on the reserved
+// nodes, a run reaching into the reservation has at most the CPUs it does not take. Ten 4-CPU
+// nodes, n0 busy until +600 (a release): W takes two CPUs of every node from +600, so an
+// hour-long job of four tasks still starts (two nodes of two), one of four tasks on one node
+// waits.
+TEST(EasySchedTest, CountedRoomKeepsWhatTheReservationLeavesOnItsNodes) {
+  Cluster c(10);
+  c.nodes[0].free = {0, 0, 0};
+  c.nodes[0].releases.push_back({kNow + 600, {4, 4000, 0}});
+  std::vector<JobRequest> q = {Job(c, 1, 20), Job(c, 2, 4), Job(c, 3, 4)};
+  q[0].nodes = 10;
+  q[2].nodes = 1;
+  auto d = RunPass(Opts(Policy::kEasy), kNow, c.nodes, {}, q);
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_FALSE(d[0].start);
+  EXPECT_EQ(d[0].expected_start, kNow + 600);
+  ASSERT_TRUE(d[1].start);
+  for (const auto& [n, r] : d[1].alloc) EXPECT_EQ(r.cpus, 2u);
+  EXPECT_FALSE(d[2].start);
+  EXPECT_EQ(d[2].reason, Reason::kPriority);
+}
+
 TEST(FifoSchedTest, RequestThatCanNeverFitDoesNotBlock) {
   Cluster c(2);
   std::vector<JobRequest> q = {Job(c, 1, 100), Job(c, 2, 1)};

@@ -1150,6 +1150,17 @@ class Pass {
   std::set<std::pair<UnixTime, uint32_t>>::const_iterator release_flat_next_;
   uint64_t version_ = 0;      // bumped on every planner change; memos are valid for one version
   uint64_t now_version_ = 0;  // bumped when what is free now changes (a job started)
+  // An EASY pass's one reservation (from slot easy_start_), and what it takes from SurelyShort's
+  // count of a run reaching into it, by count kind, valid while now_version_ is as stamped.
+  Alloc easy_alloc_;
+  int64_t easy_start_ = 0;
+  struct EasyLoss {
+    bool fewest;
+    uint64_t need;
+    uint64_t version;
+    int64_t lost;
+  };
+  std::vector<EasyLoss> easy_losses_;
 
   std::vector<CandSet>& sets_;
   std::vector<uint32_t>& set_of_external_;
@@ -1331,6 +1342,28 @@ bool Pass::SurelyShort(const JobRequest& job, const Shape& shape, uint32_t set_i
                      ? static_cast<int64_t>(std::min<uint64_t>(idx.TasksBound(cpt), INT64_MAX / 2))
                      : with_room;
   if (room < wanted) return true;
+  // An EASY pass's reservation leaves at most its nodes' CPUs less what it takes to a run that
+  // reaches into it (a bound, counted without building the nodes' steps).
+  if (respect_plan && opt_.policy == Options::Policy::kEasy && !easy_alloc_.empty() &&
+      len > easy_start_) {
+    auto it = std::find_if(easy_losses_.begin(), easy_losses_.end(), [&](const EasyLoss& e) {
+      return e.fewest == shape.fewest && e.need == need;
+    });
+    if (it == easy_losses_.end()) {
+      it = easy_losses_.insert(easy_losses_.end(), {shape.fewest, need, UINT64_MAX, 0});
+    }
+    if (it->version != now_version_) {
+      it->version = now_version_;
+      it->lost = 0;
+      for (const auto& [n, r] : easy_alloc_) {
+        if (n >= nodes_.size() || !nodes_[n].usable) continue;
+        const uint32_t now_cpus = planner_.FreeNow(n).cpus;
+        const uint32_t left = nodes_[n].total.cpus - std::min(nodes_[n].total.cpus, r.cpus);
+        it->lost += counted(now_cpus) - counted(std::min(now_cpus, left));
+      }
+    }
+    return room - it->lost < wanted;
+  }
   // Over the run, what reservations leave: the same on every node of a group. Worth it where
   // the walk would visit many more nodes than there are groups to bring up to date (a node
   // regrouped costs about ten a walk visits): conservative passes keep their groups from pass
@@ -2041,6 +2074,10 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
             ++st.reserved;
             st.kept += kept;
             easy_reserved = true;
+            if (policy == Options::Policy::kEasy) {
+              easy_alloc_ = kept ? *kept_alloc : alloc;
+              easy_start_ = s;
+            }
           }
         }
       }

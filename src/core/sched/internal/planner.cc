@@ -355,8 +355,10 @@ void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
   if (marks_[n].deferred != pass_) {
     marks_[n].deferred = pass_;
     marks_[n].deferred_head = -1;
+    marks_[n].deferred_from = a;
     pass_taken_.push_back(n);
   }
+  marks_[n].deferred_from = std::min(marks_[n].deferred_from, a);
   deferred_.push_back({a, b, r, marks_[n].deferred_head});
   marks_[n].deferred_head = static_cast<int32_t>(deferred_.size() - 1);
   if (marks_[n].built != pass_) {

@@ -51,7 +51,12 @@ class Planner {
   // from its releases without building its steps: a plan that sweeps and ranks a wide job's
   // thousands of nodes builds none of them.
   const Resources& FreeNow(uint32_t n) const {
-    return Untouched(n) ? (*nodes_)[n].free : Built(n)[0].free;
+    const Marks& m = marks_[n];
+    // Nothing taken from it now: only this pass's takes from later slots, if any, and those
+    // wait until the node is built (an EASY pass's reservation, on a thousand nodes).
+    const bool as_is = m.listed != pass_ && reserved_[n].empty() &&
+                       (m.deferred != pass_ || (m.built != pass_ && m.deferred_from > 0));
+    return as_is ? (*nodes_)[n].free : Built(n)[0].free;
   }
   const std::vector<Step>& Steps(uint32_t n) const { return Built(n); }
   // The free resources at `slot`.
@@ -194,10 +199,11 @@ class Planner {
     uint64_t deferred = 0;  // deferred_head starts this pass's takes
     int32_t refs_head = -1;
     int32_t deferred_head = -1;
-    uint8_t taken = 0;    // flag: in taken_nodes_ (at taken_pos)
-    uint8_t regroup = 0;  // flag: in regroup_
-    uint8_t grouped = 0;  // flag: in groups_[group_of_[n]]
-    uint8_t pending = 0;  // flag: in pending_ (taken this pass, not marked yet)
+    int64_t deferred_from = 0;  // the first slot this pass's takes begin at
+    uint8_t taken = 0;          // flag: in taken_nodes_ (at taken_pos)
+    uint8_t regroup = 0;        // flag: in regroup_
+    uint8_t grouped = 0;        // flag: in groups_[group_of_[n]]
+    uint8_t pending = 0;        // flag: in pending_ (taken this pass, not marked yet)
     uint32_t taken_pos = 0;
   };
   mutable std::vector<Marks> marks_;
