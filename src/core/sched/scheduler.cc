@@ -816,14 +816,16 @@ class Pass {
   size_t freed_owners_size_ = 0;
   // Gives the job's kept reservation back to the planner (its nodes freed for the jobs
   // behind), before the job is looked at again. Room grows: what the pass memoized as failed
-  // or measured as a capacity no longer holds.
+  // or measured as a capacity no longer holds. The nodes count as freed once the job's new
+  // plan is known (FreeGivenBack).
   void GiveBack(model::JobId id, PassCache::State::Kept& kept) {
     const bool held_now = kept.start <= now_;
     for (const auto& [n, r] : kept.alloc) {
       planner_.Unreserve(n, id);
-      st_.Freed(n);
       if (held_now) Relevel(n);
     }
+    given_back_alloc_ = kept.alloc;
+    given_back_start_ = kept.start;
     kept.pass = 0;
     // What ignores reservations (modes 2 and 5, see TryNow) stands unless the reservation held
     // its nodes now.
@@ -835,6 +837,31 @@ class Pass {
     ++version_;
     if (held_now) ++now_version_;
   }
+  // After the job that gave its reservation back was looked at again: its old nodes whose room
+  // grew count as freed for the jobs behind (FreedCouldHold) - all of them, but for a job
+  // reserved again from the same start, only those it now takes less of or none. A look that
+  // made the same reservation again (most of them) frees nothing, where marking its nodes
+  // freed made the jobs behind look again too, to the same end.
+  void FreeGivenBack(model::JobId id, bool started) {
+    auto it = st_.kept.find(id);
+    const std::vector<std::pair<uint32_t, Resources>>* now = nullptr;
+    if (!started && it != st_.kept.end() && it->second.pass == st_.passes &&
+        it->second.start == given_back_start_) {
+      now = &it->second.alloc;
+    }
+    if (now != nullptr && *now == given_back_alloc_) return;
+    // Both in node order: a merge.
+    size_t j = 0;
+    for (const auto& [n, r] : given_back_alloc_) {
+      while (now != nullptr && j < now->size() && (*now)[j].first < n) ++j;
+      if (now != nullptr && j < now->size() && (*now)[j].first == n && r.FitsIn((*now)[j].second)) {
+        continue;
+      }
+      st_.Freed(n);
+    }
+  }
+  std::vector<std::pair<uint32_t, Resources>> given_back_alloc_;
+  UnixTime given_back_start_ = 0;
   // The start slot of the job's reservation from the last pass when the caller vouched for it
   // (PassCache::KeepReservations, or RecheckReservations and no freed node could bring it
   // forward) and its nodes still have the room, with its nodes in `out`; else -1. Kept starts
@@ -2086,6 +2113,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
         d.anchor = !d.start;
       }
     }
+    if (given_back != nullptr) FreeGivenBack(job.id, d.start);
     done(job);
     out.push_back(std::move(d));
   }
