@@ -52,9 +52,12 @@ class Planner {
   // thousands of nodes builds none of them.
   const Resources& FreeNow(uint32_t n) const {
     const Marks& m = marks_[n];
-    // Nothing taken from it now: only this pass's takes from later slots, if any, and those
-    // wait until the node is built (an EASY pass's reservation, on a thousand nodes).
-    const bool as_is = m.listed != pass_ && reserved_[n].empty() &&
+    // Nothing taken from it now: no reservation has begun (they are in start order), and this
+    // pass's takes, if any, begin later and wait until the node is built (an EASY pass's
+    // reservation, on a thousand nodes). A pass's changed nodes are releveled without
+    // building their steps.
+    const bool as_is = m.listed != pass_ &&
+                       (reserved_[n].empty() || reserved_[n].front().start > grid_) &&
                        (m.deferred != pass_ || (m.built != pass_ && m.deferred_from > 0));
     return as_is ? (*nodes_)[n].free : Built(n)[0].free;
   }
