@@ -124,6 +124,10 @@ struct PassCache::State {
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> member_of;  // node -> (index, local)
   std::vector<int32_t> gpu_copy;  // node -> its pass GPU copy, -1: the snapshot's
   std::vector<uint8_t> mark;
+  // By node: its place + 1 among the nodes of a job planned as if it had given its reservation
+  // back (Pass::BeginVirtualBack), zero elsewhere.
+  std::vector<uint32_t> own_index;
+  std::vector<std::vector<internal::Step>> own_steps;  // Pass::st_.own_steps, kept for its capacity
   // Nodes whose index levels must be recomputed at the next pass's start.
   std::vector<uint32_t> changed;
   std::vector<uint8_t> changed_flag;
@@ -353,6 +357,7 @@ class Pass {
       st_.member_of.assign(n, {});
       st_.gpu_copy.assign(n, -1);
       st_.mark.assign(n, 0);
+      st_.own_index.assign(n, 0);
       st_.changed.clear();
       st_.changed_flag.assign(n, 0);
       st_.release_order.clear();
@@ -532,12 +537,17 @@ class Pass {
   template <typename Emit>
   void FeasibleStarts(const JobRequest& job, uint32_t n, const Resources& need, int64_t len,
                       Emit&& emit) const {
+    FeasibleStarts(job, n, PlanSteps(n), need, len, emit);
+  }
+  // The same over `steps` (a planner group's, asked of one of its nodes).
+  template <typename Emit>
+  void FeasibleStarts(const JobRequest& job, uint32_t n, const std::vector<internal::Step>& steps,
+                      const Resources& need, int64_t len, Emit&& emit) const {
     const int64_t w = window_slots_;
     auto clipped = [&](int64_t a, int64_t b) {
       b = std::min(b, w);
       if (a <= b) emit(a, b);
     };
-    const auto& steps = planner_.Steps(n);
     int64_t from = 0;
     for (size_t i = 0; i < steps.size() && from <= w; ++i) {
       if (HasRoom(job, n, need, steps[i].free)) continue;
@@ -819,14 +829,121 @@ class Pass {
   // or measured as a capacity no longer holds. The nodes count as freed once the job's new
   // plan is known (FreeGivenBack).
   void GiveBack(model::JobId id, PassCache::State::Kept& kept) {
-    const bool held_now = kept.start <= now_;
-    for (const auto& [n, r] : kept.alloc) {
-      planner_.Unreserve(n, id);
-      if (held_now) Relevel(n);
-    }
     given_back_alloc_ = kept.alloc;
     given_back_start_ = kept.start;
     kept.pass = 0;
+    Unreserve(id, given_back_alloc_, kept.start <= now_);
+  }
+  // A job looked at again is planned as if it had given its reservation back (its nodes' steps
+  // without it, PlanSteps), while the planner keeps it: a look that comes out the same, as
+  // most do, then leaves the planner as it was, where giving back and reserving again edited
+  // and regrouped every node twice. Where the job's nodes cannot be worked out so (a
+  // reservation that holds them now, nodes that ran out of room), or the pass's other paths
+  // would need them (holds, required nodes, GPUs, candidate lists, CPU caps), it gives the
+  // reservation back for real.
+  bool BeginVirtualBack(const JobRequest& job, uint32_t set_id, PassCache::State::Kept& kept) {
+    if (!monotone_ || has_holds_ || !job.required.empty() || internal::WantsGpus(job) ||
+        job.cpu_caps != nullptr || kept.start <= now_ || kept.limit != job.time_limit ||
+        sets_[set_id].nodes->size() != nodes_.size()) {
+      return false;
+    }
+    own_nodes_.clear();
+    own_blocks_.clear();
+    // Nodes of one planner group that the job holds alike have the same steps without it: one
+    // block, worked out once.
+    planner_.TakenGroups();
+    for (const auto& [n, r] : kept.alloc) {
+      if (n >= nodes_.size()) break;
+      const uint32_t g = planner_.GroupOf(n);
+      size_t b = 0;
+      while (b < own_blocks_.size() &&
+             !(g != Planner::kNoGroup && own_blocks_[b].group == g && own_blocks_[b].r == r)) {
+        ++b;
+      }
+      if (b == own_blocks_.size()) {
+        if (b == st_.own_steps.size()) st_.own_steps.emplace_back();
+        if (!planner_.StepsWithout(n, job.id, &st_.own_steps[b])) break;
+        own_blocks_.push_back({g, r, n, 0});
+      }
+      ++own_blocks_[b].size;
+      own_nodes_.push_back(n);
+      st_.own_index[n] = static_cast<uint32_t>(b + 1);
+    }
+    if (own_nodes_.size() != kept.alloc.size()) {
+      ClearOwn();
+      return false;
+    }
+    virtual_owner_ = job.id;
+    given_back_alloc_ = kept.alloc;
+    given_back_start_ = kept.start;
+    kept.pass = 0;
+    return true;
+  }
+  // Ends a virtual give-back: `keep`, the job's new plan is its reservation as it stands;
+  // else the reservation leaves the planner.
+  void EndVirtualBack(bool keep) {
+    const model::JobId id = virtual_owner_;
+    ClearOwn();
+    if (!keep) Unreserve(id, given_back_alloc_, /*held_now=*/false);
+  }
+  void ClearOwn() {
+    for (uint32_t n : own_nodes_) st_.own_index[n] = 0;
+    own_nodes_.clear();
+    own_blocks_.clear();
+    virtual_owner_ = 0;
+  }
+  model::JobId virtual_owner_ = 0;
+  std::vector<uint32_t> own_nodes_;
+  struct OwnBlock {
+    uint32_t group;  // the planner group of its nodes
+    Resources r;     // what the job holds on each
+    uint32_t rep, size;
+  };
+  std::vector<OwnBlock> own_blocks_;
+  std::vector<uint32_t> own_in_group_;  // scratch, zero between uses
+  // Node n's steps without the reservation of the job planned as if it had given it back, or
+  // null where they are the planner's.
+  const std::vector<internal::Step>* OwnSteps(uint32_t n) const {
+    if (virtual_owner_ == 0) return nullptr;
+    const uint32_t i = st_.own_index[n];
+    return i == 0 ? nullptr : &st_.own_steps[i - 1];
+  }
+  const std::vector<internal::Step>& PlanSteps(uint32_t n) const {
+    const auto* own = OwnSteps(n);
+    return own != nullptr ? *own : planner_.Steps(n);
+  }
+  Resources PlanMinOver(uint32_t n, int64_t a, int64_t b) const {
+    const auto* own = OwnSteps(n);
+    if (own == nullptr) return planner_.MinOver(n, a, b);
+    auto it = std::upper_bound(own->begin(), own->end(), a,
+                               [](int64_t s, const internal::Step& st) { return s < st.slot; });
+    --it;
+    Resources m = it->free;
+    for (++it; it != own->end() && it->slot < b; ++it) {
+      m = {std::min(m.cpus, it->free.cpus), std::min(m.memory_mb, it->free.memory_mb),
+           std::min(m.gpus, it->free.gpus)};
+    }
+    return m;
+  }
+  Resources PlanAvailNow(uint32_t n, int64_t len) const {
+    return OwnSteps(n) != nullptr ? PlanMinOver(n, 0, len) : planner_.AvailNow(n, len);
+  }
+  // own_in_group_[g]: how many of the virtual give-back's nodes planner group g holds (after
+  // TakenGroups); CountOwnInGroups(-1) sets them back to zero.
+  void CountOwnInGroups(int delta) {
+    if (own_in_group_.size() < planner_.GroupCount())
+      own_in_group_.resize(planner_.GroupCount(), 0);
+    for (uint32_t n : own_nodes_) {
+      const uint32_t g = planner_.GroupOf(n);
+      if (g != Planner::kNoGroup) own_in_group_[g] += delta;
+    }
+  }
+  // Takes the job's reservation on `alloc` out of the planner.
+  void Unreserve(model::JobId id, const Alloc& alloc, bool held_now) {
+    for (const auto& [n, r] : alloc) {
+      planner_.Unreserve(n, id);
+      if (held_now) Relevel(n);
+    }
     // What ignores reservations (modes 2 and 5, see TryNow) stands unless the reservation held
     // its nodes now.
     auto respects_plan = [held_now](const ShapeKey& key) {
@@ -1045,7 +1162,7 @@ class Pass {
     for (uint32_t n : *cs.nodes) {
       if (n >= nodes_.size() || !nodes_[n].usable) continue;
       if (internal::WantsGpus(job) && !internal::GpuStaticFit(job, nodes_[n])) continue;
-      const auto& steps = planner_.Steps(n);
+      const auto& steps = PlanSteps(n);
       // The capacity for a start s changes only where a step enters [s, s + len) (s = its slot
       // - len + 1) or leaves it (s = the next step's slot).
       starts.assign({0});
@@ -1240,6 +1357,7 @@ class Pass {
   std::vector<model::GpuAllocation> gpu_scratch_;
   std::vector<std::tuple<uint32_t, int64_t, int64_t>> feasible_;
   std::vector<std::tuple<uint32_t, int64_t, int64_t>> group_feasible_;  // group, a, b
+  std::vector<std::tuple<uint32_t, int64_t, int64_t>> own_feasible_;    // own block, a, b
   // Plan's ranking, kept for its capacity.
   std::vector<std::tuple<int64_t, uint32_t, uint32_t>> ranked_scratch_;  // -score, weight, node
 };
@@ -1398,12 +1516,22 @@ bool Pass::SurelyShort(const JobRequest& job, const Shape& shape, uint32_t set_i
   if (respect_plan && opt_.policy == Options::Policy::kConservative &&
       planner_.has_reservations() &&
       with_room > 10 * planner_.RegroupsPending() + planner_.GroupCount()) {
-    for (const auto& g : planner_.TakenGroups()) {
-      if (g.nodes.empty() || !nodes_[g.nodes.front()].usable) continue;
-      const uint32_t n = g.nodes.front();
+    const auto groups = planner_.TakenGroups();
+    CountOwnInGroups(1);
+    for (uint32_t g = 0; g < groups.size(); ++g) {
+      const auto& members = groups[g].nodes;
+      if (members.empty() || !nodes_[members.front()].usable) continue;
+      const uint32_t n = members.front();
       const int64_t lost =
           counted(planner_.FreeNow(n).cpus) - counted(planner_.AvailNow(n, len).cpus);
-      room -= lost * static_cast<int64_t>(g.nodes.size());
+      room -= lost * static_cast<int64_t>(members.size() - own_in_group_[g]);
+    }
+    CountOwnInGroups(-1);
+    // A virtual give-back's nodes, each with its own room.
+    for (uint32_t n : own_nodes_) {
+      if (nodes_[n].usable) {
+        room -= counted(planner_.FreeNow(n).cpus) - counted(PlanAvailNow(n, len).cpus);
+      }
     }
   }
   return room < wanted;
@@ -1411,7 +1539,8 @@ bool Pass::SurelyShort(const JobRequest& job, const Shape& shape, uint32_t set_i
 
 bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len,
                   bool respect_plan, Alloc* out, bool fit_only) {
-  const bool memo = job.required.empty();
+  // A virtual give-back's job sees more room than the pass's memos were made with.
+  const bool memo = job.required.empty() && !(respect_plan && virtual_owner_ != 0);
   const ShapeKey key = KeyOf(job, set_id, len, respect_plan ? 1 : 2);
   if (memo) {
     auto it = failed_.find(key);
@@ -1433,8 +1562,7 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
   auto cap = [&](uint32_t n) -> uint32_t {
     const NodeInfo& node = nodes_[n];
     if (!node.usable) return 0;
-    const Resources avail =
-        respect_plan ? planner_.AvailNow(n, len) : FreeIgnoringReservations(n, len);
+    const Resources avail = respect_plan ? PlanAvailNow(n, len) : FreeIgnoringReservations(n, len);
     if (alike) {
       if (!last.known || !(last.avail == avail) || !(last.total == node.total) ||
           last.sockets != node.sockets) {
@@ -1717,14 +1845,29 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   group_feasible_.clear();
   if (grouped) {
     const auto& groups = planner_.TakenGroups();
+    // A virtual give-back's nodes count apart from their groups, with their own steps.
+    CountOwnInGroups(1);
     for (uint32_t g = 0; g < groups.size(); ++g) {
       const auto& members = groups[g].nodes;
-      if (members.empty() || !holds(members.front(), &need)) continue;
-      const auto count = static_cast<int32_t>(members.size());
-      FeasibleStarts(job, members.front(), need, len, [&](int64_t a, int64_t b) {
+      const auto count = static_cast<int32_t>(members.size() - own_in_group_[g]);
+      if (count == 0 || !holds(members.front(), &need)) continue;
+      FeasibleStarts(job, members.front(), planner_.Steps(members.front()), need, len,
+                     [&](int64_t a, int64_t b) {
+                       events_.push_back({a, false, count});
+                       events_.push_back({b + 1, false, -count});
+                       group_feasible_.emplace_back(g, a, b);
+                     });
+    }
+    CountOwnInGroups(-1);
+    own_feasible_.clear();
+    for (uint32_t blk = 0; blk < own_blocks_.size(); ++blk) {
+      const uint32_t rep = own_blocks_[blk].rep;
+      const auto count = static_cast<int32_t>(own_blocks_[blk].size);
+      if (!eligible(rep, &need)) continue;
+      FeasibleStarts(job, rep, st_.own_steps[blk], need, len, [&](int64_t a, int64_t b) {
         events_.push_back({a, false, count});
         events_.push_back({b + 1, false, -count});
-        group_feasible_.emplace_back(g, a, b);
+        own_feasible_.emplace_back(blk, a, b);
       });
     }
   } else {
@@ -1746,7 +1889,15 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     const auto& groups = planner_.TakenGroups();
     for (const auto& [g, a, b] : group_feasible_) {
       if (a > s || b < s) continue;
-      for (uint32_t n : groups[g].nodes) feasible_.emplace_back(n, a, b);
+      for (uint32_t n : groups[g].nodes) {
+        if (OwnSteps(n) == nullptr) feasible_.emplace_back(n, a, b);
+      }
+    }
+    for (const auto& [blk, a, b] : own_feasible_) {
+      if (a > s || b < s) continue;
+      for (uint32_t n : own_nodes_) {
+        if (st_.own_index[n] == blk + 1) feasible_.emplace_back(n, a, b);
+      }
     }
     return s;
   };
@@ -1934,9 +2085,9 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
       chosen_.push_back(n);
       continue;
     }
-    const uint32_t group = planner_.GroupOf(n);
+    const uint32_t group = OwnSteps(n) != nullptr ? Planner::kNoGroup : planner_.GroupOf(n);
     if (group == internal::Planner::kNoGroup || group != last_group) {
-      group_room = planner_.MinOver(n, found, AddSlots(found, len));
+      group_room = PlanMinOver(n, found, AddSlots(found, len));
       last_group = group;
     }
     NodeView v{n, &nodes_[n], group_room};
@@ -2027,12 +2178,13 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
           out.push_back(std::move(d));
           continue;
         }
-        GiveBack(job.id, kept);
+        if (!BeginVirtualBack(job, set_id, kept)) GiveBack(job.id, kept);
         given_back = &kept;
       }
     }
     if (TryNow(job, shape, set_id, len_now, /*respect_plan=*/true, &alloc) &&
         AssignGpus(job, alloc, /*respect_plan=*/true, &gpus)) {
+      if (virtual_owner_ != 0) EndVirtualBack(/*keep=*/false);
       Commit(alloc, 0, len_now, job.id);
       ChargeCap(job, alloc);
       d.start = true;
@@ -2059,7 +2211,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
           // Room from now for the run's length in slots from the boundary: from now it reaches
           // one slot further, which may be another job's.
           bool room = reserve;
-          for (const auto& [n, r] : alloc) room = room && r.FitsIn(planner_.MinOver(n, 0, len_now));
+          for (const auto& [n, r] : alloc) room = room && r.FitsIn(PlanMinOver(n, 0, len_now));
           if (!room) s = Plan(job, shape, set_id, len_now, reserve ? &alloc : nullptr);
         }
         if (given_back != nullptr && reserve && given_back->start > now_ &&
@@ -2074,6 +2226,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
           // The plan found room now that the quick walk did not (it is the exact search). The
           // plan counts GPUs regardless of type, so on a node of mixed types the typed GPUs
           // may still be busy: then the job waits with no planned start.
+          if (virtual_owner_ != 0) EndVirtualBack(/*keep=*/false);
           if (AssignGpus(job, alloc, /*respect_plan=*/true, &gpus)) {
             Commit(alloc, 0, len_now, job.id);
             ChargeCap(job, alloc);
@@ -2086,7 +2239,11 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
         } else if (s > 0) {
           d.expected_start = grid_ + s * res_;
           if (reserve) {
-            Commit(kept ? *kept_alloc : alloc, s, len, job.id);
+            // A virtual give-back whose plan is the reservation as it stands keeps it as it is.
+            const bool same = virtual_owner_ != 0 && grid_ + s * res_ == given_back_start_ &&
+                              alloc == given_back_alloc_;
+            if (virtual_owner_ != 0) EndVirtualBack(same);
+            if (!same) Commit(kept ? *kept_alloc : alloc, s, len, job.id);
             const UnixTime start = grid_ + s * res_;
             PassCache::State::Kept& entry = st_.kept[job.id];
             if (kept) {
@@ -2113,6 +2270,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
         d.anchor = !d.start;
       }
     }
+    if (virtual_owner_ != 0) EndVirtualBack(/*keep=*/false);  // no new reservation
     if (given_back != nullptr) FreeGivenBack(job.id, d.start);
     done(job);
     out.push_back(std::move(d));

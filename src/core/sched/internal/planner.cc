@@ -420,9 +420,18 @@ void Planner::Unreserve(uint32_t n, uint64_t owner) {
   if (exact) {
     const auto [a, b] = WindowOf(gone);
     if (b > 0) {
+      auto& steps = steps_[n];
       const size_t first = Split(n, a);
-      const size_t last = b < kNever ? Split(n, b) : steps_[n].size();
-      for (size_t i = first; i < last; ++i) steps_[n][i].free += gone.r;
+      const size_t last = b < kNever ? Split(n, b) : steps.size();
+      for (size_t i = first; i < last; ++i) steps[i].free += gone.r;
+      // The window's edges go where the room is as on their other side again, so that steps
+      // kept from pass to pass do not gather the edges of every reservation ever given back.
+      if (last < steps.size() && steps[last].free == steps[last - 1].free) {
+        steps.erase(steps.begin() + static_cast<ptrdiff_t>(last));
+      }
+      if (first > 0 && steps[first].free == steps[first - 1].free) {
+        steps.erase(steps.begin() + static_cast<ptrdiff_t>(first));
+      }
       stable_until_[n] = kStaleStable;
     }
   } else {
@@ -434,6 +443,32 @@ void Planner::Unreserve(uint32_t n, uint64_t owner) {
   } else {
     Regroup(n);
   }
+}
+
+bool Planner::StepsWithout(uint32_t n, uint64_t owner, std::vector<Step>* out) const {
+  const Reserved* own = nullptr;
+  for (const Reserved& e : reserved_[n]) {
+    if (e.owner != owner) continue;
+    if (own != nullptr) return false;
+    own = &e;
+  }
+  if (own == nullptr || saturated_[n]) return false;
+  *out = Built(n);
+  if (saturated_[n]) return false;  // found when built
+  const auto [a, b] = WindowOf(*own);
+  if (b <= 0) return true;
+  auto split = [out](int64_t slot) {
+    auto it = std::upper_bound(out->begin(), out->end(), slot,
+                               [](int64_t s, const Step& st) { return s < st.slot; });
+    const size_t i = static_cast<size_t>(it - out->begin()) - 1;
+    if ((*out)[i].slot == slot) return i;
+    out->insert(out->begin() + static_cast<ptrdiff_t>(i) + 1, Step{slot, (*out)[i].free});
+    return i + 1;
+  };
+  const size_t first = split(a);
+  const size_t last = b < kNever ? split(b) : out->size();
+  for (size_t i = first; i < last; ++i) (*out)[i].free += own->r;
+  return true;
 }
 
 uint64_t Planner::ResourcesHash(const Resources& r) {

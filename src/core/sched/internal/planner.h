@@ -83,6 +83,11 @@ class Planner {
   void Reserve(uint32_t n, UnixTime start, int64_t len, const Resources& r, uint64_t owner);
   // Gives back what Reserve took on node n for `owner`.
   void Unreserve(uint32_t n, uint64_t owner);
+  // Node n's steps as Unreserve(n, owner) would leave them, changing nothing: a job looked at
+  // again can be planned as if it had given its reservation back, and keep it untouched when
+  // the plan comes out the same. False where the owner holds no single reservation there or
+  // the node's steps ran out of room (Unreserve builds those again).
+  bool StepsWithout(uint32_t n, uint64_t owner, std::vector<Step>* out) const;
   // What `owner` reserved on node n (null: nothing), and every owner of a reservation there.
   const Resources* ReservedFor(uint32_t n, uint64_t owner) const {
     for (const Reserved& e : reserved_[n]) {
