@@ -237,6 +237,56 @@ TEST(KeptReservationTest, ARecheckStartsAJobTheFreedRoomHolds) {
   EXPECT_EQ(d.alloc.size(), 2u);
 }
 
+// With running jobs as releases (as the controller and the simulator pass them), a job looked
+// at again is planned as if it had given its reservation back. Three 4-CPU nodes free up at
+// +300, +600 and +1200: the two-node job is reserved at +600 on n0 and n1. n2's job then ends
+// sooner than its limit said (+450): the job moves up to n0 and n2 at +480 (the next boundary
+// of the 60 s grid), and a pass after that keeps it there.
+TEST(KeptReservationTest, ALookAgainMovesAReservationUpOverItsOwnNodes) {
+  Cluster c(3);
+  const Seconds frees[] = {300, 600, 1200};
+  for (uint32_t n = 0; n < 3; ++n) {
+    c.nodes[n].free = {0, 0, 0};
+    c.nodes[n].releases.push_back({kNow + frees[n], {4, 4000, 0}});
+  }
+  std::vector<std::vector<uint32_t>> sets = {c.All()};
+  std::vector<JobRequest> q = {Job(c, 1, 8)};
+  q.reserve(2);  // `queue` points into it
+  q[0].nodes = 2;
+  q[0].candidate_set = 0;
+  std::vector<const JobRequest*> queue = {&q[0]};
+  PassCache cache;
+  PassStats stats;
+  auto pass = [&](UnixTime now) {
+    return RunPass(Opts(Policy::kConservative), now, c.nodes, {}, queue, sets, &stats, &cache)
+        .front();
+  };
+  Decision d = pass(kNow);
+  EXPECT_EQ(d.expected_start, kNow + 600);
+  c.nodes[2].releases[0].end = kNow + 450;
+  cache.NodeChanged(2);
+  cache.NodeFreed(2);
+  cache.RecheckReservations();
+  d = pass(kNow + 30);
+  EXPECT_EQ(d.expected_start, kNow + 480);
+  EXPECT_EQ(stats.kept, 0u);
+  cache.RecheckReservations();
+  d = pass(kNow + 40);
+  EXPECT_EQ(d.expected_start, kNow + 480);
+  EXPECT_EQ(stats.kept, 1u);
+  // Its nodes are n0 and n2 now: n1 free from +600 can take a job that ends by +1200.
+  q.push_back(Job(c, 2, 4, 500));
+  q[1].nodes = 1;
+  q[1].candidate_set = 0;
+  queue.push_back(&q[1]);
+  cache.KeepReservations();
+  auto all =
+      RunPass(Opts(Policy::kConservative), kNow + 50, c.nodes, {}, queue, sets, &stats, &cache);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].expected_start, kNow + 480);
+  EXPECT_EQ(all[1].expected_start, kNow + 600);
+}
+
 // A conservative pass that goes on from the last counts what reservations leave before it walks
 // the nodes: a job short enough to end before a wide reservation begins still starts on the
 // reserved nodes, and one that would reach into it waits (counted short, without a walk).
