@@ -124,6 +124,22 @@ struct PassCache::State {
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> member_of;  // node -> (index, local)
   std::vector<int32_t> gpu_copy;  // node -> its pass GPU copy, -1: the snapshot's
   std::vector<uint8_t> mark;
+  // The pass's scratch (Pass's members of the same names): kept here for its capacity, as a
+  // replay runs tens of thousands of passes and each grew them from nothing.
+  struct PlanEvent {
+    int64_t slot;
+    bool required;  // a -w node's range
+    int32_t delta;  // +1: a range begins; -1: one ended the slot before
+  };
+  struct Scratch {
+    std::vector<PlanEvent> events;
+    std::vector<int32_t> diff, req_diff;
+    std::vector<uint32_t> chosen;
+    std::vector<std::pair<uint32_t, uint32_t>> spread;
+    std::vector<uint32_t> spread_count;
+    std::vector<std::tuple<uint32_t, int64_t, int64_t>> feasible, group_feasible, own_feasible;
+    std::vector<std::tuple<int64_t, uint32_t, uint32_t>> ranked;
+  } scratch;
   // By node: its place + 1 among the nodes of a job planned as if it had given its reservation
   // back (Pass::BeginVirtualBack), zero elsewhere.
   std::vector<uint32_t> own_index;
@@ -336,7 +352,17 @@ class Pass {
         index_kind_(state.index_kind),
         member_of_(state.member_of),
         gpu_copy_(state.gpu_copy),
-        mark_(state.mark) {
+        mark_(state.mark),
+        events_(state.scratch.events),
+        diff_(state.scratch.diff),
+        req_diff_(state.scratch.req_diff),
+        chosen_(state.scratch.chosen),
+        spread_(state.scratch.spread),
+        spread_count_(state.scratch.spread_count),
+        feasible_(state.scratch.feasible),
+        group_feasible_(state.scratch.group_feasible),
+        own_feasible_(state.scratch.own_feasible),
+        ranked_scratch_(state.scratch.ranked) {
     auto& registry = Registry::Global();
     if (auto f = registry.Filter("node-resources-fit"); f.ok())
       filters_.push_back(std::move(f).value());
@@ -1344,22 +1370,18 @@ class Pass {
   mutable NodeInfo type_node_;
   // Scratch reused between jobs (all zero between them).
   std::vector<uint8_t>& mark_;
-  struct PlanEvent {
-    int64_t slot;
-    bool required;  // a -w node's range
-    int32_t delta;  // +1: a range begins; -1: one ended the slot before
-  };
-  std::vector<PlanEvent> events_;
-  std::vector<int32_t> diff_, req_diff_;  // by slot, when counting beats sorting events_
-  std::vector<uint32_t> chosen_;
-  std::vector<std::pair<uint32_t, uint32_t>> spread_;  // node, capacity
-  std::vector<uint32_t> spread_count_;
+  using PlanEvent = PassCache::State::PlanEvent;
+  std::vector<PlanEvent>& events_;
+  std::vector<int32_t>&diff_, &req_diff_;  // by slot, when counting beats sorting events_
+  std::vector<uint32_t>& chosen_;
+  std::vector<std::pair<uint32_t, uint32_t>>& spread_;  // node, capacity
+  std::vector<uint32_t>& spread_count_;
   std::vector<model::GpuAllocation> gpu_scratch_;
-  std::vector<std::tuple<uint32_t, int64_t, int64_t>> feasible_;
-  std::vector<std::tuple<uint32_t, int64_t, int64_t>> group_feasible_;  // group, a, b
-  std::vector<std::tuple<uint32_t, int64_t, int64_t>> own_feasible_;    // own block, a, b
-  // Plan's ranking, kept for its capacity.
-  std::vector<std::tuple<int64_t, uint32_t, uint32_t>> ranked_scratch_;  // -score, weight, node
+  std::vector<std::tuple<uint32_t, int64_t, int64_t>>& feasible_;
+  std::vector<std::tuple<uint32_t, int64_t, int64_t>>& group_feasible_;  // group, a, b
+  std::vector<std::tuple<uint32_t, int64_t, int64_t>>& own_feasible_;    // own block, a, b
+  // Plan's ranking.
+  std::vector<std::tuple<int64_t, uint32_t, uint32_t>>& ranked_scratch_;  // -score, weight, node
 };
 
 uint32_t Pass::SetOf(const JobRequest& job) {
