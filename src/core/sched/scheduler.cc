@@ -889,7 +889,7 @@ class Pass {
       if (b == own_blocks_.size()) {
         if (b == st_.own_steps.size()) st_.own_steps.emplace_back();
         if (!planner_.StepsWithout(n, job.id, &st_.own_steps[b])) break;
-        own_blocks_.push_back({g, r, n, 0});
+        own_blocks_.push_back({g, r, n, 0, 1, 0});
       }
       ++own_blocks_[b].size;
       own_nodes_.push_back(n);
@@ -924,6 +924,7 @@ class Pass {
     uint32_t group;  // the planner group of its nodes
     Resources r;     // what the job holds on each
     uint32_t rep, size;
+    int64_t a = 1, b = 0;  // EarliestMonotone: its range feasible at the start found, if any
   };
   std::vector<OwnBlock> own_blocks_;
   std::vector<uint32_t> own_in_group_;  // scratch, zero between uses
@@ -1088,8 +1089,9 @@ class Pass {
     Resources need;
     uint32_t count = 0;
     // Nodes of one planner group answer alike (a reservation given back frees hundreds); with
-    // few freed nodes, bringing the groups up to date costs more than it saves.
-    const bool grouped = st_.freed.size() >= kFewFreed && holds.alike() && monotone_ && !has_holds_;
+    // few freed nodes, bringing the groups up to date costs more than it saves, unless they are.
+    const bool grouped = (st_.freed.size() >= kFewFreed || planner_.RegroupsPending() == 0) &&
+                         holds.alike() && monotone_ && !has_holds_;
     if (grouped) planner_.TakenGroups();
     const uint64_t stamp = ++group_answer_stamp_;
     for (uint32_t n : st_.freed) {
@@ -1882,6 +1884,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     }
     CountOwnInGroups(-1);
     own_feasible_.clear();
+    for (OwnBlock& blk : own_blocks_) blk.a = 1, blk.b = 0;
     for (uint32_t blk = 0; blk < own_blocks_.size(); ++blk) {
       const uint32_t rep = own_blocks_[blk].rep;
       const auto count = static_cast<int32_t>(own_blocks_[blk].size);
@@ -1915,10 +1918,19 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
         if (OwnSteps(n) == nullptr) feasible_.emplace_back(n, a, b);
       }
     }
+    // A virtual give-back's blocks feasible at s (at most one range each covers s), then their
+    // nodes in one sweep.
+    bool any_own = false;
     for (const auto& [blk, a, b] : own_feasible_) {
       if (a > s || b < s) continue;
+      own_blocks_[blk].a = a;
+      own_blocks_[blk].b = b;
+      any_own = true;
+    }
+    if (any_own) {
       for (uint32_t n : own_nodes_) {
-        if (st_.own_index[n] == blk + 1) feasible_.emplace_back(n, a, b);
+        const OwnBlock& blk = own_blocks_[st_.own_index[n] - 1];
+        if (blk.a <= s && s <= blk.b) feasible_.emplace_back(n, blk.a, blk.b);
       }
     }
     return s;
