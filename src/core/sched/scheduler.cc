@@ -528,21 +528,28 @@ class Pass {
           alike_(!internal::WantsGpus(job) && job.cpu_caps == nullptr) {}
     // Whether the verdict depends only on a node's usable, total and sockets.
     bool alike() const { return alike_; }
-    bool operator()(uint32_t n, Resources* need) {
-      if (!alike_) return pass_.CanEverHold(job_, n, r_, need);
+    // The same kind of node as the last one answers at once (asked of thousands of nodes).
+    [[gnu::always_inline]] bool operator()(uint32_t n, Resources* need) {
       const NodeInfo& node = pass_.nodes_[n];
-      if (!node.usable) return false;
-      if (!known_ || !(node.total == total_) || node.sockets != sockets_) {
-        ok_ = pass_.CanEverHold(job_, n, r_, &need_);
-        known_ = true;
-        total_ = node.total;
-        sockets_ = node.sockets;
+      if (alike_ && known_ && node.usable && node.total == total_ && node.sockets == sockets_) {
+        *need = need_;
+        return ok_;
       }
-      *need = need_;
-      return ok_;
+      return Ask(n, need);
     }
 
    private:
+    [[gnu::noinline]] bool Ask(uint32_t n, Resources* need) {
+      if (!alike_) return pass_.CanEverHold(job_, n, r_, need);
+      const NodeInfo& node = pass_.nodes_[n];
+      if (!node.usable) return false;
+      ok_ = pass_.CanEverHold(job_, n, r_, &need_);
+      known_ = true;
+      total_ = node.total;
+      sockets_ = node.sockets;
+      *need = need_;
+      return ok_;
+    }
     const Pass& pass_;
     const JobRequest& job_;
     const uint32_t r_;
