@@ -143,7 +143,9 @@ struct PassCache::State {
   // By node: its place + 1 among the nodes of a job planned as if it had given its reservation
   // back (Pass::BeginVirtualBack), zero elsewhere.
   std::vector<uint32_t> own_index;
-  std::vector<std::vector<internal::Step>> own_steps;  // Pass::st_.own_steps, kept for its capacity
+  // Those nodes' steps without the job's reservation, by block (Pass::own_blocks_), kept for
+  // their capacity.
+  std::vector<std::vector<internal::Step>> own_steps;
   // Nodes whose index levels must be recomputed at the next pass's start.
   std::vector<uint32_t> changed;
   std::vector<uint8_t> changed_flag;
@@ -857,10 +859,10 @@ class Pass {
   size_t classes_size_ = 0;
   std::unordered_set<model::JobId> freed_owners_;
   size_t freed_owners_size_ = 0;
-  // Gives the job's kept reservation back to the planner (its nodes freed for the jobs
-  // behind), before the job is looked at again. Room grows: what the pass memoized as failed
-  // or measured as a capacity no longer holds. The nodes count as freed once the job's new
-  // plan is known (FreeGivenBack).
+  // Gives the job's kept reservation back to the planner before the job is looked at again
+  // (where BeginVirtualBack cannot). Room grows: what the pass memoized as failed or measured
+  // as a capacity no longer holds. Its nodes count as freed for the jobs behind once the job's
+  // new plan is known (FreeGivenBack).
   void GiveBack(model::JobId id, PassCache::State::Kept& kept) {
     given_back_alloc_ = kept.alloc;
     given_back_start_ = kept.start;
