@@ -688,6 +688,40 @@ TEST(PlannerTest, ReservationsStayFromPassToPassOnTheGrid) {
 
 // Taken nodes group by what their steps are built from (NodeInfo, takes, reservations) and kind:
 // that is the same at every pass, so groups outlive the pass with the reservations.
+// What a job looked at again is planned with: its node's steps without its reservation, the
+// same function Unreserve leaves, whose edges merge back where the room is as on their other
+// side.
+TEST(PlannerTest, StepsWithoutAReservationAreWhatGivingItBackLeaves) {
+  std::vector<NodeInfo> nodes(1);
+  nodes[0].total = {4, 400, 0};
+  nodes[0].free = nodes[0].total;
+  internal::Planner p;
+  p.Begin(nodes, 600, 60, {});
+  p.Reserve(0, 900, 5, {2, 0, 0}, 7);   // slots [5, 10)
+  p.Reserve(0, 1080, 4, {1, 0, 0}, 8);  // slots [8, 12)
+  p.Begin(nodes, 630, 60, {}, /*keep_reserved=*/true);
+  std::vector<internal::Step> without;
+  ASSERT_TRUE(p.StepsWithout(0, 7, &without));
+  EXPECT_FALSE(p.StepsWithout(0, 9, &without));  // no reservation of its own there
+  ASSERT_TRUE(p.StepsWithout(0, 7, &without));
+  EXPECT_EQ(p.FreeAt(0, 6).cpus, 2u);  // the planner still holds it
+  p.Unreserve(0, 7);
+  const auto& after = p.Steps(0);
+  auto at = [](const std::vector<internal::Step>& steps, int64_t slot) {
+    uint32_t cpus = 0;
+    for (const auto& s : steps) {
+      if (s.slot <= slot) cpus = s.free.cpus;
+    }
+    return cpus;
+  };
+  for (int64_t s = 0; s < 16; ++s) EXPECT_EQ(at(without, s), at(after, s)) << "slot " << s;
+  // Only the other reservation's edges are left: free, then 3 CPUs over [8, 12), then free.
+  ASSERT_EQ(after.size(), 3u);
+  EXPECT_EQ(after[1].slot, 8);
+  EXPECT_EQ(after[1].free.cpus, 3u);
+  EXPECT_EQ(after[2].slot, 12);
+}
+
 TEST(PlannerTest, TakenNodesGroupByWhatBuildsThemAndKind) {
   std::vector<NodeInfo> nodes(5);
   for (auto& n : nodes) {
