@@ -950,16 +950,7 @@ class Pass {
   }
   Resources PlanMinOver(uint32_t n, int64_t a, int64_t b) const {
     const auto* own = OwnSteps(n);
-    if (own == nullptr) return planner_.MinOver(n, a, b);
-    auto it = std::upper_bound(own->begin(), own->end(), a,
-                               [](int64_t s, const internal::Step& st) { return s < st.slot; });
-    --it;
-    Resources m = it->free;
-    for (++it; it != own->end() && it->slot < b; ++it) {
-      m = {std::min(m.cpus, it->free.cpus), std::min(m.memory_mb, it->free.memory_mb),
-           std::min(m.gpus, it->free.gpus)};
-    }
-    return m;
+    return own == nullptr ? planner_.MinOver(n, a, b) : internal::MinOverSteps(*own, a, b);
   }
   Resources PlanAvailNow(uint32_t n, int64_t len) const {
     return OwnSteps(n) != nullptr ? PlanMinOver(n, 0, len) : planner_.AvailNow(n, len);

@@ -263,7 +263,10 @@ Resources Planner::FreeAt(uint32_t n, int64_t slot) const {
 Resources Planner::MinOver(uint32_t n, int64_t a, int64_t b) const {
   // Room only grows on an untouched node: the minimum is at the start.
   if (Untouched(n) && a < kNever) return FreeAt(n, a);
-  const auto& steps = Built(n);
+  return MinOverSteps(Built(n), a, b);
+}
+
+Resources MinOverSteps(const std::vector<Step>& steps, int64_t a, int64_t b) {
   auto it = std::upper_bound(steps.begin(), steps.end(), a,
                              [](int64_t s, const Step& st) { return s < st.slot; });
   --it;  // steps[0].slot == 0 <= a
@@ -272,15 +275,16 @@ Resources Planner::MinOver(uint32_t n, int64_t a, int64_t b) const {
   return m;
 }
 
-size_t Planner::Split(uint32_t n, int64_t slot) const {
-  auto& steps = steps_[n];
-  auto it = std::upper_bound(steps.begin(), steps.end(), slot,
+size_t SplitSteps(std::vector<Step>* steps, int64_t slot) {
+  auto it = std::upper_bound(steps->begin(), steps->end(), slot,
                              [](int64_t s, const Step& st) { return s < st.slot; });
-  size_t i = static_cast<size_t>(it - steps.begin()) - 1;
-  if (steps[i].slot == slot) return i;
-  steps.insert(steps.begin() + static_cast<ptrdiff_t>(i) + 1, Step{slot, steps[i].free});
+  const size_t i = static_cast<size_t>(it - steps->begin()) - 1;
+  if ((*steps)[i].slot == slot) return i;
+  steps->insert(steps->begin() + static_cast<ptrdiff_t>(i) + 1, Step{slot, (*steps)[i].free});
   return i + 1;
 }
+
+size_t Planner::Split(uint32_t n, int64_t slot) const { return SplitSteps(&steps_[n], slot); }
 
 size_t Planner::TakeBuilt(uint32_t n, int64_t a, int64_t b, const Resources& r) const {
   const size_t first = Split(n, a);
@@ -457,16 +461,8 @@ bool Planner::StepsWithout(uint32_t n, uint64_t owner, std::vector<Step>* out) c
   if (saturated_[n]) return false;  // found when built
   const auto [a, b] = WindowOf(*own);
   if (b <= 0) return true;
-  auto split = [out](int64_t slot) {
-    auto it = std::upper_bound(out->begin(), out->end(), slot,
-                               [](int64_t s, const Step& st) { return s < st.slot; });
-    const size_t i = static_cast<size_t>(it - out->begin()) - 1;
-    if ((*out)[i].slot == slot) return i;
-    out->insert(out->begin() + static_cast<ptrdiff_t>(i) + 1, Step{slot, (*out)[i].free});
-    return i + 1;
-  };
-  const size_t first = split(a);
-  const size_t last = b < kNever ? split(b) : out->size();
+  const size_t first = SplitSteps(out, a);
+  const size_t last = b < kNever ? SplitSteps(out, b) : out->size();
   for (size_t i = first; i < last; ++i) (*out)[i].free += own->r;
   return true;
 }

@@ -22,6 +22,11 @@ struct Step {
   Resources free;
 };
 
+// Over a node's steps: the componentwise minimum of the free resources over [a, b), and the
+// index of the step beginning at `slot`, split off the one it falls in where none does.
+Resources MinOverSteps(const std::vector<Step>& steps, int64_t a, int64_t b);
+size_t SplitSteps(std::vector<Step>* steps, int64_t slot);
+
 // Free resources per node over time: running jobs return theirs at their end slot; jobs started
 // or reserved by the pass take theirs over [start, end). A node's steps are built on its first
 // use in a pass, so a pass pays for the nodes it looks at, not for the whole cluster.
