@@ -149,19 +149,17 @@ struct PassCache::State {
   // Nodes whose index levels must be recomputed at the next pass's start.
   std::vector<uint32_t> changed;
   std::vector<uint8_t> changed_flag;
-  // Every node's release times (NodeInfo::releases) in time order, and what each node put
-  // there: planning a job on nodes that only gain room over time walks these rather than the
-  // cluster (Pass::EarliestMonotone).
-  std::set<std::pair<UnixTime, uint32_t>> release_order;
-  std::vector<std::vector<UnixTime>> release_ends;
+  // Every node's release times (NodeInfo::releases) as (end, node), sorted and distinct:
+  // planning a job on nodes that only gain room over time walks these rather than the cluster
+  // (Pass::EarliestMonotone). A sorted array rather than a tree: a conservative pass's plans
+  // each sweep it from the start, mostly past reserved nodes, and between passes only the
+  // nodes whose jobs started or ended change their entries, merged in at once.
+  std::vector<std::pair<UnixTime, uint32_t>> release_order;
   // Nodes whose entries in release_order are out of date: brought up to date by the first plan
   // that reads it (SyncStaleReleases), so passes that plan nothing never pay for them.
   std::vector<uint32_t> releases_stale;
   std::vector<uint8_t> releases_stale_flag;
-  // A pass's copy of release_order's first entries as (slot, node), extended as plans read
-  // further: the set does not change during a pass, and a conservative pass's many plans each
-  // sweep it from the start (Pass::ReleaseAt).
-  std::vector<std::pair<int64_t, uint32_t>> release_flat;
+  std::vector<std::pair<UnixTime, uint32_t>> release_merge;  // SyncStaleReleases' scratch
   // The last pass's reservations by job: start (absolute), the job's limit, its nodes. A pass
   // after KeepReservations() commits them again rather than planning.
   struct Kept {
@@ -208,27 +206,33 @@ struct PassCache::State {
   std::vector<uint64_t> changed_in;
   std::vector<uint32_t> changed_now;
 
-  void SyncReleases(const std::vector<NodeInfo>& nodes, uint32_t n) {
-    for (UnixTime end : release_ends[n]) release_order.erase({end, n});
-    release_ends[n].clear();
-    for (const auto& r : nodes[n].releases) {
-      if (r.end >= kUnlimited) continue;
-      if (release_order.insert({r.end, n}).second) release_ends[n].push_back(r.end);
-    }
-  }
-
   void MarkReleasesStale(uint32_t n) {
     if (!releases_stale_flag[n]) {
       releases_stale_flag[n] = 1;
       releases_stale.push_back(n);
     }
   }
+  // Drops the stale nodes' entries and merges in their current ones: O(entries) however many
+  // nodes changed.
   void SyncStaleReleases(const std::vector<NodeInfo>& nodes) {
+    if (releases_stale.empty()) return;
+    std::erase_if(release_order, [&](const auto& e) { return releases_stale_flag[e.second]; });
+    std::vector<std::pair<UnixTime, uint32_t>>& fresh = release_merge;
+    fresh.clear();
     for (uint32_t n : releases_stale) {
       releases_stale_flag[n] = 0;
-      SyncReleases(nodes, n);
+      for (const auto& r : nodes[n].releases) {
+        if (r.end < kUnlimited) fresh.emplace_back(r.end, n);
+      }
     }
     releases_stale.clear();
+    std::sort(fresh.begin(), fresh.end());
+    fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
+    const size_t old_size = release_order.size();
+    release_order.insert(release_order.end(), fresh.begin(), fresh.end());
+    std::inplace_merge(release_order.begin(),
+                       release_order.begin() + static_cast<ptrdiff_t>(old_size),
+                       release_order.end());
   }
 
   void Changed(uint32_t n) {
@@ -389,7 +393,6 @@ class Pass {
       st_.changed.clear();
       st_.changed_flag.assign(n, 0);
       st_.release_order.clear();
-      st_.release_ends.assign(n, {});
       st_.releases_stale.clear();
       st_.releases_stale_flag.assign(n, 0);
       st_.seen.assign(n, 0);
@@ -1302,24 +1305,15 @@ class Pass {
   bool monotone_ = false;  // running jobs come only as NodeInfo::releases (see EarliestMonotone)
   // Going on from the last pass's reservations, left in the planner (PassCache::State).
   bool resume_ = false;
-  // The i-th entry of the release order as (slot, node), or null past its end.
-  const std::pair<int64_t, uint32_t>* ReleaseAt(size_t i) {
-    if (!release_flat_started_) {
+  // The release order (PassCache::State::release_order), brought up to date once a pass.
+  const std::vector<std::pair<UnixTime, uint32_t>>& ReleaseOrder() {
+    if (!release_order_synced_) {
       st_.SyncStaleReleases(nodes_);
-      release_flat_started_ = true;
-      st_.release_flat.clear();
-      release_flat_next_ = st_.release_order.begin();
+      release_order_synced_ = true;
     }
-    while (i >= st_.release_flat.size()) {
-      if (release_flat_next_ == st_.release_order.end()) return nullptr;
-      st_.release_flat.emplace_back(planner_.EndSlot(release_flat_next_->first),
-                                    release_flat_next_->second);
-      ++release_flat_next_;
-    }
-    return &st_.release_flat[i];
+    return st_.release_order;
   }
-  bool release_flat_started_ = false;
-  std::set<std::pair<UnixTime, uint32_t>>::const_iterator release_flat_next_;
+  bool release_order_synced_ = false;
   uint64_t version_ = 0;      // bumped on every planner change; memos are valid for one version
   uint64_t now_version_ = 0;  // bumped when what is free now changes (a job started)
   // An EASY pass's one reservation (from slot easy_start_), and what it takes from SurelyShort's
@@ -1957,6 +1951,10 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   });
   // The sweep: at each slot where something changes, the taken nodes feasible then plus the
   // other nodes that got room by then.
+  // Releases come in time order; those in slots up to s (> 0) are those ending by slot s's
+  // start (Planner::EndSlot's rounding up), so the sweep compares times and works out a slot
+  // only where it moves on.
+  const std::vector<std::pair<UnixTime, uint32_t>>& releases = ReleaseOrder();
   size_t release = 0;
   int64_t active = 0;
   monotone_before_ = 0;
@@ -1966,9 +1964,9 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
       std::pop_heap(events_.begin(), heap_end, later);
       --heap_end;
     }
-    for (const std::pair<int64_t, uint32_t>* e; (e = ReleaseAt(release)) && e->first == s;
-         ++release) {
-      const uint32_t n = e->second;
+    const UnixTime by = s > 0 ? grid_ + s * res_ : std::numeric_limits<UnixTime>::min();
+    for (; release < releases.size() && releases[release].first <= by; ++release) {
+      const uint32_t n = releases[release].second;
       if (seen(n)) continue;
       if (!eligible(n, &need)) {
         st_.seen[n] = stamp;
@@ -1984,7 +1982,9 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     monotone_before_ = std::max<uint32_t>(monotone_before_, count + active);
     int64_t next = kNever;
     if (heap_end != events_.begin()) next = std::min(next, events_.front().slot);
-    if (const auto* e = ReleaseAt(release)) next = std::min(next, e->first);
+    if (release < releases.size()) {
+      next = std::min(next, planner_.EndSlot(releases[release].first));
+    }
     if (next > w) return -2;  // none within the window: earliest says so, and tries further
     s = next;
   }
