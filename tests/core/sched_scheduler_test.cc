@@ -334,6 +334,53 @@ TEST(KeptReservationTest, CountedRoomLeavesReservedNodesToJobsThatEndBeforeThem)
   EXPECT_EQ(d[3].expected_start, kNow + 600 + 3600);
 }
 
+// Along a conservative chain a waiting job's reason comes from the free nodes' capacity for its
+// shape, carried from pass to pass and brought up to date where nodes changed. Three 4-CPU,
+// 4000 MB nodes, n0 busy until +600 (a release): W (all three nodes) is reserved at +600, L
+// (four tasks of 1500 MB, an hour) waits behind it for priority while n1 and n2 hold two of its
+// tasks each; once X (two tasks of 1000 MB) started on one of them they no longer do, though
+// their free CPUs would (memory binds, so only the capacity tells).
+TEST(KeptReservationTest, AWaitingJobsReasonFollowsTheFreeRoomFromPassToPass) {
+  Cluster c(3);
+  c.nodes[0].free = {0, 0, 0};
+  c.nodes[0].releases.push_back({kNow + 600, {4, 4000, 0}});
+  std::vector<std::vector<uint32_t>> sets = {c.All()};
+  auto job = [&](model::JobId id, uint32_t tasks, Seconds limit) {
+    JobRequest j = Job(c, id, tasks, limit);
+    j.candidate_set = 0;
+    return j;
+  };
+  std::vector<JobRequest> q = {job(1, 12, 3600), job(2, 4, 3600), job(3, 2, 300)};
+  q[0].nodes = 3;
+  q[1].mem_per_cpu_mb = 1500;
+  q[2].mem_per_cpu_mb = 1000;
+  PassCache cache;
+  auto pass = [&](UnixTime now, size_t jobs) {
+    std::vector<const JobRequest*> queue;
+    for (size_t i = 0; i < jobs; ++i) queue.push_back(&q[i]);
+    return RunPass(Opts(Policy::kConservative), now, c.nodes, {}, queue, sets, nullptr, &cache);
+  };
+  auto d = pass(kNow, 2);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].expected_start, kNow + 600);
+  EXPECT_EQ(d[1].reason, Reason::kPriority);
+  cache.KeepReservations();
+  d = pass(kNow + 30, 3);
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_EQ(d[1].reason, Reason::kPriority);
+  ASSERT_TRUE(d[2].start);  // X ends before W's window
+  ASSERT_EQ(d[2].alloc.size(), 1u);
+  const auto [x_node, x_took] = d[2].alloc.front();
+  c.nodes[x_node].free -= x_took;
+  c.nodes[x_node].releases.push_back({kNow + 330, x_took});
+  cache.NodeChanged(x_node);
+  cache.KeepReservations();
+  d = pass(kNow + 40, 2);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].expected_start, kNow + 600);
+  EXPECT_EQ(d[1].reason, Reason::kResources);  // room for three tasks of 1500 MB
+}
+
 // EASY backfill counts what its reservation leaves before it walks the nodes: on the reserved
 // nodes, a run reaching into the reservation has at most the CPUs it does not take. Ten 4-CPU
 // nodes, n0 busy until +600 (a release): W takes two CPUs of every node from +600, so an

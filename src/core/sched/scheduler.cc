@@ -96,6 +96,40 @@ enum IndexKind : uint8_t {
   kIndexKinds,
 };
 
+// What makes two jobs interchangeable for memoized verdicts.
+struct ShapeKey {
+  uint32_t set, tasks, cpt, nodes, tpn, tps, gpus, shares, placement;
+  uint64_t mem_node, mem_cpu, gpu_mem, gpu_type;
+  int64_t len;
+  bool exclusive;
+  uint8_t mode;
+  bool operator==(const ShapeKey&) const = default;
+};
+
+struct ShapeKeyHash {
+  size_t operator()(const ShapeKey& k) const {
+    uint64_t h = 1469598103934665603ull;
+    auto mix = [&h](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
+    mix(k.set);
+    mix(k.tasks);
+    mix(k.cpt);
+    mix(k.nodes);
+    mix(k.tpn);
+    mix(k.tps);
+    mix(k.gpus);
+    mix(k.shares);
+    mix(k.placement);
+    mix(k.mem_node);
+    mix(k.mem_cpu);
+    mix(k.gpu_mem);
+    mix(k.gpu_type);
+    mix(static_cast<uint64_t>(k.len));
+    mix(k.exclusive);
+    mix(k.mode);
+    return h;
+  }
+};
+
 // A candidate set as passes see it: its nodes' kinds and, built on first use, node indexes.
 struct CandSet {
   const std::vector<uint32_t>* nodes = nullptr;
@@ -197,6 +231,28 @@ struct PassCache::State {
     for (uint32_t n : freed) freed_flag[n] = 0;
     freed.clear();
   }
+  // Fit-only capacities carried along a conservative chain (Pass::CapacityNow): for a few
+  // shapes, each node's capacity for the shape now and their sum, brought up to date from the
+  // nodes whose free resources changed since (capacity_log: the nodes passes releveled, and
+  // those of reservations that began). A pass asks the sum to tell a waiting job's reason,
+  // once for every job started; summing it afresh visited every node with a free CPU.
+  struct ChainCapacity {
+    internal::ShapeKey key;
+    std::vector<uint32_t> per_node;
+    uint64_t total = 0;
+    size_t log_pos = 0;  // capacity_log's entries from here on are not counted yet
+  };
+  static constexpr size_t kChainCapacities = 4;
+  std::vector<ChainCapacity> chain_capacities;
+  std::vector<uint32_t> capacity_log;
+  void CapacityChanged(uint32_t n) {
+    if (!chain_capacities.empty()) capacity_log.push_back(n);
+  }
+  void ForgetCapacities() {
+    chain_capacities.clear();
+    capacity_log.clear();
+  }
+
   // Per pass: a stamp of nodes a plan has seen.
   std::vector<uint64_t> seen;
   uint64_t seen_stamp = 0;
@@ -248,6 +304,7 @@ PassCache::~PassCache() = default;
 void PassCache::NodeChanged(uint32_t n) { state_->Changed(n); }
 void PassCache::Reset() {
   state_->valid = false;
+  state_->ForgetCapacities();
   state_->kept.clear();
   state_->resumable = false;
 }
@@ -267,6 +324,8 @@ using internal::kSharedGpus;
 using internal::kWholeGpus;
 using internal::NodeIndex;
 using internal::Planner;
+using internal::ShapeKey;
+using internal::ShapeKeyHash;
 using Alloc = std::vector<std::pair<uint32_t, Resources>>;
 using Walk = ScorePlugin::Walk;
 
@@ -298,39 +357,6 @@ Shape ShapeOf(const JobRequest& job) {
   s.r = std::max(job.tasks_per_node, (s.tasks + s.k - 1) / s.k);
   return s;
 }
-
-// What makes two jobs interchangeable for memoized verdicts.
-struct ShapeKey {
-  uint32_t set, tasks, cpt, nodes, tpn, gpus, shares, placement;
-  uint64_t mem_node, mem_cpu, gpu_mem, gpu_type;
-  int64_t len;
-  bool exclusive;
-  uint8_t mode;
-  bool operator==(const ShapeKey&) const = default;
-};
-
-struct ShapeKeyHash {
-  size_t operator()(const ShapeKey& k) const {
-    uint64_t h = 1469598103934665603ull;
-    auto mix = [&h](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
-    mix(k.set);
-    mix(k.tasks);
-    mix(k.cpt);
-    mix(k.nodes);
-    mix(k.tpn);
-    mix(k.gpus);
-    mix(k.shares);
-    mix(k.placement);
-    mix(k.mem_node);
-    mix(k.mem_cpu);
-    mix(k.gpu_mem);
-    mix(k.gpu_type);
-    mix(static_cast<uint64_t>(k.len));
-    mix(k.exclusive);
-    mix(k.mode);
-    return h;
-  }
-};
 
 IndexKind KindOf(const JobRequest& job) {
   if (job.gpus_per_node > 0) return kWholeGpus;
@@ -415,6 +441,17 @@ class Pass {
               (st_.keep_reservations || st_.recheck_reservations) && running.empty();
     planner_.Begin(nodes, now, res_, running, /*keep_reserved=*/resume_);
     if (has_holds_) base_.Begin(nodes, now, res_, running);
+    if (!resume_ || has_holds_) {
+      st_.ForgetCapacities();
+    } else {
+      // A kept reservation whose start has come holds its nodes now: their free resources
+      // dropped though nothing changed them.
+      for (const auto& [id, kept] : st_.kept) {
+        if (kept.pass != st_.passes || kept.start > now_) continue;
+        for (const auto& a : kept.alloc) st_.CapacityChanged(a.first);
+      }
+      if (st_.capacity_log.size() > 4 * size_t{n}) st_.ForgetCapacities();
+    }
     // Index levels kept from the last pass are stale where a node changed since; a hold that
     // begins within the first slot lowers its nodes' free now for this pass only, so those
     // are releveled now and again at the next pass.
@@ -642,6 +679,7 @@ class Pass {
     return static_cast<int32_t>(std::min<uint32_t>(f.cpus, NodeIndex::kMaxLevel));
   }
   void Relevel(uint32_t n) {
+    st_.CapacityChanged(n);
     for (const auto& [idx, local] : member_of_[n]) {
       indexes_[idx]->Set(local, LevelIn(index_kind_[idx], n));
     }
@@ -722,6 +760,54 @@ class Pass {
     auto it = caps_.find(job.cap_group);
     const std::vector<uint32_t>& caps = it != caps_.end() ? it->second : *job.cpu_caps;
     return n < caps.size() ? caps[n] : UINT32_MAX;
+  }
+  // Every node's capacity (cap) with at least `cpt` free CPUs, summed; kept by node in
+  // `per_node` when given (nodes with fewer free CPUs hold no task).
+  template <typename CapFn>
+  static uint64_t SumCapacity(const NodeIndex& idx, uint32_t cpt, CapFn& cap,
+                              std::vector<uint32_t>* per_node) {
+    uint64_t total = 0;
+    idx.VisitDown(cpt, [&](uint32_t n) {
+      const uint32_t c = cap(n);
+      if (per_node != nullptr) (*per_node)[n] = c;
+      total += c;
+      return true;
+    });
+    return total;
+  }
+  // SumCapacity carried along a conservative chain (PassCache::State::ChainCapacity): only
+  // the nodes logged as changed since are asked again.
+  template <typename CapFn>
+  uint64_t CapacityNow(const ShapeKey& key, uint32_t set_id, const NodeIndex& idx, uint32_t cpt,
+                       CapFn& cap) {
+    auto& caps = st_.chain_capacities;
+    auto it = std::find_if(caps.begin(), caps.end(), [&](const auto& c) { return c.key == key; });
+    if (it == caps.end()) {
+      if (caps.size() == PassCache::State::kChainCapacities) caps.erase(caps.begin());
+      caps.emplace_back();
+      it = caps.end() - 1;
+      it->key = key;
+      it->per_node.assign(nodes_.size(), 0);
+      it->total = SumCapacity(idx, cpt, cap, &it->per_node);
+    } else {
+      const std::vector<uint8_t>& member = MembersOf(set_id);
+      for (size_t i = it->log_pos; i < st_.capacity_log.size(); ++i) {
+        const uint32_t n = st_.capacity_log[i];
+        if (n >= nodes_.size() || !member[n]) continue;
+        const uint32_t c = planner_.FreeNow(n).cpus >= cpt ? cap(n) : 0;
+        it->total = it->total - it->per_node[n] + c;
+        it->per_node[n] = c;
+      }
+    }
+    it->log_pos = st_.capacity_log.size();
+    // The log is kept from the oldest position a capacity still needs.
+    size_t oldest = it->log_pos;
+    for (const auto& c : caps) oldest = std::min(oldest, c.log_pos);
+    if (oldest == st_.capacity_log.size()) {
+      st_.capacity_log.clear();
+      for (auto& c : caps) c.log_pos = 0;
+    }
+    return it->total;
   }
   // A started job's CPUs count against its group's caps for the rest of the pass.
   void ChargeCap(const JobRequest& job, const Alloc& alloc) {
@@ -1162,6 +1248,7 @@ class Pass {
             job.cpus_per_task,
             job.nodes,
             job.tasks_per_node,
+            job.tasks_per_socket,
             job.gpus_per_node,
             internal::SharesOf(job),
             score_id_,
@@ -1748,12 +1835,13 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
         }
       }
       if (fit_only && !known_fit && req_ok) {
-        // Sum every node's capacity once; later jobs of the shape compare against it.
-        uint64_t total = 0;
-        idx.VisitDown(cpt, [&](uint32_t n) {
-          total += cap(n);
-          return true;
-        });
+        // Sum every node's capacity once; later jobs of the shape compare against it. Free
+        // now without holds changes only where the pass relevels a node (and where a kept
+        // reservation began): along a conservative chain the sum is carried from pass to pass.
+        const bool carried =
+            !respect_plan && resume_ && !has_holds_ && alike && !st_.set_is_own[set_id];
+        const uint64_t total = carried ? CapacityNow(capacity_key, set_id, idx, cpt, cap)
+                                       : SumCapacity(idx, cpt, cap, nullptr);
         known->Add(cap_len, static_cast<uint32_t>(std::min<uint64_t>(total, UINT32_MAX)),
                    cap_version);
         if (total >= shape.tasks) {
