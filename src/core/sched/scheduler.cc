@@ -915,20 +915,30 @@ class Pass {
     class_by_key_.clear();
     if (freed_class_of_.size() != nodes_.size()) freed_class_of_.assign(nodes_.size(), 0);
     planner_.TakenGroups();
+    // Taken nodes' classes by planner group, valid for this sort (class_of_group_stamp_).
+    ++class_sort_;
+    if (class_of_group_.size() < planner_.GroupCount()) {
+      class_of_group_.resize(planner_.GroupCount(), {0, 0});
+    }
     for (uint32_t n : st_.freed) {
       if (n >= nodes_.size()) continue;
       // Taken nodes by planner group; untouched ones by NodeInfo (equal keys are checked).
-      const uint32_t g = planner_.GroupOf(n);
       const bool untouched = planner_.Untouched(n);
-      uint64_t key =
-          untouched ? planner_.NodeInfoHash(n) & ~(uint64_t{1} << 63) : (uint64_t{1} << 63) | g;
-      auto [it, added] = class_by_key_.try_emplace(key, uint32_t(freed_classes_.size()));
-      uint32_t c = it->second;
-      if (!added) {
-        const uint32_t rep = freed_classes_[c].first;
-        const bool same = untouched ? planner_.Untouched(rep) && planner_.SameNodeInfo(rep, n)
-                                    : g != Planner::kNoGroup;
-        if (!same) added = true;  // a stranger with the key (or an ungrouped node): alone
+      const uint32_t g = untouched ? Planner::kNoGroup : planner_.GroupOf(n);
+      bool added = true;
+      uint32_t c = 0;
+      if (g != Planner::kNoGroup) {
+        auto& [sort, cls] = class_of_group_[g];
+        added = sort != class_sort_;
+        if (added) sort = class_sort_, cls = static_cast<uint32_t>(freed_classes_.size());
+        c = cls;
+      } else if (untouched) {
+        const uint64_t key = planner_.NodeInfoHash(n);
+        auto [it, fresh] = class_by_key_.try_emplace(key, uint32_t(freed_classes_.size()));
+        c = it->second;
+        // A stranger with the key: alone.
+        added = fresh || !(planner_.Untouched(freed_classes_[c].first) &&
+                           planner_.SameNodeInfo(freed_classes_[c].first, n));
       }
       if (added) {
         c = static_cast<uint32_t>(freed_classes_.size());
@@ -940,10 +950,12 @@ class Pass {
     own_in_class_.assign(freed_classes_.size(), 0);
   }
   static constexpr size_t kFewFreed = 128;
-  std::vector<std::pair<uint32_t, uint32_t>> freed_classes_;  // representative, size
-  std::vector<uint32_t> freed_class_of_;                      // by node, for freed nodes
-  std::vector<uint32_t> own_in_class_;                        // scratch, zero between calls
-  std::unordered_map<uint64_t, uint32_t> class_by_key_;
+  std::vector<std::pair<uint32_t, uint32_t>> freed_classes_;   // representative, size
+  std::vector<uint32_t> freed_class_of_;                       // by node, for freed nodes
+  std::vector<uint32_t> own_in_class_;                         // scratch, zero between calls
+  std::unordered_map<uint64_t, uint32_t> class_by_key_;        // untouched nodes' by NodeInfo hash
+  std::vector<std::pair<uint64_t, uint32_t>> class_of_group_;  // (sort, class) by planner group
+  uint64_t class_sort_ = 0;
   uint64_t classes_version_ = UINT64_MAX;
   size_t classes_size_ = 0;
   std::unordered_set<model::JobId> freed_owners_;
