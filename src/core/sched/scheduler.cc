@@ -171,7 +171,30 @@ struct PassCache::State {
     std::vector<uint32_t> chosen;
     std::vector<std::pair<uint32_t, uint32_t>> spread;
     std::vector<uint32_t> spread_count;
-    std::vector<std::tuple<uint32_t, int64_t, int64_t>> feasible, group_feasible, own_feasible;
+    std::vector<std::tuple<uint32_t, int64_t, int64_t>> feasible;
+    // Pass::EarliestMonotone's sweep: events by slot, and the planner groups and blocks whose
+    // feasible ranges it works out as it goes (a RangeSource's range begins or ends at an event
+    // naming it; kPlainEvent: a taken node's range edge, `delta` as is).
+    struct SweepEvent {
+      int64_t slot;
+      int32_t delta;
+      uint32_t source;
+    };
+    static constexpr uint32_t kPlainEvent = UINT32_MAX;
+    struct RangeSource {
+      const std::vector<internal::Step>* steps;
+      uint32_t rep;     // the node asked for the group's (block's) verdicts
+      uint32_t id;      // the planner group, or the virtual give-back's block
+      bool own;         // a block
+      int32_t count;    // nodes it stands for
+      Resources need;   // what the job takes on each (HoldCheck's, asked of rep)
+      size_t step = 0;  // FeasibleStarts' walk, resumed
+      int64_t from = 0;
+      bool tail = false;      // the walk's last range was given
+      int64_t a = 0, b = -1;  // the range the source is in or comes to next
+    };
+    std::vector<SweepEvent> sweep;
+    std::vector<RangeSource> sources;
     std::vector<std::tuple<int64_t, uint32_t, uint32_t>> ranked;
   } scratch;
   // By node: its place + 1 among the nodes of a job planned as if it had given its reservation
@@ -392,8 +415,8 @@ class Pass {
         spread_(state.scratch.spread),
         spread_count_(state.scratch.spread_count),
         feasible_(state.scratch.feasible),
-        group_feasible_(state.scratch.group_feasible),
-        own_feasible_(state.scratch.own_feasible),
+        sweep_(state.scratch.sweep),
+        sources_(state.scratch.sources),
         ranked_scratch_(state.scratch.ranked) {
     auto& registry = Registry::Global();
     if (auto f = registry.Filter("node-resources-fit"); f.ok())
@@ -1473,8 +1496,34 @@ class Pass {
   std::vector<uint32_t>& spread_count_;
   std::vector<model::GpuAllocation> gpu_scratch_;
   std::vector<std::tuple<uint32_t, int64_t, int64_t>>& feasible_;
-  std::vector<std::tuple<uint32_t, int64_t, int64_t>>& group_feasible_;  // group, a, b
-  std::vector<std::tuple<uint32_t, int64_t, int64_t>>& own_feasible_;    // own block, a, b
+  using SweepEvent = PassCache::State::Scratch::SweepEvent;
+  using RangeSource = PassCache::State::Scratch::RangeSource;
+  std::vector<SweepEvent>& sweep_;
+  std::vector<RangeSource>& sources_;
+  // The source's next feasible range (FeasibleStarts, one range at a time) into src.a, src.b;
+  // false when it has none left within the window.
+  bool NextRange(const JobRequest& job, int64_t len, RangeSource& src) const {
+    const int64_t w = window_slots_;
+    const Resources& need = src.need;
+    const std::vector<internal::Step>& steps = *src.steps;
+    while (src.step < steps.size() && src.from <= w) {
+      const size_t i = src.step++;
+      if (HasRoom(job, src.rep, need, steps[i].free)) continue;
+      const int64_t a = src.from;
+      const int64_t b = std::min(steps[i].slot - len, w);
+      src.from = i + 1 < steps.size() ? steps[i + 1].slot : kNever;
+      if (steps[i].slot >= len && a <= b) {
+        src.a = a;
+        src.b = b;
+        return true;
+      }
+    }
+    if (src.tail || src.from > w) return false;
+    src.tail = true;
+    src.a = src.from;
+    src.b = w;
+    return true;
+  }
   // Plan's ranking.
   std::vector<std::tuple<int64_t, uint32_t, uint32_t>>& ranked_scratch_;  // -score, weight, node
 };
@@ -1948,7 +1997,8 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   const int64_t w = window_slots_;
   const uint64_t stamp = ++st_.seen_stamp;
   feasible_.clear();
-  events_.clear();
+  sweep_.clear();
+  sources_.clear();
   HoldCheck holds(*this, job, r);
   auto eligible = [&](uint32_t n, Resources* need) { return member[n] && holds(n, need); };
   auto fits = [&](uint32_t n, const Resources& need, const Resources& free) {
@@ -1958,9 +2008,12 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   // Nodes this pass took from (started a job on, or reserved a window on): their steps are not
   // just their releases (and a reservation's room can drop), so their feasible start ranges
   // are worked out step by step, as earliest does, and enter the sweep as +1/-1 events. With
-  // every node a candidate and a verdict that depends only on the node's kind, once per group.
+  // every node a candidate and a verdict that depends only on the node's kind, once per group,
+  // and only as far as the sweep goes: a group's next range is worked out when its last one
+  // ends (a plan usually stops within hours of a window of days, and each group's steps run
+  // through its reservations to the window's end).
   const bool grouped = holds.alike() && cs.nodes->size() == nodes_.size();
-  group_feasible_.clear();
+  constexpr uint32_t kPlain = PassCache::State::Scratch::kPlainEvent;
   if (grouped) {
     const auto& groups = planner_.TakenGroups();
     // A virtual give-back's nodes count apart from their groups, with their own steps.
@@ -1969,57 +2022,51 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
       const auto& members = groups[g].nodes;
       const auto count = static_cast<int32_t>(members.size() - own_in_group_[g]);
       if (count == 0 || !holds(members.front(), &need)) continue;
-      FeasibleStarts(job, members.front(), planner_.Steps(members.front()), need, len,
-                     [&](int64_t a, int64_t b) {
-                       events_.push_back({a, false, count});
-                       events_.push_back({b + 1, false, -count});
-                       group_feasible_.emplace_back(g, a, b);
-                     });
+      sources_.push_back(
+          {&planner_.Steps(members.front()), members.front(), g, false, count, need});
     }
     CountOwnInGroups(-1);
-    own_feasible_.clear();
-    for (OwnBlock& blk : own_blocks_) blk.a = 1, blk.b = 0;
     for (uint32_t blk = 0; blk < own_blocks_.size(); ++blk) {
       const uint32_t rep = own_blocks_[blk].rep;
-      const auto count = static_cast<int32_t>(own_blocks_[blk].size);
       if (!eligible(rep, &need)) continue;
-      FeasibleStarts(job, rep, st_.own_steps[blk], need, len, [&](int64_t a, int64_t b) {
-        events_.push_back({a, false, count});
-        events_.push_back({b + 1, false, -count});
-        own_feasible_.emplace_back(blk, a, b);
-      });
+      sources_.push_back(
+          {&st_.own_steps[blk], rep, blk, true, static_cast<int32_t>(own_blocks_[blk].size), need});
+    }
+    for (uint32_t i = 0; i < sources_.size(); ++i) {
+      if (NextRange(job, len, sources_[i])) sweep_.push_back({sources_[i].a, 1, i});
     }
   } else {
     for (uint32_t n : planner_.TakenNodes()) {
       st_.seen[n] = stamp;
       if (!eligible(n, &need)) continue;
       FeasibleStarts(job, n, need, len, [&](int64_t a, int64_t b) {
-        events_.push_back({a, false, 1});
-        events_.push_back({b + 1, false, -1});
+        sweep_.push_back({a, 1, kPlain});
+        sweep_.push_back({b + 1, -1, kPlain});
         feasible_.emplace_back(n, a, b);
       });
     }
   }
   // Whether node n was dealt with above (or earlier in the sweep).
   auto seen = [&](uint32_t n) { return st_.seen[n] == stamp || (grouped && planner_.IsTaken(n)); };
-  // The taken nodes feasible at `s`, for the nodes to reserve.
+  // The taken nodes feasible at `s`, for the nodes to reserve: those of the groups and blocks
+  // whose range covers s (a source's range has begun by the events up to s, and not ended).
   auto found = [&](int64_t s) {
     if (!want_nodes || !grouped) return s;
     const auto& groups = planner_.TakenGroups();
-    for (const auto& [g, a, b] : group_feasible_) {
-      if (a > s || b < s) continue;
-      for (uint32_t n : groups[g].nodes) {
-        if (OwnSteps(n) == nullptr) feasible_.emplace_back(n, a, b);
-      }
-    }
-    // A virtual give-back's blocks feasible at s (at most one range each covers s), then their
-    // nodes in one sweep.
     bool any_own = false;
-    for (const auto& [blk, a, b] : own_feasible_) {
-      if (a > s || b < s) continue;
-      own_blocks_[blk].a = a;
-      own_blocks_[blk].b = b;
-      any_own = true;
+    for (OwnBlock& blk : own_blocks_) blk.a = 1, blk.b = 0;
+    for (const RangeSource& src : sources_) {
+      if (src.a > s || src.b < s) continue;
+      if (src.own) {
+        // A virtual give-back's blocks, then their nodes in one sweep.
+        own_blocks_[src.id].a = src.a;
+        own_blocks_[src.id].b = src.b;
+        any_own = true;
+        continue;
+      }
+      for (uint32_t n : groups[src.id].nodes) {
+        if (OwnSteps(n) == nullptr) feasible_.emplace_back(n, src.a, src.b);
+      }
     }
     if (any_own) {
       for (uint32_t n : own_nodes_) {
@@ -2030,9 +2077,8 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     return s;
   };
   // A heap rather than a sort: the sweep usually stops early, after few of the events.
-  const auto later = [](const PlanEvent& a, const PlanEvent& b) { return a.slot > b.slot; };
-  std::make_heap(events_.begin(), events_.end(), later);
-  auto heap_end = events_.end();
+  const auto later = [](const SweepEvent& a, const SweepEvent& b) { return a.slot > b.slot; };
+  std::make_heap(sweep_.begin(), sweep_.end(), later);
   // Every other node only gains room over time: its feasible starts are [t, w] from the first
   // step with room, and a run of any length from there never meets less.
   uint32_t count = 0;
@@ -2059,10 +2105,27 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   int64_t active = 0;
   monotone_before_ = 0;
   for (int64_t s = 0;;) {
-    while (heap_end != events_.begin() && events_.front().slot == s) {
-      active += events_.front().delta;
-      std::pop_heap(events_.begin(), heap_end, later);
-      --heap_end;
+    while (!sweep_.empty() && sweep_.front().slot == s) {
+      std::pop_heap(sweep_.begin(), sweep_.end(), later);
+      const SweepEvent e = sweep_.back();
+      sweep_.pop_back();
+      if (e.source == kPlain) {
+        active += e.delta;
+        continue;
+      }
+      RangeSource& src = sources_[e.source];
+      if (e.delta > 0) {
+        active += src.count;
+        sweep_.push_back({src.b + 1, -1, e.source});
+      } else {
+        active -= src.count;
+        if (!NextRange(job, len, src)) {
+          src.a = 0, src.b = -1;
+          continue;
+        }
+        sweep_.push_back({src.a, 1, e.source});
+      }
+      std::push_heap(sweep_.begin(), sweep_.end(), later);
     }
     const UnixTime by = s > 0 ? grid_ + s * res_ : std::numeric_limits<UnixTime>::min();
     for (; release < releases.size() && releases[release].first <= by; ++release) {
@@ -2081,7 +2144,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     if (count + active >= k) return found(s);
     monotone_before_ = std::max<uint32_t>(monotone_before_, count + active);
     int64_t next = kNever;
-    if (heap_end != events_.begin()) next = std::min(next, events_.front().slot);
+    if (!sweep_.empty()) next = std::min(next, sweep_.front().slot);
     if (release < releases.size()) {
       next = std::min(next, planner_.EndSlot(releases[release].first));
     }
