@@ -381,6 +381,45 @@ TEST(KeptReservationTest, AWaitingJobsReasonFollowsTheFreeRoomFromPassToPass) {
   EXPECT_EQ(d[1].reason, Reason::kResources);  // room for three tasks of 1500 MB
 }
 
+// Plans walk the release times of nodes without a reservation, kept from pass to pass: a node
+// leaves the walk once reserved and comes back when its reservation goes, given back by a look
+// again or dropped by a pass that plans afresh. Three 4-CPU nodes free up at +600, +600 and
+// +1200: W (two nodes) is reserved on n0 and n1 at +600, J (one node) on n2 at +1200. n2 then
+// frees at +900: J looks again (its plan walks the releases without n0 and n1) and moves there.
+// A pass that plans afresh drops every reservation: W and J find their nodes again.
+TEST(KeptReservationTest, ReservedNodesLeaveThePlansReleaseWalkAndComeBack) {
+  Cluster c(3);
+  const Seconds frees[] = {600, 600, 1200};
+  for (uint32_t n = 0; n < 3; ++n) {
+    c.nodes[n].free = {0, 0, 0};
+    c.nodes[n].releases.push_back({kNow + frees[n], {4, 4000, 0}});
+  }
+  std::vector<std::vector<uint32_t>> sets = {c.All()};
+  std::vector<JobRequest> q = {Job(c, 1, 8), Job(c, 2, 4)};
+  q[0].nodes = 2;
+  q[1].nodes = 1;
+  for (JobRequest& j : q) j.candidate_set = 0;
+  std::vector<const JobRequest*> queue = {&q[0], &q[1]};
+  PassCache cache;
+  auto pass = [&](UnixTime now) {
+    return RunPass(Opts(Policy::kConservative), now, c.nodes, {}, queue, sets, nullptr, &cache);
+  };
+  auto d = pass(kNow);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].expected_start, kNow + 600);
+  EXPECT_EQ(d[1].expected_start, kNow + 1200);
+  c.nodes[2].releases[0].end = kNow + 900;
+  cache.NodeChanged(2);
+  cache.NodeFreed(2);
+  cache.RecheckReservations();
+  d = pass(kNow + 10);
+  EXPECT_EQ(d[0].expected_start, kNow + 600);
+  EXPECT_EQ(d[1].expected_start, kNow + 900);
+  d = pass(kNow + 20);
+  EXPECT_EQ(d[0].expected_start, kNow + 600);
+  EXPECT_EQ(d[1].expected_start, kNow + 900);
+}
+
 // EASY backfill counts what its reservation leaves before it walks the nodes: on the reserved
 // nodes, a run reaching into the reservation has at most the CPUs it does not take. Ten 4-CPU
 // nodes, n0 busy until +600 (a release): W takes two CPUs of every node from +600, so an

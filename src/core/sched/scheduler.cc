@@ -206,17 +206,21 @@ struct PassCache::State {
   // Nodes whose index levels must be recomputed at the next pass's start.
   std::vector<uint32_t> changed;
   std::vector<uint8_t> changed_flag;
-  // Every node's release times (NodeInfo::releases) as (end, node), sorted and distinct:
-  // planning a job on nodes that only gain room over time walks these rather than the cluster
-  // (Pass::EarliestMonotone). A sorted array rather than a tree: a conservative pass's plans
-  // each sweep it from the start, mostly past reserved nodes, and between passes only the
-  // nodes whose jobs started or ended change their entries, merged in at once.
-  std::vector<std::pair<UnixTime, uint32_t>> release_order;
-  // Nodes whose entries in release_order are out of date: brought up to date by the first plan
-  // that reads it (SyncStaleReleases), so passes that plan nothing never pay for them.
+  // The release times (NodeInfo::releases) of the nodes without a reservation in the planner,
+  // as (end, node) in time order, each once: planning a job on nodes that only gain room over
+  // time walks these rather than the cluster (Pass::EarliestMonotone), and a reserved node is
+  // worked out from its steps or group instead. A conservative pass reserves the nodes that
+  // free up first, so a walk of every node's releases went mostly past reserved ones. Kept from
+  // pass to pass (walk_valid) and brought up to date by the first plan that reads it
+  // (Pass::ReleaseWalk), from the nodes whose releases changed (releases_stale) and those whose
+  // last reservation went (Planner::unreserved_log); nodes reserved since stay until then, and
+  // nodes taken otherwise (a start, EASY's reservation) stay in: the sweep passes them by.
+  std::vector<std::pair<UnixTime, uint32_t>> walk, walk_merge;
+  bool walk_valid = false;
   std::vector<uint32_t> releases_stale;
   std::vector<uint8_t> releases_stale_flag;
-  std::vector<std::pair<UnixTime, uint32_t>> release_merge;  // SyncStaleReleases' scratch
+  std::vector<uint64_t> walk_dirty;  // by node: == walk_epoch while its entries are redone
+  uint64_t walk_epoch = 0;
   // The last pass's reservations by job: start (absolute), the job's limit, its nodes. A pass
   // after KeepReservations() commits them again rather than planning.
   struct Kept {
@@ -291,29 +295,6 @@ struct PassCache::State {
       releases_stale.push_back(n);
     }
   }
-  // Drops the stale nodes' entries and merges in their current ones: O(entries) however many
-  // nodes changed.
-  void SyncStaleReleases(const std::vector<NodeInfo>& nodes) {
-    if (releases_stale.empty()) return;
-    std::erase_if(release_order, [&](const auto& e) { return releases_stale_flag[e.second]; });
-    std::vector<std::pair<UnixTime, uint32_t>>& fresh = release_merge;
-    fresh.clear();
-    for (uint32_t n : releases_stale) {
-      releases_stale_flag[n] = 0;
-      for (const auto& r : nodes[n].releases) {
-        if (r.end < kUnlimited) fresh.emplace_back(r.end, n);
-      }
-    }
-    releases_stale.clear();
-    std::sort(fresh.begin(), fresh.end());
-    fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
-    const size_t old_size = release_order.size();
-    release_order.insert(release_order.end(), fresh.begin(), fresh.end());
-    std::inplace_merge(release_order.begin(),
-                       release_order.begin() + static_cast<ptrdiff_t>(old_size),
-                       release_order.end());
-  }
-
   void Changed(uint32_t n) {
     if (n < changed_flag.size() && !changed_flag[n]) {
       changed_flag[n] = 1;
@@ -441,16 +422,17 @@ class Pass {
       st_.own_index.assign(n, 0);
       st_.changed.clear();
       st_.changed_flag.assign(n, 0);
-      st_.release_order.clear();
+      st_.walk.clear();
+      st_.walk_valid = false;
       st_.releases_stale.clear();
       st_.releases_stale_flag.assign(n, 0);
+      st_.walk_dirty.assign(n, 0);
       st_.seen.assign(n, 0);
       st_.changed_in.assign(n, 0);
       st_.kept.clear();
       st_.resumable = false;
       st_.keep_reservations = false;
       st_.recheck_reservations = false;
-      for (uint32_t i = 0; i < n; ++i) st_.MarkReleasesStale(i);
       st_.node_count = n;
       st_.external_count = candidate_sets.size();
       st_.valid = true;
@@ -464,6 +446,12 @@ class Pass {
               (st_.keep_reservations || st_.recheck_reservations) && running.empty();
     planner_.Begin(nodes, now, res_, running, /*keep_reserved=*/resume_);
     if (has_holds_) base_.Begin(nodes, now, res_, running);
+    // Passes that plan nothing leave the release walk's changes to the next that does; past a
+    // point, making it afresh costs less.
+    if (planner_.unreserved_log().size() > 4 * size_t{n}) {
+      planner_.unreserved_log().clear();
+      st_.walk_valid = false;
+    }
     if (!resume_ || has_holds_) {
       st_.ForgetCapacities();
     } else {
@@ -1427,15 +1415,47 @@ class Pass {
   bool monotone_ = false;  // running jobs come only as NodeInfo::releases (see EarliestMonotone)
   // Going on from the last pass's reservations, left in the planner (PassCache::State).
   bool resume_ = false;
-  // The release order (PassCache::State::release_order), brought up to date once a pass.
-  const std::vector<std::pair<UnixTime, uint32_t>>& ReleaseOrder() {
-    if (!release_order_synced_) {
-      st_.SyncStaleReleases(nodes_);
-      release_order_synced_ = true;
+  // Brings the release walk (PassCache::State::walk) up to date: made afresh when it is not
+  // valid, else the entries of nodes whose releases changed or whose last reservation went are
+  // redone (and reserved nodes' dropped) in one merge, O(walk + their entries).
+  void ReleaseWalk() {
+    std::vector<uint32_t>& unreserved = planner_.unreserved_log();
+    if (st_.walk_valid && unreserved.empty() && st_.releases_stale.empty()) return;
+    std::vector<std::pair<UnixTime, uint32_t>>& walk = st_.walk;
+    std::vector<std::pair<UnixTime, uint32_t>>& fresh = st_.walk_merge;
+    fresh.clear();
+    auto add = [&](uint32_t n) {
+      if (n >= nodes_.size() || planner_.HasReservation(n)) return;
+      for (const Release& r : nodes_[n].releases) {
+        if (r.end < kUnlimited) fresh.emplace_back(r.end, n);
+      }
+    };
+    const uint64_t epoch = ++st_.walk_epoch;
+    if (!st_.walk_valid) {
+      walk.clear();
+      for (uint32_t n = 0; n < nodes_.size(); ++n) add(n);
+    } else {
+      auto redo = [&](uint32_t n) {
+        if (n >= nodes_.size() || st_.walk_dirty[n] == epoch) return;
+        st_.walk_dirty[n] = epoch;
+        add(n);
+      };
+      for (uint32_t n : st_.releases_stale) redo(n);
+      for (uint32_t n : unreserved) redo(n);
+      std::erase_if(walk, [&](const auto& e) {
+        return st_.walk_dirty[e.second] == epoch || planner_.HasReservation(e.second);
+      });
     }
-    return st_.release_order;
+    for (uint32_t n : st_.releases_stale) st_.releases_stale_flag[n] = 0;
+    st_.releases_stale.clear();
+    unreserved.clear();
+    std::sort(fresh.begin(), fresh.end());
+    fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
+    const size_t old_size = walk.size();
+    walk.insert(walk.end(), fresh.begin(), fresh.end());
+    std::inplace_merge(walk.begin(), walk.begin() + static_cast<ptrdiff_t>(old_size), walk.end());
+    st_.walk_valid = true;
   }
-  bool release_order_synced_ = false;
   uint64_t version_ = 0;      // bumped on every planner change; memos are valid for one version
   uint64_t now_version_ = 0;  // bumped when what is free now changes (a job started)
   // An EASY pass's one reservation (from slot easy_start_), and what it takes from SurelyShort's
@@ -2100,7 +2120,8 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   // Releases come in time order; those in slots up to s (> 0) are those ending by slot s's
   // start (Planner::EndSlot's rounding up), so the sweep compares times and works out a slot
   // only where it moves on.
-  const std::vector<std::pair<UnixTime, uint32_t>>& releases = ReleaseOrder();
+  ReleaseWalk();
+  const std::vector<std::pair<UnixTime, uint32_t>>& releases = st_.walk;
   size_t release = 0;
   int64_t active = 0;
   monotone_before_ = 0;
