@@ -32,8 +32,8 @@ class JobTable {
   // Calls fn(const JobPtr&) for every job in id order.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
-    for (const auto& [index, chunk] : chunks_) {
-      for (const auto& job : *chunk) {
+    for (const auto& [index, slot] : chunks_) {
+      for (const auto& job : *slot.chunk) {
         if (job) fn(job);
       }
     }
@@ -44,11 +44,15 @@ class JobTable {
   bool Exclusive(model::JobId id) const;
 
  private:
-  // The chunk for `id`, copied first if a view shares it; created if missing.
-  Chunk& WritableChunk(model::JobId id);
+  struct Slot {
+    // shared: a published view holds the same chunks until a change copies one
+    std::shared_ptr<Chunk> chunk;
+    size_t jobs = 0;  // its non-null entries: an erase sees the chunk empty without a scan
+  };
+  // The slot's chunk, copied first if a view shares it; created if missing.
+  static Chunk& Writable(Slot& slot);
 
-  // shared: a published view holds the same chunks until a change copies one
-  std::map<model::JobId, std::shared_ptr<Chunk>> chunks_;
+  std::map<model::JobId, Slot> chunks_;
   size_t size_ = 0;
 };
 
