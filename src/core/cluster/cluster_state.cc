@@ -264,7 +264,7 @@ sched::NodeInfo ClusterState::NodeInfoOf(uint32_t number, bool idle) const {
 void ClusterState::FillNodeInfo(uint32_t number, bool idle, sched::NodeInfo* out) const {
   const Node& n = **node_slots_[number];
   sched::NodeInfo& info = *out;
-  info.name = n.name;
+  if (info.name != n.name) info.name = n.name;  // a refresh in place has it already
   info.total = {n.cpus, n.memory_mb, 0};
   info.free = idle ? info.total : sched::Resources{n.FreeCpus(), n.FreeMemoryMb(), 0};
   info.usable = idle || n.Usable();
@@ -547,6 +547,7 @@ namespace {
 // What decides whether a request on a shared candidate list fits idle nodes.
 std::string FitKey(const sched::JobRequest& r) {
   std::string key;
+  key.reserve(13 * sizeof(uint64_t) + r.placement.size() + 1 + r.gpu_type.size());
   auto add = [&key](uint64_t v) { key.append(reinterpret_cast<const char*>(&v), sizeof v); };
   add(r.candidate_set);
   add(r.tasks);
