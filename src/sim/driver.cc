@@ -140,7 +140,7 @@ Result<SimResult> Simulate(const SimConfig& config, const std::vector<SimJob>& j
     state.Apply(cluster::cmd::NodeConnected{n.name}, kEpoch, &effects);
   }
   effects.clear();
-  (void)state.TakeChanges();
+  state.DropChanges();
 
   // Arrival order: by submit time, ties in trace order.
   std::vector<uint32_t> order(jobs.size());
@@ -227,9 +227,9 @@ Result<SimResult> Simulate(const SimConfig& config, const std::vector<SimJob>& j
       ends.push({kEpoch + outcome[i].end, i});
     }
     // Effects hold job records: dropping them keeps the state's records unshared, so the next
-    // change to them is in place rather than a copy. The journal's change list is not needed.
+    // change to them is in place rather than a copy. There is no journal to take the changes.
     effects.clear();
-    (void)state.TakeChanges();
+    state.DropChanges();
   }
   result.unfinished = pending;
   result.jobs.reserve(jobs.size());

@@ -570,6 +570,21 @@ TEST_F(ClusterStateTest, FinishedJobsArePurgedAfterMinJobAge) {
   EXPECT_EQ(state_->TakeChanges().purged_jobs, std::vector<JobId>{id});
 }
 
+TEST_F(ClusterStateTest, DroppedChangesAreNotTakenLater) {
+  JobId a = Submit(Spec(4));  // fills a node
+  Schedule();
+  state_->DropChanges();
+  EXPECT_TRUE(state_->TakeChanges().empty());
+  JobId b = Submit(Spec(4));  // fills another
+  Schedule();
+  Changes changes = state_->TakeChanges();
+  ASSERT_EQ(changes.jobs.size(), 1u);
+  EXPECT_EQ(changes.jobs[0]->id, b);
+  ASSERT_EQ(changes.nodes.size(), 1u);
+  EXPECT_EQ(changes.nodes[0]->name, Job(b)->allocation[0].node);
+  EXPECT_NE(changes.nodes[0]->name, Job(a)->allocation[0].node);
+}
+
 TEST_F(ClusterStateTest, ReRegistrationReconcilesJobs) {
   JobId reported = Submit(Spec());
   JobId lost = Submit(Spec());

@@ -1519,6 +1519,16 @@ Changes ClusterState::TakeChanges() {
   return c;
 }
 
+void ClusterState::DropChanges() {
+  dirty_jobs_.clear();
+  purged_.clear();
+  dirty_reservations_.clear();
+  deleted_reservations_.clear();
+  dirty_usage_.clear();
+  for (uint32_t i : dirty_nodes_) dirty_node_flag_[i] = 0;
+  dirty_nodes_.clear();
+}
+
 std::shared_ptr<const ClusterView> ClusterState::MakeView(UnixTime now) const {
   auto view = std::make_shared<ClusterView>();
   view->now = now;

@@ -81,6 +81,9 @@ class ClusterState {
   void Schedule(UnixTime now, std::vector<Effect>* effects);
 
   Changes TakeChanges();
+  // Forgets what changed since the last TakeChanges() without listing it: what a driver with no
+  // journal (the simulator) does with its result, without the copies of every changed record.
+  void DropChanges();
   std::shared_ptr<const ClusterView> MakeView(UnixTime now) const;
 
   // Which CPUs of `node` a job gets: its GPUs' socket first, then whole sockets best-fit.
