@@ -177,7 +177,10 @@ Result<SimResult> Simulate(const SimConfig& config, const std::vector<SimJob>& j
     while (next < order.size() && kEpoch + jobs[order[next]].submit == now) {
       const uint32_t i = order[next++];
       const SimJob& j = jobs[i];
-      model::JobSpec spec;
+      // Built in the command itself: a JobSpec is large, and moving it into a Submit and that
+      // into a Command cost as much as the copy Submit keeps.
+      cluster::Command submit{std::in_place_type<cluster::cmd::Submit>};
+      model::JobSpec& spec = std::get<cluster::cmd::Submit>(submit).spec;
       if (j.spec) {
         spec = *j.spec;  // the whole request: GPUs, MPS shares, partition, constraints
       } else {
@@ -189,7 +192,7 @@ Result<SimResult> Simulate(const SimConfig& config, const std::vector<SimJob>& j
       // 0: no limit was resolved (a job description naming an unknown partition); Submit then
       // refuses the job for its own reason.
       if (j.estimate > 0) spec.time_limit = j.estimate;
-      cluster::Reply reply = state.Apply(cluster::cmd::Submit{std::move(spec)}, now, &effects);
+      cluster::Reply reply = state.Apply(submit, now, &effects);
       if (!reply.status.ok() || reply.job_ids.empty()) {
         ++result.rejected;
         continue;
