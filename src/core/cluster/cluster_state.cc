@@ -1456,13 +1456,12 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     j.end_time = 0;
     j.allocation.clear();
     j.allocation.reserve(d.alloc.size());
-    std::vector<uint32_t> numbers;  // the decision's node indexes are node numbers
-    numbers.reserve(d.alloc.size());
+    std::vector<uint32_t> numbers(d.alloc.size());  // the decision's node indexes are node numbers
     const uint32_t per_socket_max =
         j.spec->ntasks_per_socket * std::max<uint32_t>(j.spec->cpus_per_task, 1);
     for (size_t i = 0; i < d.alloc.size(); ++i) {
       const auto& [index, res] = d.alloc[i];
-      numbers.push_back(index);
+      numbers[i] = index;
       NodeAllocation& a = j.allocation.emplace_back();
       a.node = in.nodes[index].name;
       a.cpus = res.cpus;

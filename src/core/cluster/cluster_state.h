@@ -193,8 +193,8 @@ class ClusterState {
   };
   // Pending jobs in id order (priority/basic's queue order) with their scheduling inputs.
   std::map<JobId, QueuedRequest> pending_;
-  std::map<std::string, std::set<JobId>> jobs_on_node_;  // batch host -> running jobs
-  std::deque<std::pair<UnixTime, JobId>> finished_;      // end time order, for MinJobAge
+  std::unordered_map<std::string, std::set<JobId>> jobs_on_node_;  // batch host -> running jobs
+  std::deque<std::pair<UnixTime, JobId>> finished_;                // end time order, for MinJobAge
   JobId next_job_id_;
   sched::Options sched_options_;
   policy::FairTree tree_;
