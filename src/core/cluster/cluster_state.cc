@@ -1,6 +1,7 @@
 #include "core/cluster/cluster_state.h"
 
 #include <algorithm>
+#include <array>
 #include <csignal>
 #include <numeric>
 #include <string_view>
@@ -932,6 +933,16 @@ std::vector<uint32_t> ClusterState::PickCpus(const Node& node, uint32_t count,
     const uint32_t want =
         std::min(per_socket_max > 0 ? std::min(count, per_socket_max) : count, node.cpus);
     if (node.alloc_cpus == 0) {  // an idle node: the first ids
+      // Copied from a table rather than zeroed and counted out: a wide job takes thousands of
+      // idle nodes at once.
+      static constexpr std::array<uint32_t, 256> kFirstIds = [] {
+        std::array<uint32_t, 256> ids{};
+        std::iota(ids.begin(), ids.end(), 0u);
+        return ids;
+      }();
+      if (want <= kFirstIds.size()) {
+        return std::vector<uint32_t>(kFirstIds.begin(), kFirstIds.begin() + want);
+      }
       std::vector<uint32_t> ids(want);
       std::iota(ids.begin(), ids.end(), 0u);
       return ids;
