@@ -1381,6 +1381,26 @@ class Pass {
     uint32_t left = tasks;
     const uint32_t k = static_cast<uint32_t>(chosen.size());
     const bool round_robin = score_->walk() == Walk::kSpread && k > 0;
+    out->reserve(k);
+    if (k > 0 && (round_robin ? tasks % k == 0 : tasks == uint64_t{k} * per_node_max)) {
+      // Every node takes as many tasks: the nodes in index order make the allocation in order
+      // (sorting node numbers beats sorting the allocation), and alike nodes take alike.
+      std::vector<uint32_t>& sorted = distribute_scratch_;
+      sorted.assign(chosen.begin(), chosen.end());
+      std::sort(sorted.begin(), sorted.end());
+      const uint32_t t = round_robin ? tasks / k : per_node_max;
+      const Resources* last_total = nullptr;
+      Resources r;
+      for (uint32_t n : sorted) {
+        const Resources& total = nodes_[n].total;
+        if (last_total == nullptr || !(total == *last_total)) {
+          r = TaskResources(job, total, t);
+          last_total = &total;
+        }
+        out->emplace_back(n, r);
+      }
+      return;
+    }
     for (uint32_t i = 0; i < k; ++i) {
       const uint32_t t = round_robin ? tasks / k + (i < tasks % k ? 1 : 0)
                                      : std::min(per_node_max, left - (k - 1 - i));
@@ -1391,6 +1411,7 @@ class Pass {
               [](const auto& a, const auto& b) { return a.first < b.first; });
   }
 
+  mutable std::vector<uint32_t> distribute_scratch_;
   const Options& opt_;
   const UnixTime now_;
   const std::vector<NodeInfo>& nodes_;
