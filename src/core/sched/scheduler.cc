@@ -1761,13 +1761,21 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
   // Walks meet long runs of nodes alike in kind and room (idle ones, say): as for HoldCheck,
   // the filters' verdict for a job without GPUs or CPU caps depends only on those.
   const bool alike = !gpus && job.cpu_caps == nullptr;
+  // Nodes of one planner group have equal steps, kind and usability: a walk over idle nodes
+  // reserved alike asks one of them (groups as last formed: a node changed since is asked apart).
+  const bool by_group = alike && respect_plan && planner_.has_reservations();
+  if (by_group) planner_.TakenGroups();
   struct {
     bool known = false;
     Resources total, avail;
     uint32_t sockets = 0, cap = 0;
+    uint32_t group = Planner::kNoGroup;
   } last;
   auto cap = [&](uint32_t n) -> uint32_t {
     const NodeInfo& node = nodes_[n];
+    const uint32_t group =
+        by_group && OwnSteps(n) == nullptr ? planner_.GroupOf(n) : Planner::kNoGroup;
+    if (group != Planner::kNoGroup && last.known && last.group == group) return last.cap;
     if (!node.usable) return 0;
     const Resources avail = respect_plan ? PlanAvailNow(n, len) : FreeIgnoringReservations(n, len);
     if (alike) {
@@ -1775,6 +1783,7 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
           last.sockets != node.sockets) {
         last = {true, node.total, avail, node.sockets, Cap(job, n, avail)};
       }
+      last.group = group;
       return last.cap;
     }
     const uint32_t c = Cap(job, n, avail);
