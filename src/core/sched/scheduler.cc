@@ -215,7 +215,7 @@ struct PassCache::State {
   // (Pass::ReleaseWalk), from the nodes whose releases changed (releases_stale) and those whose
   // last reservation went (Planner::unreserved_log); nodes reserved since stay until then, and
   // nodes taken otherwise (a start, EASY's reservation) stay in: the sweep passes them by.
-  std::vector<std::pair<UnixTime, uint32_t>> walk, walk_merge;
+  std::vector<std::pair<UnixTime, uint32_t>> walk, walk_merge, walk_scratch;
   bool walk_valid = false;
   std::vector<uint32_t> releases_stale;
   std::vector<uint8_t> releases_stale_flag;
@@ -1463,18 +1463,28 @@ class Pass {
       };
       for (uint32_t n : st_.releases_stale) redo(n);
       for (uint32_t n : unreserved) redo(n);
-      std::erase_if(walk, [&](const auto& e) {
-        return st_.walk_dirty[e.second] == epoch || planner_.HasReservation(e.second);
-      });
     }
+    const bool stale = !st_.releases_stale.empty();
     for (uint32_t n : st_.releases_stale) st_.releases_stale_flag[n] = 0;
     st_.releases_stale.clear();
     unreserved.clear();
+    // Nodes given back and reserved again (a look again's new plan, mostly) add nothing, and
+    // entries of nodes reserved since are passed by: the walk stands as it is.
+    if (st_.walk_valid && fresh.empty() && !stale) return;
     std::sort(fresh.begin(), fresh.end());
     fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
-    const size_t old_size = walk.size();
-    walk.insert(walk.end(), fresh.begin(), fresh.end());
-    std::inplace_merge(walk.begin(), walk.begin() + static_cast<ptrdiff_t>(old_size), walk.end());
+    // One pass: the walk less the redone and reserved nodes' entries, merged with the fresh.
+    std::vector<std::pair<UnixTime, uint32_t>>& merged = st_.walk_scratch;
+    merged.clear();
+    merged.reserve(walk.size() + fresh.size());
+    auto in = fresh.begin();
+    for (const auto& e : walk) {
+      if (st_.walk_dirty[e.second] == epoch || planner_.HasReservation(e.second)) continue;
+      for (; in != fresh.end() && *in < e; ++in) merged.push_back(*in);
+      merged.push_back(e);
+    }
+    merged.insert(merged.end(), in, fresh.end());
+    walk.swap(merged);
     st_.walk_valid = true;
   }
   uint64_t version_ = 0;      // bumped on every planner change; memos are valid for one version
