@@ -654,10 +654,12 @@ void NodeIndex::Set(uint32_t local, int32_t level) {
   if (old != kAbsent) {
     bits_[size_t(old) * words_ + local / 64] &= ~bit;
     --count_[old];
+    level_sum_ -= static_cast<uint32_t>(old);
   }
   if (level != kAbsent) {
     bits_[size_t(level) * words_ + local / 64] |= bit;
     ++count_[level];
+    level_sum_ += static_cast<uint32_t>(level);
   }
   level_[local] = level;
 }
@@ -673,6 +675,7 @@ uint32_t NodeIndex::CountAtLeast(uint32_t level) const {
 uint64_t NodeIndex::TasksBound(uint32_t cpus_per_task) const {
   // The top level may stand for more CPUs than it says; treat it as unbounded.
   if (top_ == kMaxLevel && count_[top_] > 0) return UINT64_MAX;
+  if (cpus_per_task == 1) return level_sum_;  // one task a CPU: the levels' sum, kept by Set
   uint64_t t = 0;
   for (uint32_t l = cpus_per_task; l <= top_; ++l) t += uint64_t{count_[l]} * (l / cpus_per_task);
   return t;

@@ -356,6 +356,7 @@ class NodeIndex {
   uint32_t words_ = 0;
   std::vector<uint64_t> bits_;  // (top_ + 1) levels x words_
   std::vector<uint32_t> count_;
+  uint64_t level_sum_ = 0;  // the indexed nodes' levels summed
 };
 
 }  // namespace sluice::core::sched::internal
