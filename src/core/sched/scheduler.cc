@@ -999,14 +999,17 @@ class Pass {
     // Nodes of one planner group that the job holds alike have the same steps without it: one
     // block, worked out once.
     planner_.TakenGroups();
+    own_nodes_.reserve(kept.alloc.size());
+    size_t last = 0;  // nodes of one block mostly come in a row
     for (const auto& [n, r] : kept.alloc) {
       if (n >= nodes_.size()) break;
       const uint32_t g = planner_.GroupOf(n);
-      size_t b = 0;
-      while (b < own_blocks_.size() &&
-             !(g != Planner::kNoGroup && own_blocks_[b].group == g && own_blocks_[b].r == r)) {
-        ++b;
-      }
+      auto same = [&](size_t b) {
+        return g != Planner::kNoGroup && own_blocks_[b].group == g && own_blocks_[b].r == r;
+      };
+      size_t b = last < own_blocks_.size() && same(last) ? last : 0;
+      while (b < own_blocks_.size() && !same(b)) ++b;
+      last = b;
       if (b == own_blocks_.size()) {
         if (b == st_.own_steps.size()) st_.own_steps.emplace_back();
         if (!planner_.StepsWithout(n, job.id, &st_.own_steps[b])) break;
