@@ -195,7 +195,13 @@ struct PassCache::State {
     };
     std::vector<SweepEvent> sweep;
     std::vector<RangeSource> sources;
-    std::vector<std::tuple<int64_t, uint32_t, uint32_t>> ranked;
+    // Plan's ranking: by -score, then weight and node (packed in `tie`), compared field by field.
+    struct Ranked {
+      int64_t key;
+      uint64_t tie;
+      bool operator<(const Ranked& o) const { return key != o.key ? key < o.key : tie < o.tie; }
+    };
+    std::vector<Ranked> ranked;
   } scratch;
   // By node: its place + 1 among the nodes of a job planned as if it had given its reservation
   // back (Pass::BeginVirtualBack), zero elsewhere.
@@ -1579,7 +1585,7 @@ class Pass {
     return true;
   }
   // Plan's ranking.
-  std::vector<std::tuple<int64_t, uint32_t, uint32_t>>& ranked_scratch_;  // -score, weight, node
+  std::vector<PassCache::State::Scratch::Ranked>& ranked_scratch_;
 };
 
 uint32_t Pass::SetOf(const JobRequest& job) {
@@ -2334,7 +2340,7 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   plan_before_ = std::min(monotone_before_, std::max<uint32_t>(k, 1) - 1);
   if (found < 0 || out == nullptr) return found;
   // The nodes to reserve: required ones, then the best-scored among those free at `found`.
-  std::vector<std::tuple<int64_t, uint32_t, uint32_t>>& ranked = ranked_scratch_;
+  std::vector<PassCache::State::Scratch::Ranked>& ranked = ranked_scratch_;
   ranked.clear();
   chosen_.clear();
   // The nodes of a taken group come in a row and share their room over the run.
@@ -2352,7 +2358,7 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
       last_group = group;
     }
     NodeView v{n, &nodes_[n], group_room};
-    ranked.emplace_back(-score_->Score(job, v, r), nodes_[n].weight, n);
+    ranked.push_back({-score_->Score(job, v, r), uint64_t{nodes_[n].weight} << 32 | n});
   }
   const size_t want = k - chosen_.size();
   // The best `want` in order (entries are distinct, so any exact method picks the same): select
@@ -2364,7 +2370,9 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   const bool spread = score_->walk() == Walk::kSpread;
   const bool uniform = spread ? k > 0 && shape.tasks % k == 0 : shape.tasks == uint64_t{k} * r;
   if (!uniform) std::sort(ranked.begin(), best_end);
-  for (size_t i = 0; i < want && i < ranked.size(); ++i) chosen_.push_back(std::get<2>(ranked[i]));
+  for (size_t i = 0; i < want && i < ranked.size(); ++i) {
+    chosen_.push_back(static_cast<uint32_t>(ranked[i].tie));
+  }
   Distribute(job, shape.tasks, r, chosen_, out);
   return found;
 }
