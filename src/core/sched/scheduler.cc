@@ -1210,9 +1210,11 @@ class Pass {
     Resources need;
     uint32_t count = 0;
     // Nodes of one planner group answer alike (a reservation given back frees hundreds); with
-    // few freed nodes, bringing the groups up to date costs more than it saves, unless they are.
-    const bool grouped = (st_.freed.size() >= kFewFreed || planner_.RegroupsPending() == 0) &&
-                         holds.alike() && monotone_ && !has_holds_;
+    // few freed nodes, bringing the groups up to date costs more than it saves, unless few
+    // nodes wait to be regrouped (at most four per freed node).
+    const bool grouped =
+        (st_.freed.size() >= kFewFreed || planner_.RegroupsPending() <= 4 * st_.freed.size()) &&
+        holds.alike() && monotone_ && !has_holds_;
     if (grouped) planner_.TakenGroups();
     const uint64_t stamp = ++group_answer_stamp_;
     for (uint32_t n : st_.freed) {
