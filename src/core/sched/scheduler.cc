@@ -1784,7 +1784,9 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
   const bool alike = !gpus && job.cpu_caps == nullptr;
   // Nodes of one planner group have equal steps, kind and usability: a walk over idle nodes
   // reserved alike asks one of them (groups as last formed: a node changed since is asked apart).
-  const bool by_group = alike && respect_plan && planner_.has_reservations();
+  // Not under EASY, whose one reservation's thousand takes would be grouped for this alone.
+  const bool by_group = alike && respect_plan && planner_.has_reservations() &&
+                        opt_.policy == Options::Policy::kConservative;
   if (by_group) planner_.TakenGroups();
   struct {
     bool known = false;
