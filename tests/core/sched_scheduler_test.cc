@@ -52,6 +52,22 @@ JobRequest Job(const Cluster& c, model::JobId id, uint32_t tasks, Seconds limit 
   return j;
 }
 
+// `n` 4-CPU nodes, n0 busy until +600 as a release (as the controller and the simulator pass
+// running jobs).
+Cluster FirstBusyUntil600(int n) {
+  Cluster c(n);
+  c.nodes[0].free = {0, 0, 0};
+  c.nodes[0].releases.push_back({kNow + 600, {4, 4000, 0}});
+  return c;
+}
+
+// Job() on the shared candidate set 0 (every node).
+JobRequest SetJob(const Cluster& c, model::JobId id, uint32_t tasks, Seconds limit) {
+  JobRequest j = Job(c, id, tasks, limit);
+  j.candidate_set = 0;
+  return j;
+}
+
 Options Opts(Policy p) {
   Options o;
   o.policy = p;
@@ -293,14 +309,10 @@ TEST(KeptReservationTest, ALookAgainMovesAReservationUpOverItsOwnNodes) {
 // Thirty 4-CPU nodes; n0 is busy until +600 (a release, as the controller and the simulator
 // pass running jobs), so the all-node job W is reserved there.
 TEST(KeptReservationTest, CountedRoomLeavesReservedNodesToJobsThatEndBeforeThem) {
-  Cluster c(30);
-  c.nodes[0].free = {0, 0, 0};
-  c.nodes[0].releases.push_back({kNow + 600, {4, 4000, 0}});
+  Cluster c = FirstBusyUntil600(30);
   std::vector<std::vector<uint32_t>> sets = {c.All()};
   auto job = [&](model::JobId id, uint32_t tasks, Seconds limit) {
-    JobRequest j = Job(c, id, tasks, limit);
-    j.candidate_set = 0;
-    return j;
+    return SetJob(c, id, tasks, limit);
   };
   std::vector<JobRequest> q = {job(1, 120, 3600), job(2, 1, 3600)};
   q[0].nodes = 30;
@@ -341,16 +353,9 @@ TEST(KeptReservationTest, CountedRoomLeavesReservedNodesToJobsThatEndBeforeThem)
 // tasks each; once X (two tasks of 1000 MB) started on one of them they no longer do, though
 // their free CPUs would (memory binds, so only the capacity tells).
 TEST(KeptReservationTest, AWaitingJobsReasonFollowsTheFreeRoomFromPassToPass) {
-  Cluster c(3);
-  c.nodes[0].free = {0, 0, 0};
-  c.nodes[0].releases.push_back({kNow + 600, {4, 4000, 0}});
+  Cluster c = FirstBusyUntil600(3);
   std::vector<std::vector<uint32_t>> sets = {c.All()};
-  auto job = [&](model::JobId id, uint32_t tasks, Seconds limit) {
-    JobRequest j = Job(c, id, tasks, limit);
-    j.candidate_set = 0;
-    return j;
-  };
-  std::vector<JobRequest> q = {job(1, 12, 3600), job(2, 4, 3600), job(3, 2, 300)};
+  std::vector<JobRequest> q = {SetJob(c, 1, 12, 3600), SetJob(c, 2, 4, 3600), SetJob(c, 3, 2, 300)};
   q[0].nodes = 3;
   q[1].mem_per_cpu_mb = 1500;
   q[2].mem_per_cpu_mb = 1000;
@@ -426,9 +431,7 @@ TEST(KeptReservationTest, ReservedNodesLeaveThePlansReleaseWalkAndComeBack) {
 // hour-long job of four tasks still starts (two nodes of two), one of four tasks on one node
 // waits.
 TEST(EasySchedTest, CountedRoomKeepsWhatTheReservationLeavesOnItsNodes) {
-  Cluster c(10);
-  c.nodes[0].free = {0, 0, 0};
-  c.nodes[0].releases.push_back({kNow + 600, {4, 4000, 0}});
+  Cluster c = FirstBusyUntil600(10);
   std::vector<JobRequest> q = {Job(c, 1, 20), Job(c, 2, 4), Job(c, 3, 4)};
   q[0].nodes = 10;
   q[2].nodes = 1;
