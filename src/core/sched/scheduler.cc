@@ -1010,8 +1010,9 @@ class Pass {
     for (const auto& [n, r] : kept.alloc) {
       if (n >= nodes_.size()) break;
       const uint32_t g = planner_.GroupOf(n);
+      const Resources& held = r;  // a structured binding is not captured (clang before 16)
       auto same = [&](size_t b) {
-        return g != Planner::kNoGroup && own_blocks_[b].group == g && own_blocks_[b].r == r;
+        return g != Planner::kNoGroup && own_blocks_[b].group == g && own_blocks_[b].r == held;
       };
       size_t b = last < own_blocks_.size() && same(last) ? last : 0;
       while (b < own_blocks_.size() && !same(b)) ++b;
