@@ -17,7 +17,6 @@
 #include <deque>
 #include <iterator>
 #include <memory>
-#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -221,7 +220,8 @@ struct PassCache::State {
   // (Pass::ReleaseWalk), from the nodes whose releases changed (releases_stale) and those whose
   // last reservation went (Planner::unreserved_log); nodes reserved since stay until then, and
   // nodes taken otherwise (a start, EASY's reservation) stay in: the sweep passes them by.
-  std::vector<std::pair<UnixTime, uint32_t>> walk, walk_merge, walk_scratch;
+  std::vector<std::pair<UnixTime, uint32_t>> walk;
+  std::vector<std::pair<UnixTime, uint32_t>> walk_fresh, walk_merged;  // ReleaseWalk's scratch
   bool walk_valid = false;
   std::vector<uint32_t> releases_stale;
   std::vector<uint8_t> releases_stale_flag;
@@ -1455,7 +1455,7 @@ class Pass {
     std::vector<uint32_t>& unreserved = planner_.unreserved_log();
     if (st_.walk_valid && unreserved.empty() && st_.releases_stale.empty()) return;
     std::vector<std::pair<UnixTime, uint32_t>>& walk = st_.walk;
-    std::vector<std::pair<UnixTime, uint32_t>>& fresh = st_.walk_merge;
+    std::vector<std::pair<UnixTime, uint32_t>>& fresh = st_.walk_fresh;
     fresh.clear();
     auto add = [&](uint32_t n) {
       if (n >= nodes_.size() || planner_.HasReservation(n)) return;
@@ -1486,7 +1486,7 @@ class Pass {
     std::sort(fresh.begin(), fresh.end());
     fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
     // One pass: the walk less the redone and reserved nodes' entries, merged with the fresh.
-    std::vector<std::pair<UnixTime, uint32_t>>& merged = st_.walk_scratch;
+    std::vector<std::pair<UnixTime, uint32_t>>& merged = st_.walk_merged;
     merged.clear();
     merged.reserve(walk.size() + fresh.size());
     auto in = fresh.begin();
