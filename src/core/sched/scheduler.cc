@@ -626,27 +626,12 @@ class Pass {
   }
   // Calls emit(a, b) for each range of starts [a, b] within the window at which node n has room
   // for `need` over [s, s + len): a start is feasible when its run touches no step without it.
+  // (NextRange, one range at a time.)
   template <typename Emit>
   void FeasibleStarts(const JobRequest& job, uint32_t n, const Resources& need, int64_t len,
                       Emit&& emit) const {
-    FeasibleStarts(job, n, PlanSteps(n), need, len, emit);
-  }
-  // The same over `steps` (a planner group's, asked of one of its nodes).
-  template <typename Emit>
-  void FeasibleStarts(const JobRequest& job, uint32_t n, const std::vector<internal::Step>& steps,
-                      const Resources& need, int64_t len, Emit&& emit) const {
-    const int64_t w = window_slots_;
-    auto clipped = [&](int64_t a, int64_t b) {
-      b = std::min(b, w);
-      if (a <= b) emit(a, b);
-    };
-    int64_t from = 0;
-    for (size_t i = 0; i < steps.size() && from <= w; ++i) {
-      if (HasRoom(job, n, need, steps[i].free)) continue;
-      if (steps[i].slot >= len) clipped(from, steps[i].slot - len);
-      from = i + 1 < steps.size() ? steps[i + 1].slot : kNever;
-    }
-    if (from <= w) clipped(from, w);
+    RangeSource src{&PlanSteps(n), n, 0, false, 1, need};
+    while (NextRange(job, len, src)) emit(src.a, src.b);
   }
   // Whether the whole GPUs the job would get on node n now sit on one socket (false on nodes
   // without a GPU list, where sockets are unknown, and where the job's GPUs do not fit).
@@ -1563,8 +1548,8 @@ class Pass {
   using RangeSource = PassCache::State::Scratch::RangeSource;
   std::vector<SweepEvent>& sweep_;
   std::vector<RangeSource>& sources_;
-  // The source's next feasible range (FeasibleStarts, one range at a time) into src.a, src.b;
-  // false when it has none left within the window.
+  // The source's next range of feasible starts (as FeasibleStarts has them, over its steps
+  // from its node) into src.a, src.b; false when it has none left within the window.
   bool NextRange(const JobRequest& job, int64_t len, RangeSource& src) const {
     const int64_t w = window_slots_;
     const Resources& need = src.need;
