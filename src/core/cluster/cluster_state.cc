@@ -1504,28 +1504,18 @@ Changes ClusterState::TakeChanges() {
   for (const auto& [account, user] : dirty_usage_) {
     c.usage.push_back({account, user, tree_.Usage(account, user), tree_.usage_time()});
   }
-  dirty_usage_.clear();
-  dirty_reservations_.clear();
-  deleted_reservations_.clear();
   // In node order. A wide job's start or end changes thousands of nodes: then reading the flags
   // in order costs less than sorting the list.
   c.nodes.reserve(dirty_nodes_.size());
   if (dirty_nodes_.size() * 16 >= dirty_node_flag_.size()) {
     for (uint32_t i = 0; i < dirty_node_flag_.size(); ++i) {
-      if (!dirty_node_flag_[i]) continue;
-      c.nodes.push_back(*node_slots_[i]);
-      dirty_node_flag_[i] = 0;
+      if (dirty_node_flag_[i]) c.nodes.push_back(*node_slots_[i]);
     }
   } else {
     std::sort(dirty_nodes_.begin(), dirty_nodes_.end());
-    for (uint32_t i : dirty_nodes_) {
-      c.nodes.push_back(*node_slots_[i]);
-      dirty_node_flag_[i] = 0;
-    }
+    for (uint32_t i : dirty_nodes_) c.nodes.push_back(*node_slots_[i]);
   }
-  dirty_jobs_.clear();
-  purged_.clear();
-  dirty_nodes_.clear();
+  DropChanges();
   return c;
 }
 

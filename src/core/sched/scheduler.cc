@@ -917,7 +917,7 @@ class Pass {
     class_by_key_.clear();
     if (freed_class_of_.size() != nodes_.size()) freed_class_of_.assign(nodes_.size(), 0);
     planner_.TakenGroups();
-    // Taken nodes' classes by planner group, valid for this sort (class_of_group_stamp_).
+    // Taken nodes' classes by planner group, valid for this sort (class_sort_).
     ++class_sort_;
     if (class_of_group_.size() < planner_.GroupCount()) {
       class_of_group_.resize(planner_.GroupCount(), {0, 0});
