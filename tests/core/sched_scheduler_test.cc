@@ -36,6 +36,13 @@ struct Cluster {
         {static_cast<model::JobId>(100 + running.size()), kNow + for_seconds, {{node, r}}});
     return *this;
   }
+  // Node fully busy until +after, given as a release (as the controller and the simulator pass
+  // running jobs) rather than a running job.
+  Cluster& ReleasedAt(uint32_t node, Seconds after) {
+    nodes[node].releases.push_back({kNow + after, nodes[node].total});
+    nodes[node].free = {0, 0, 0};
+    return *this;
+  }
   std::vector<uint32_t> All() const {
     std::vector<uint32_t> v;
     for (uint32_t i = 0; i < nodes.size(); ++i) v.push_back(i);
@@ -56,8 +63,7 @@ JobRequest Job(const Cluster& c, model::JobId id, uint32_t tasks, Seconds limit 
 // running jobs).
 Cluster FirstBusyUntil600(int n) {
   Cluster c(n);
-  c.nodes[0].free = {0, 0, 0};
-  c.nodes[0].releases.push_back({kNow + 600, {4, 4000, 0}});
+  c.ReleasedAt(0, 600);
   return c;
 }
 
@@ -260,11 +266,7 @@ TEST(KeptReservationTest, ARecheckStartsAJobTheFreedRoomHolds) {
 // of the 60 s grid), and a pass after that keeps it there.
 TEST(KeptReservationTest, ALookAgainMovesAReservationUpOverItsOwnNodes) {
   Cluster c(3);
-  const Seconds frees[] = {300, 600, 1200};
-  for (uint32_t n = 0; n < 3; ++n) {
-    c.nodes[n].free = {0, 0, 0};
-    c.nodes[n].releases.push_back({kNow + frees[n], {4, 4000, 0}});
-  }
+  c.ReleasedAt(0, 300).ReleasedAt(1, 600).ReleasedAt(2, 1200);
   std::vector<std::vector<uint32_t>> sets = {c.All()};
   std::vector<JobRequest> q = {Job(c, 1, 8)};
   q.reserve(2);  // `queue` points into it
@@ -394,11 +396,7 @@ TEST(KeptReservationTest, AWaitingJobsReasonFollowsTheFreeRoomFromPassToPass) {
 // A pass that plans afresh drops every reservation: W and J find their nodes again.
 TEST(KeptReservationTest, ReservedNodesLeaveThePlansReleaseWalkAndComeBack) {
   Cluster c(3);
-  const Seconds frees[] = {600, 600, 1200};
-  for (uint32_t n = 0; n < 3; ++n) {
-    c.nodes[n].free = {0, 0, 0};
-    c.nodes[n].releases.push_back({kNow + frees[n], {4, 4000, 0}});
-  }
+  c.ReleasedAt(0, 600).ReleasedAt(1, 600).ReleasedAt(2, 1200);
   std::vector<std::vector<uint32_t>> sets = {c.All()};
   std::vector<JobRequest> q = {Job(c, 1, 8), Job(c, 2, 4)};
   q[0].nodes = 2;
