@@ -217,11 +217,15 @@ struct PassCache::State {
   // worked out from its steps or group instead. A conservative pass reserves the nodes that
   // free up first, so a walk of every node's releases went mostly past reserved ones. Kept from
   // pass to pass (walk_valid) and brought up to date by the first plan that reads it
-  // (Pass::ReleaseWalk), from the nodes whose releases changed (releases_stale) and those whose
-  // last reservation went (Planner::unreserved_log); nodes reserved since stay until then, and
-  // nodes taken otherwise (a start, EASY's reservation) stay in: the sweep passes them by.
+  // (Pass::ReleaseWalk), from the nodes whose releases changed (releases_stale) and those that
+  // gained their first reservation or lost their last (Planner::reservation_log); nodes taken
+  // otherwise (a start, the takes of a pass) stay in: the sweep passes them by. walk_keys[n]:
+  // node n's entries in the walk (their times, sorted), so that an update edits only those.
   std::vector<std::pair<UnixTime, uint32_t>> walk;
-  std::vector<std::pair<UnixTime, uint32_t>> walk_fresh, walk_merged;  // ReleaseWalk's scratch
+  std::vector<std::vector<UnixTime>> walk_keys;
+  // ReleaseWalk's scratch: entries to add and to drop, the edited walk, a node's new keys.
+  std::vector<std::pair<UnixTime, uint32_t>> walk_fresh, walk_gone, walk_merged;
+  std::vector<UnixTime> walk_new_keys;
   bool walk_valid = false;
   std::vector<uint32_t> releases_stale;
   std::vector<uint8_t> releases_stale_flag;
@@ -429,6 +433,7 @@ class Pass {
       st_.changed.clear();
       st_.changed_flag.assign(n, 0);
       st_.walk.clear();
+      st_.walk_keys.assign(n, {});
       st_.walk_valid = false;
       st_.releases_stale.clear();
       st_.releases_stale_flag.assign(n, 0);
@@ -454,8 +459,8 @@ class Pass {
     if (has_holds_) base_.Begin(nodes, now, res_, running);
     // Passes that plan nothing leave the release walk's changes to the next that does; past a
     // point, making it afresh costs less.
-    if (planner_.unreserved_log().size() > 4 * size_t{n}) {
-      planner_.unreserved_log().clear();
+    if (planner_.reservation_log().size() > 4 * size_t{n}) {
+      planner_.reservation_log().clear();
       st_.walk_valid = false;
     }
     if (!resume_ || has_holds_) {
@@ -1434,55 +1439,105 @@ class Pass {
   // Going on from the last pass's reservations, left in the planner (PassCache::State).
   bool resume_ = false;
   // Brings the release walk (PassCache::State::walk) up to date: made afresh when it is not
-  // valid, else the entries of nodes whose releases changed or whose last reservation went are
-  // redone (and reserved nodes' dropped) in one merge, O(walk + their entries).
+  // valid, else the entries of nodes whose releases changed or that gained their first
+  // reservation or lost their last are redone, where they changed.
   void ReleaseWalk() {
-    std::vector<uint32_t>& unreserved = planner_.unreserved_log();
-    if (st_.walk_valid && unreserved.empty() && st_.releases_stale.empty()) return;
+    std::vector<uint32_t>& flipped = planner_.reservation_log();
+    if (st_.walk_valid && flipped.empty() && st_.releases_stale.empty()) return;
     std::vector<std::pair<UnixTime, uint32_t>>& walk = st_.walk;
     std::vector<std::pair<UnixTime, uint32_t>>& fresh = st_.walk_fresh;
+    std::vector<std::pair<UnixTime, uint32_t>>& gone = st_.walk_gone;
+    std::vector<UnixTime>& keys = st_.walk_new_keys;
     fresh.clear();
-    auto add = [&](uint32_t n) {
-      if (n >= nodes_.size() || planner_.HasReservation(n)) return;
-      for (const Release& r : nodes_[n].releases) {
-        if (r.end < kUnlimited) fresh.emplace_back(r.end, n);
+    gone.clear();
+    // Node n's entries as they are now (none while it holds a reservation); where they differ
+    // from those in the walk, the old ones go and the new ones come.
+    auto redo = [&](uint32_t n) {
+      keys.clear();
+      if (!planner_.HasReservation(n)) {
+        for (const Release& r : nodes_[n].releases) {
+          if (r.end < kUnlimited) keys.push_back(r.end);
+        }
+        std::sort(keys.begin(), keys.end());
+        keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
       }
+      std::vector<UnixTime>& had = st_.walk_keys[n];
+      if (keys == had) return;
+      for (UnixTime t : had) gone.emplace_back(t, n);
+      for (UnixTime t : keys) fresh.emplace_back(t, n);
+      had.swap(keys);
     };
+    const bool valid = st_.walk_valid;
     const uint64_t epoch = ++st_.walk_epoch;
-    if (!st_.walk_valid) {
+    if (!valid) {
       walk.clear();
-      for (uint32_t n = 0; n < nodes_.size(); ++n) add(n);
+      for (uint32_t n = 0; n < nodes_.size(); ++n) {
+        st_.walk_keys[n].clear();
+        redo(n);
+      }
     } else {
-      auto redo = [&](uint32_t n) {
+      auto once = [&](uint32_t n) {
         if (n >= nodes_.size() || st_.walk_dirty[n] == epoch) return;
         st_.walk_dirty[n] = epoch;
-        add(n);
+        redo(n);
       };
-      for (uint32_t n : st_.releases_stale) redo(n);
-      for (uint32_t n : unreserved) redo(n);
+      for (uint32_t n : st_.releases_stale) once(n);
+      for (uint32_t n : flipped) once(n);
     }
-    const bool stale = !st_.releases_stale.empty();
     for (uint32_t n : st_.releases_stale) st_.releases_stale_flag[n] = 0;
     st_.releases_stale.clear();
-    unreserved.clear();
-    // Nodes given back and reserved again (a look again's new plan, mostly) add nothing, and
-    // entries of nodes reserved since are passed by: the walk stands as it is.
-    if (st_.walk_valid && fresh.empty() && !stale) return;
-    std::sort(fresh.begin(), fresh.end());
-    fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
-    // One pass: the walk less the redone and reserved nodes' entries, merged with the fresh.
-    std::vector<std::pair<UnixTime, uint32_t>>& merged = st_.walk_merged;
-    merged.clear();
-    merged.reserve(walk.size() + fresh.size());
-    auto in = fresh.begin();
-    for (const auto& e : walk) {
-      if (st_.walk_dirty[e.second] == epoch || planner_.HasReservation(e.second)) continue;
-      for (; in != fresh.end() && *in < e; ++in) merged.push_back(*in);
-      merged.push_back(e);
-    }
-    merged.insert(merged.end(), in, fresh.end());
-    walk.swap(merged);
+    flipped.clear();
     st_.walk_valid = true;
+    if (fresh.empty() && gone.empty()) return;
+    std::sort(fresh.begin(), fresh.end());
+    if (!valid) {
+      walk.swap(fresh);
+      return;
+    }
+    // The walk between the edits is copied in blocks: an update edits a few dozen entries of
+    // thousands, each found by a galloping search from the last (every entry, (time, node), is
+    // in the walk once).
+    std::sort(gone.begin(), gone.end());
+    std::vector<std::pair<UnixTime, uint32_t>>& edited = st_.walk_merged;
+    edited.clear();
+    edited.reserve(walk.size() + fresh.size());
+    auto g = gone.begin();
+    auto f = fresh.begin();
+    auto pos = walk.begin();
+    // The first entry from pos on not below `key`.
+    auto seek = [&](const std::pair<UnixTime, uint32_t>& key) {
+      size_t step = 1;
+      auto lo = pos;
+      while (static_cast<size_t>(walk.end() - lo) > step && lo[step] < key) {
+        lo += step;
+        step *= 2;
+      }
+      return std::lower_bound(lo, lo + std::min(step + 1, static_cast<size_t>(walk.end() - lo)),
+                              key);
+    };
+    auto at_g = g != gone.end() ? seek(*g) : walk.end();
+    auto at_f = f != fresh.end() ? seek(*f) : walk.end();
+    while (g != gone.end() || f != fresh.end()) {
+      const auto cut = std::min(at_g, at_f);
+      edited.insert(edited.end(), pos, cut);
+      pos = cut;
+      if (f != fresh.end() && at_f <= at_g) {
+        edited.push_back(*f++);
+        at_f = f != fresh.end() ? seek(*f) : walk.end();
+      } else if (at_g != walk.end() && *at_g == *g) {
+        ++pos;
+        ++g;
+        at_g = g != gone.end() ? seek(*g) : walk.end();
+        if (at_f < pos) at_f = pos;  // it was at the entry just dropped
+      } else {
+        // Keys out of step with the walk (a bug): make it afresh.
+        st_.walk_valid = false;
+        ReleaseWalk();
+        return;
+      }
+    }
+    edited.insert(edited.end(), pos, walk.end());
+    walk.swap(edited);
   }
   uint64_t version_ = 0;      // bumped on every planner change; memos are valid for one version
   uint64_t now_version_ = 0;  // bumped when what is free now changes (a job started)

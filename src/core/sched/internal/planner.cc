@@ -65,7 +65,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
   } else {
     ++chain_;  // no steps built before are kept
     for (uint32_t node : taken_nodes_) {
-      if (!reserved_[node].empty()) unreserved_log_.push_back(node);
+      if (!reserved_[node].empty()) reservation_log_.push_back(node);
       marks_[node].taken = marks_[node].grouped = marks_[node].regroup = 0;
       reserved_[node].clear();
       reserved_hash_[node] = 0;
@@ -136,7 +136,7 @@ void Planner::Init(const std::vector<NodeInfo>& nodes, const std::vector<Running
                    const std::vector<int64_t>& end_slots, const std::vector<int64_t>& start_slots) {
   now_ = 0;
   res_ = 1;
-  unreserved_log_.clear();
+  reservation_log_.clear();
   grid_slot_ = 0;
   grid_ = 0;
   end_slots_ = end_slots;
@@ -389,6 +389,7 @@ void Planner::Reserve(uint32_t n, UnixTime start, int64_t len, const Resources& 
   MarkTaken(n);
   Regroup(n);
   auto& list = reserved_[n];
+  if (list.empty()) reservation_log_.push_back(n);
   const Reserved e{start, len, r, owner};
   // Sorted by window and resources, so that alike nodes list their reservations alike.
   auto before = [](const Reserved& x, const Reserved& y) {
@@ -417,7 +418,7 @@ void Planner::Unreserve(uint32_t n, uint64_t owner) {
     return true;
   });
   if (count == 0) return;
-  if (list.empty()) unreserved_log_.push_back(n);
+  if (list.empty()) reservation_log_.push_back(n);
   reserved_count_ -= count;
   reserved_hash_[n] -= ReservedHash(gone) * count;
   // Steps that never ran out of room take the reservation back exactly; others are built

@@ -117,10 +117,11 @@ class Planner {
     return taken_nodes_;
   }
   bool IsTaken(uint32_t n) const { return marks_[n].taken != 0 || marks_[n].pending != 0; }
-  // Whether node n holds a reservation (Reserve), and the nodes whose last one was given back
-  // or dropped (each time), kept from pass to pass until the caller clears it.
+  // Whether node n holds a reservation (Reserve), and the nodes that gained their first one or
+  // whose last one was given back or dropped (each time), kept from pass to pass until the
+  // caller clears it.
   bool HasReservation(uint32_t n) const { return !reserved_[n].empty(); }
-  std::vector<uint32_t>& unreserved_log() { return unreserved_log_; }
+  std::vector<uint32_t>& reservation_log() { return reservation_log_; }
   // The taken nodes grouped by what their steps are made of (their NodeInfo, this pass's takes,
   // their reservations) and kind: the nodes of one group have equal steps and equal usable,
   // total and sockets, so a plan asks one of them and counts the rest. A conservative pass
@@ -262,7 +263,7 @@ class Planner {
   mutable std::vector<Step> base_;
   bool has_reservations_ = false;
   std::vector<uint32_t> taken_nodes_;
-  std::vector<uint32_t> unreserved_log_;  // see unreserved_log()
+  std::vector<uint32_t> reservation_log_;  // see reservation_log()
   // This pass's takes, applied when the node is built (and again if a reservation given back
   // makes it build anew): one list for all nodes, chained per node from Marks::deferred_head.
   struct Deferred {
