@@ -1787,7 +1787,8 @@ bool Pass::SurelyShort(const JobRequest& job, const Shape& shape, uint32_t set_i
       with_room > 10 * planner_.RegroupsPending() + planner_.GroupCount()) {
     const auto groups = planner_.TakenGroups();
     CountOwnInGroups(1);
-    for (uint32_t g = 0; g < groups.size(); ++g) {
+    // Each group only takes room away: once short, the rest cannot make up for it.
+    for (uint32_t g = 0; g < groups.size() && room >= wanted; ++g) {
       const auto& members = groups[g].nodes;
       if (members.empty() || !nodes_[members.front()].usable) continue;
       const uint32_t n = members.front();
@@ -1798,6 +1799,7 @@ bool Pass::SurelyShort(const JobRequest& job, const Shape& shape, uint32_t set_i
     CountOwnInGroups(-1);
     // A virtual give-back's nodes, each with its own room.
     for (uint32_t n : own_nodes_) {
+      if (room < wanted) break;
       if (nodes_[n].usable) {
         room -= counted(planner_.FreeNow(n).cpus) - counted(PlanAvailNow(n, len).cpus);
       }
