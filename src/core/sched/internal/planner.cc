@@ -39,6 +39,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     reserved_.assign(n, {});
     reserved_hash_.assign(n, 0);
     saturated_.assign(n, 0);
+    free_now_.assign(n, {});
     valid_.assign(n, 0);
     info_hash_.assign(n, 0);
     info_hash_chain_.assign(n, 0);
@@ -363,14 +364,15 @@ void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
     marks_[n].deferred_head = -1;
     marks_[n].deferred_from = a;
     pass_taken_.push_back(n);
+    free_now_[n] = (*nodes_)[n].free;
   }
   marks_[n].deferred_from = std::min(marks_[n].deferred_from, a);
   deferred_.push_back({a, b, r, marks_[n].deferred_head});
   marks_[n].deferred_head = static_cast<int32_t>(deferred_.size() - 1);
+  // As a build takes it (saturating): what FreeNow answers until something builds the node.
+  if (a == 0) free_now_[n] -= r;
   if (marks_[n].built != pass_) {
     valid_[n] = 0;  // built with this pass's takes when next asked for
-    // A take from now changes what is free now: built now, as the caller reads it next.
-    if (a == 0) Build(n);
     return;
   }
   TakeBuiltNow(n, a, b, r);

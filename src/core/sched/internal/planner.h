@@ -57,14 +57,16 @@ class Planner {
   // thousands of nodes builds none of them.
   const Resources& FreeNow(uint32_t n) const {
     const Marks& m = marks_[n];
-    // Nothing taken from it now: no reservation has begun (they are in start order), and this
-    // pass's takes, if any, begin later and wait until the node is built (an EASY pass's
-    // reservation, on a thousand nodes). A pass's changed nodes are releveled without
+    // No reservation has begun (they are in start order) and no running-list entry names it:
+    // free now is its NodeInfo's less this pass's takes from now (free_now_), if any; takes
+    // that begin later wait until the node is built (an EASY pass's reservation, on a thousand
+    // nodes). A pass's changed nodes are releveled, and the nodes of the jobs it starts, without
     // building their steps.
-    const bool as_is = m.listed != pass_ &&
-                       (reserved_[n].empty() || reserved_[n].front().start > grid_) &&
-                       (m.deferred != pass_ || (m.built != pass_ && m.deferred_from > 0));
-    return as_is ? (*nodes_)[n].free : Built(n)[0].free;
+    const bool plain =
+        m.listed != pass_ && (reserved_[n].empty() || reserved_[n].front().start > grid_);
+    if (plain && m.deferred != pass_) return (*nodes_)[n].free;
+    if (plain && m.built != pass_) return m.deferred_from > 0 ? (*nodes_)[n].free : free_now_[n];
+    return Built(n)[0].free;
   }
   const std::vector<Step>& Steps(uint32_t n) const { return Built(n); }
   // The free resources at `slot`.
@@ -243,6 +245,8 @@ class Planner {
   static uint64_t ResourcesHash(const Resources& r);
   // Some take found less room than it took (inconsistent input): giving one back is not exact.
   mutable std::vector<uint8_t> saturated_;
+  // While Marks::deferred is this pass's: the node's free now less this pass's takes from now.
+  std::vector<Resources> free_now_;
   size_t reserved_count_ = 0;
   // Nodes this pass took from (Take): their takes end with the pass.
   std::vector<uint32_t> pass_taken_;
