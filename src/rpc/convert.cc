@@ -121,7 +121,7 @@ void ToProto(const m::Job& in, v1::Job* out) {
     pa->set_node(a.node);
     pa->set_cpus(a.cpus);
     pa->set_memory_mb(a.memory_mb);
-    for (uint32_t id : a.cpu_ids) pa->add_cpu_ids(id);
+    a.cpu_ids.ForEach([&](uint32_t id) { pa->add_cpu_ids(id); });
     for (const auto& g : a.gpus) {
       auto* pg = pa->add_gpus();
       pg->set_index(g.index);
@@ -160,7 +160,7 @@ m::Job FromProto(const v1::Job& in) {
   for (const auto& a : in.allocation()) {
     m::NodeAllocation na{a.node(), a.cpus(), a.memory_mb(), {}};
     for (const auto& g : a.gpus()) na.gpus.push_back({g.index(), g.shares(), g.memory_mb()});
-    na.cpu_ids.assign(a.cpu_ids().begin(), a.cpu_ids().end());
+    for (uint32_t id : a.cpu_ids()) na.cpu_ids.push_back(id);
     out.allocation.push_back(std::move(na));
   }
   out.exit_code = in.exit_code();

@@ -845,6 +845,26 @@ model::Node CpuNode(uint32_t cpus, uint32_t sockets) {
   return n;
 }
 
+TEST(CpuIdsTest, OneRunUntilAnIdBreaksItThenAList) {
+  model::CpuIds ids = model::CpuIds::Run(4, 3);
+  EXPECT_EQ(ids.size(), 3u);
+  ids.push_back(7);  // still one run
+  std::vector<std::pair<uint32_t, uint32_t>> runs;
+  ids.ForEachRun([&](uint32_t first, uint32_t count) { runs.emplace_back(first, count); });
+  EXPECT_EQ(runs, (std::vector<std::pair<uint32_t, uint32_t>>{{4, 4}}));
+  ids.push_back(9);  // a gap: listed from here on
+  ids.push_back(10);
+  EXPECT_EQ(ids.ToVector(), (std::vector<uint32_t>{4, 5, 6, 7, 9, 10}));
+  runs.clear();
+  ids.ForEachRun([&](uint32_t first, uint32_t count) { runs.emplace_back(first, count); });
+  EXPECT_EQ(runs, (std::vector<std::pair<uint32_t, uint32_t>>{{4, 4}, {9, 2}}));
+  EXPECT_EQ(ids, (model::CpuIds{4, 5, 6, 7, 9, 10}));
+  EXPECT_FALSE(ids == model::CpuIds::Run(4, 6));
+  ids.clear();
+  EXPECT_TRUE(ids.empty());
+  EXPECT_EQ(ids, model::CpuIds{});
+}
+
 TEST(PickCpusTest, GpuSocketFirstThenBestFitSocket) {
   model::Node n = CpuNode(8, 2);
   n.cpu_in_use.assign(8, false);
@@ -855,24 +875,24 @@ TEST(PickCpusTest, GpuSocketFirstThenBestFitSocket) {
   g1.socket = 1;
   n.gpus = {g0, g1};
   // A GPU on socket 1: its CPUs come from socket 1 (ids 4-7).
-  EXPECT_EQ(ClusterState::PickCpus(n, 2, {{1, 0, 0}}), (std::vector<uint32_t>{4, 5}));
+  EXPECT_EQ(ClusterState::PickCpus(n, 2, {{1, 0, 0}}).ToVector(), (std::vector<uint32_t>{4, 5}));
   // Without GPUs: the fullest socket that still holds them all.
   n.cpu_in_use[0] = n.cpu_in_use[1] = true;  // socket 0 has 2 free, socket 1 has 4
-  EXPECT_EQ(ClusterState::PickCpus(n, 2, {}), (std::vector<uint32_t>{2, 3}));
-  EXPECT_EQ(ClusterState::PickCpus(n, 3, {}), (std::vector<uint32_t>{4, 5, 6}));
+  EXPECT_EQ(ClusterState::PickCpus(n, 2, {}).ToVector(), (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(ClusterState::PickCpus(n, 3, {}).ToVector(), (std::vector<uint32_t>{4, 5, 6}));
   // More than a socket holds: spill over, every CPU distinct and free.
-  EXPECT_EQ(ClusterState::PickCpus(n, 6, {}), (std::vector<uint32_t>{2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(ClusterState::PickCpus(n, 6, {}).ToVector(), (std::vector<uint32_t>{2, 3, 4, 5, 6, 7}));
 }
 
 TEST(PickCpusTest, OneSocketTakesTheLowestFreeIds) {
   model::Node n = CpuNode(6, 1);
-  EXPECT_EQ(ClusterState::PickCpus(n, 2, {}), (std::vector<uint32_t>{0, 1}));  // idle
+  EXPECT_EQ(ClusterState::PickCpus(n, 2, {}).ToVector(), (std::vector<uint32_t>{0, 1}));  // idle
   n.cpu_in_use = {true, false, true, false, false};  // shorter than cpus: id 5 is free
   n.alloc_cpus = 2;
-  EXPECT_EQ(ClusterState::PickCpus(n, 3, {}), (std::vector<uint32_t>{1, 3, 4}));
-  EXPECT_EQ(ClusterState::PickCpus(n, 4, {}), (std::vector<uint32_t>{1, 3, 4, 5}));
+  EXPECT_EQ(ClusterState::PickCpus(n, 3, {}).ToVector(), (std::vector<uint32_t>{1, 3, 4}));
+  EXPECT_EQ(ClusterState::PickCpus(n, 4, {}).ToVector(), (std::vector<uint32_t>{1, 3, 4, 5}));
   // --ntasks-per-socket caps what the one socket gives.
-  EXPECT_EQ(ClusterState::PickCpus(n, 4, {}, 2), (std::vector<uint32_t>{1, 3}));
+  EXPECT_EQ(ClusterState::PickCpus(n, 4, {}, 2).ToVector(), (std::vector<uint32_t>{1, 3}));
 }
 
 TEST_F(ClusterPolicyTest, JobsGetDistinctCpuIdsAndGiveThemBack) {
@@ -880,12 +900,12 @@ TEST_F(ClusterPolicyTest, JobsGetDistinctCpuIdsAndGiveThemBack) {
   JobId b = Submit(Spec(2));
   Schedule();
   ASSERT_EQ(Job(a)->allocation[0].node, Job(b)->allocation[0].node);
-  EXPECT_EQ(Job(a)->allocation[0].cpu_ids, (std::vector<uint32_t>{0, 1}));
-  EXPECT_EQ(Job(b)->allocation[0].cpu_ids, (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(Job(a)->allocation[0].cpu_ids.ToVector(), (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(Job(b)->allocation[0].cpu_ids.ToVector(), (std::vector<uint32_t>{2, 3}));
   End(a);
   JobId c = Submit(Spec(1));
   Schedule();
-  EXPECT_EQ(Job(c)->allocation[0].cpu_ids, (std::vector<uint32_t>{0}));
+  EXPECT_EQ(Job(c)->allocation[0].cpu_ids.ToVector(), (std::vector<uint32_t>{0}));
 }
 
 }  // namespace
@@ -954,7 +974,7 @@ TEST_F(ClusterPolicyTest, NtasksPerSocketCapsTasksPerNodeAndSpreadsCpus) {
   ASSERT_EQ(Job(id)->allocation.size(), 2u);  // two tasks per 2-socket node at most
   for (const auto& a : Job(id)->allocation) {
     EXPECT_EQ(a.cpus, 2u);
-    EXPECT_EQ(a.cpu_ids, (std::vector<uint32_t>{0, 2})) << a.node;
+    EXPECT_EQ(a.cpu_ids.ToVector(), (std::vector<uint32_t>{0, 2})) << a.node;
   }
 }
 

@@ -82,7 +82,7 @@ std::vector<std::string> BuildJobEnvironment(const core::model::Job& job,
   for (const auto& a : job.allocation) {
     if (a.node != node_name || a.cpu_ids.empty()) continue;
     std::vector<std::string> ids;
-    for (uint32_t id : a.cpu_ids) ids.push_back(std::to_string(id));
+    a.cpu_ids.ForEach([&](uint32_t id) { ids.push_back(std::to_string(id)); });
     vars.emplace_back("SLUICE_CPU_IDS", str::Join(ids, ","));
   }
   // GPUs on this node: whole ones by index (Slurm's gres/gpu variables), or the MPS share.

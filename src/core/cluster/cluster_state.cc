@@ -925,30 +925,15 @@ void ClusterState::Requeue(Job& job) {
   NeedFreshPass();
 }
 
-std::vector<uint32_t> ClusterState::PickCpus(const Node& node, uint32_t count,
-                                             const std::vector<model::GpuAllocation>& gpus,
-                                             uint32_t per_socket_max) {
+model::CpuIds ClusterState::PickCpus(const Node& node, uint32_t count,
+                                     const std::vector<model::GpuAllocation>& gpus,
+                                     uint32_t per_socket_max) {
   if (node.sockets <= 1) {
     // One socket: the lowest free CPU ids, what the socket ordering below comes to.
     const uint32_t want =
         std::min(per_socket_max > 0 ? std::min(count, per_socket_max) : count, node.cpus);
-    if (node.alloc_cpus == 0) {  // an idle node: the first ids
-      // Copied from a table rather than zeroed and counted out: a wide job takes thousands of
-      // idle nodes at once.
-      static constexpr std::array<uint32_t, 256> kFirstIds = [] {
-        std::array<uint32_t, 256> ids{};
-        std::iota(ids.begin(), ids.end(), 0u);
-        return ids;
-      }();
-      if (want <= kFirstIds.size()) {
-        return std::vector<uint32_t>(kFirstIds.begin(), kFirstIds.begin() + want);
-      }
-      std::vector<uint32_t> ids(want);
-      std::iota(ids.begin(), ids.end(), 0u);
-      return ids;
-    }
-    std::vector<uint32_t> ids;
-    ids.reserve(want);
+    if (node.alloc_cpus == 0) return model::CpuIds::Run(0, want);  // an idle node: the first
+    model::CpuIds ids;
     for (uint32_t id = 0; id < node.cpus && ids.size() < want; ++id) {
       if (id >= node.cpu_in_use.size() || !node.cpu_in_use[id]) ids.push_back(id);
     }
@@ -990,32 +975,21 @@ std::vector<uint32_t> ClusterState::PickCpus(const Node& node, uint32_t count,
     }
   }
   std::sort(ids.begin(), ids.end());
-  return ids;
+  model::CpuIds picked;
+  for (uint32_t id : ids) picked.push_back(id);
+  return picked;
 }
 
 namespace {
-// Sets `ids` (ascending, as NodeAllocation::cpu_ids) to `used` in `in_use`, skipping ids past
-// its end. Runs of consecutive ids are filled at once: vector<bool> fills whole words, where
-// setting bit by bit costs some twenty instructions a CPU.
-void MarkCpus(const std::vector<uint32_t>& ids, bool used, std::vector<bool>* in_use) {
+// Sets `ids` to `used` in `in_use`, skipping ids past its end. Runs of consecutive ids are
+// filled at once: vector<bool> fills whole words, where setting bit by bit costs some twenty
+// instructions a CPU.
+void MarkCpus(const model::CpuIds& ids, bool used, std::vector<bool>* in_use) {
   const size_t size = in_use->size();
-  if (ids.empty()) return;
-  // Most often the ids are one run (a job's CPUs on a node): ascending ids spanning exactly
-  // their count are.
-  if (size_t{ids.back()} - ids.front() + 1 == ids.size()) {
-    const size_t first = ids.front();
-    const size_t last = std::min<size_t>(size_t{ids.back()} + 1, size);
+  ids.ForEachRun([&](uint32_t first, uint32_t count) {
+    const size_t last = std::min<size_t>(size_t{first} + count, size);
     if (first < last) std::fill(in_use->begin() + first, in_use->begin() + last, used);
-    return;
-  }
-  for (size_t i = 0; i < ids.size();) {
-    size_t j = i + 1;
-    while (j < ids.size() && ids[j] == ids[j - 1] + 1) ++j;
-    const size_t first = ids[i];
-    const size_t last = std::min<size_t>(size_t{ids[j - 1]} + 1, size);
-    if (first < last) std::fill(in_use->begin() + first, in_use->begin() + last, used);
-    i = j;
-  }
+  });
 }
 }  // namespace
 

@@ -88,9 +88,9 @@ class ClusterState {
 
   // Which CPUs of `node` a job gets: its GPUs' socket first, then whole sockets best-fit.
   // With `per_socket_max` (--ntasks-per-socket x CPUs per task), no socket gives more.
-  static std::vector<uint32_t> PickCpus(const model::Node& node, uint32_t count,
-                                        const std::vector<model::GpuAllocation>& gpus,
-                                        uint32_t per_socket_max = 0);
+  static model::CpuIds PickCpus(const model::Node& node, uint32_t count,
+                                const std::vector<model::GpuAllocation>& gpus,
+                                uint32_t per_socket_max = 0);
 
   JobId next_job_id() const { return next_job_id_; }
   const ClusterConfig& config() const { return config_; }

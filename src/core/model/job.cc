@@ -52,6 +52,31 @@ constexpr std::array<ReasonNames, 21> kReasons = {{
 }};
 }  // namespace
 
+void CpuIds::push_back(uint32_t id) {
+  if (list_.empty()) {
+    if (count_ == 0) {
+      first_ = id;
+      count_ = 1;
+      return;
+    }
+    if (id == first_ + count_) {
+      ++count_;
+      return;
+    }
+    list_.resize(count_);
+    for (uint32_t i = 0; i < count_; ++i) list_[i] = first_ + i;
+    count_ = 0;
+  }
+  list_.push_back(id);
+}
+
+std::vector<uint32_t> CpuIds::ToVector() const {
+  std::vector<uint32_t> ids;
+  ids.reserve(size());
+  ForEach([&](uint32_t id) { ids.push_back(id); });
+  return ids;
+}
+
 std::string_view JobStateName(JobState s) { return kStates[static_cast<size_t>(s)].name; }
 std::string_view JobStateShort(JobState s) { return kStates[static_cast<size_t>(s)].short_name; }
 

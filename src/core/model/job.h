@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -127,12 +128,65 @@ struct GpuAllocation {
 };
 
 // One node's share of an allocation.
+// Which CPUs (hardware threads) of a node a job holds, ascending. Most allocations are one run
+// of ids (a whole node, or a block of one), held without a heap allocation, since a replay
+// starts jobs on millions of nodes; others are listed.
+class CpuIds {
+ public:
+  CpuIds() = default;
+  CpuIds(std::initializer_list<uint32_t> ids) {
+    for (uint32_t id : ids) push_back(id);
+  }
+  // The ids [first, first + count).
+  static CpuIds Run(uint32_t first, uint32_t count) {
+    CpuIds ids;
+    ids.first_ = first;
+    ids.count_ = count;
+    return ids;
+  }
+  // Appends `id` (above every id held, to keep them ascending).
+  void push_back(uint32_t id);
+  void clear() {
+    first_ = count_ = 0;
+    list_.clear();
+  }
+  size_t size() const { return list_.empty() ? count_ : list_.size(); }
+  bool empty() const { return size() == 0; }
+  // f(first, count) for each run of consecutive ids, in order.
+  template <typename F>
+  void ForEachRun(F&& f) const {
+    if (list_.empty()) {
+      if (count_ > 0) f(first_, count_);
+      return;
+    }
+    for (size_t i = 0; i < list_.size();) {
+      size_t j = i + 1;
+      while (j < list_.size() && list_[j] == list_[j - 1] + 1) ++j;
+      f(list_[i], static_cast<uint32_t>(j - i));
+      i = j;
+    }
+  }
+  // f(id) for each id, in order.
+  template <typename F>
+  void ForEach(F&& f) const {
+    ForEachRun([&](uint32_t first, uint32_t count) {
+      for (uint32_t i = 0; i < count; ++i) f(first + i);
+    });
+  }
+  std::vector<uint32_t> ToVector() const;
+  bool operator==(const CpuIds& o) const { return ToVector() == o.ToVector(); }
+
+ private:
+  uint32_t first_ = 0, count_ = 0;  // the run, while list_ is empty
+  std::vector<uint32_t> list_;      // the ids, once they are not one run
+};
+
 struct NodeAllocation {
   std::string node;
   uint32_t cpus = 0;
   uint64_t memory_mb = 0;
   std::vector<GpuAllocation> gpus;
-  std::vector<uint32_t> cpu_ids;  // which CPUs (hardware threads) of the node, ascending
+  CpuIds cpu_ids;  // which CPUs (hardware threads) of the node
 };
 
 // A job as the controller knows it. Shared immutably between state versions; see ClusterState.
