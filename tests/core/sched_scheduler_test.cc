@@ -388,6 +388,41 @@ TEST(KeptReservationTest, AWaitingJobsReasonFollowsTheFreeRoomFromPassToPass) {
   EXPECT_EQ(d[1].reason, Reason::kResources);  // room for three tasks of 1500 MB
 }
 
+// A waiting job's reason is kept from pass to pass by shape while nothing free now changes, and
+// asked again once something does. Three 4-CPU nodes, n0 and n1 busy until +600: W (all three)
+// is reserved at +600 and L (eight tasks) waits behind it for resources (n2's four CPUs are all
+// that is free). A pass after an arrival alone changes nothing; then n0's job ends early, and
+// L would fit the free CPUs (n0 and n2) were it not for W: it waits for priority.
+TEST(KeptReservationTest, AWaitingJobsReasonIsAskedAgainWhenANodeFrees) {
+  Cluster c(3);
+  c.ReleasedAt(0, 600).ReleasedAt(1, 600);
+  std::vector<std::vector<uint32_t>> sets = {c.All()};
+  std::vector<JobRequest> q = {SetJob(c, 1, 12, 3600), SetJob(c, 2, 8, 3600)};
+  q[0].nodes = 3;
+  std::vector<const JobRequest*> queue = {&q[0], &q[1]};
+  PassCache cache;
+  auto pass = [&](UnixTime now) {
+    return RunPass(Opts(Policy::kConservative), now, c.nodes, {}, queue, sets, nullptr, &cache);
+  };
+  auto d = pass(kNow);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].expected_start, kNow + 600);
+  EXPECT_EQ(d[1].reason, Reason::kResources);
+  cache.KeepReservations();
+  d = pass(kNow + 10);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[1].reason, Reason::kResources);
+  c.nodes[0].releases.clear();
+  c.nodes[0].free = c.nodes[0].total;
+  cache.NodeChanged(0);
+  cache.NodeFreed(0);
+  cache.RecheckReservations();
+  d = pass(kNow + 20);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_FALSE(d[0].start);  // n1 is still busy
+  EXPECT_EQ(d[1].reason, Reason::kPriority);
+}
+
 // Plans walk the release times of nodes without a reservation, kept from pass to pass: a node
 // leaves the walk once reserved and comes back when its reservation goes, given back by a look
 // again or dropped by a pass that plans afresh. Three 4-CPU nodes free up at +600, +600 and

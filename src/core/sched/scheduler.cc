@@ -283,8 +283,15 @@ struct PassCache::State {
   std::vector<ChainCapacity> chain_capacities;
   std::vector<uint32_t> capacity_log;
   void CapacityChanged(uint32_t n) {
+    ++free_now_epoch;
     if (!chain_capacities.empty()) capacity_log.push_back(n);
   }
+  // Counts changes of what is free now along a conservative chain (a node releveled, a kept
+  // reservation begun, a take from now): a waiting job's reason, which asks only that, holds
+  // while the count is as it was (fit_now, by shape: the epoch asked at and the verdict). A
+  // replay's passes after arrivals alone ask every kept job again with nothing changed.
+  uint64_t free_now_epoch = 0;
+  std::unordered_map<internal::ShapeKey, std::pair<uint64_t, bool>, internal::ShapeKeyHash> fit_now;
   void ForgetCapacities() {
     chain_capacities.clear();
     capacity_log.clear();
@@ -318,6 +325,7 @@ PassCache::~PassCache() = default;
 void PassCache::NodeChanged(uint32_t n) { state_->Changed(n); }
 void PassCache::Reset() {
   state_->valid = false;
+  state_->fit_now.clear();
   state_->ForgetCapacities();
   state_->kept.clear();
   state_->resumable = false;
@@ -441,6 +449,7 @@ class Pass {
       st_.seen.assign(n, 0);
       st_.changed_in.assign(n, 0);
       st_.kept.clear();
+      st_.fit_now.clear();
       st_.resumable = false;
       st_.keep_reservations = false;
       st_.recheck_reservations = false;
@@ -457,6 +466,8 @@ class Pass {
               (st_.keep_reservations || st_.recheck_reservations) && running.empty();
     planner_.Begin(nodes, now, res_, running, /*keep_reserved=*/resume_);
     if (has_holds_) base_.Begin(nodes, now, res_, running);
+    // Off a conservative chain, what is free now is not tracked from pass to pass.
+    if (!resume_ || has_holds_) ++st_.free_now_epoch;
     // Passes that plan nothing leave the release walk's changes to the next that does; past a
     // point, making it afresh costs less.
     if (planner_.reservation_log().size() > 4 * size_t{n}) {
@@ -549,6 +560,7 @@ class Pass {
   // Takes resources from now on: from the planner, and from base_ when it is kept.
   void TakeNow(uint32_t n, int64_t b, const Resources& r) {
     ++now_version_;
+    ++st_.free_now_epoch;
     planner_.Take(n, 0, b, r);
     if (has_holds_) base_.Take(n, 0, b, r);
   }
@@ -749,6 +761,24 @@ class Pass {
   // may then stay incomplete.
   bool TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len,
               bool respect_plan, Alloc* out, bool fit_only = false);
+  // Whether the job would fit the free resources now, were it not for reservations (its reason
+  // to wait): TryNow's fit-only verdict, kept from pass to pass along a conservative chain
+  // while nothing free now changed (State::fit_now). `scratch` may be overwritten.
+  bool FitsFree(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len_now,
+                Alloc* scratch) {
+    // Without holds the verdict depends on neither the run's length nor the placement.
+    const bool kept = resume_ && !has_holds_ && job.required.empty() && score_id_ == 0 &&
+                      !internal::WantsGpus(job) && job.cpu_caps == nullptr &&
+                      !st_.set_is_own[set_id];
+    if (!kept) return TryNow(job, shape, set_id, len_now, false, scratch, /*fit_only=*/true);
+    const ShapeKey key = KeyOf(job, set_id, 0, 2);
+    auto [it, fresh] = st_.fit_now.try_emplace(key);
+    if (fresh || it->second.first != st_.free_now_epoch) {
+      const bool fits = TryNow(job, shape, set_id, len_now, false, scratch, /*fit_only=*/true);
+      it->second = {st_.free_now_epoch, fits};
+    }
+    return it->second.second;
+  }
   // Whether the job surely cannot start now, by a count rather than TryNow's walk: filters only
   // narrow what free CPUs allow, so the tasks (or nodes of r tasks) that the index's levels of
   // free CPUs allow bound what the walk can find. With reservations (`respect_plan`) the count
@@ -2481,10 +2511,8 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
         PassCache::State::Kept& kept = it->second;
         if (plans < opt_.bf_max_job_test && KeptStands(job, set_id, len, kept)) {
           // As the last pass left it: only the reason may have changed.
-          d.reason = TryNow(job, shape, set_id, len_now, /*respect_plan=*/false, &alloc,
-                            /*fit_only=*/true)
-                         ? model::Reason::kPriority
-                         : model::Reason::kResources;
+          d.reason = FitsFree(job, shape, set_id, len_now, &alloc) ? model::Reason::kPriority
+                                                                   : model::Reason::kResources;
           d.expected_start = kept.start;
           d.anchor = true;
           kept.pass = st_.passes;
@@ -2510,8 +2538,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     } else {
       // Would it fit the free resources, were it not for reservations of earlier jobs?
       const bool fits_free = (planner_.has_reservations() || has_holds_) &&
-                             TryNow(job, shape, set_id, len_now, /*respect_plan=*/false, &alloc,
-                                    /*fit_only=*/true);
+                             FitsFree(job, shape, set_id, len_now, &alloc);
       d.reason = fits_free ? model::Reason::kPriority : model::Reason::kResources;
       const bool reserve = policy == Options::Policy::kConservative ||
                            (policy == Options::Policy::kEasy && !easy_reserved);
