@@ -887,6 +887,47 @@ TEST(PlannerTest, TakenNodesGroupByWhatBuildsThemAndKind) {
   EXPECT_EQ(groups(), (Groups{{0, 1}, {4}}));
 }
 
+// Reservations made and given back regroup their nodes: nodes of one group that the same
+// reservations reached stay together (TakenGroups lets the first one's group answer for the
+// rest), while the same reservation on nodes of two groups, or a second one on some nodes
+// only, keeps them apart.
+TEST(PlannerTest, NodesReservedAlikeFromOneGroupStayTogether) {
+  std::vector<NodeInfo> nodes(6);
+  for (auto& n : nodes) {
+    n.total = {4, 400, 0};
+    n.free = n.total;
+  }
+  internal::Planner p;
+  p.Begin(nodes, 600, 60, {});
+  auto groups = [&p] {
+    std::vector<std::vector<uint32_t>> out;
+    for (const auto& g : p.TakenGroups()) {
+      if (g.nodes.empty()) continue;
+      out.push_back(g.nodes);
+      std::sort(out.back().begin(), out.back().end());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  using Groups = std::vector<std::vector<uint32_t>>;
+  for (uint32_t n : {0u, 1u, 2u}) p.Reserve(n, 900, 5, {4, 0, 0}, 1);
+  for (uint32_t n : {3u, 4u, 5u}) p.Reserve(n, 1200, 5, {4, 0, 0}, 2);
+  EXPECT_EQ(groups(), (Groups{{0, 1, 2}, {3, 4, 5}}));
+  // Job 3 on 0, 1 and 3: alike ops, but from two groups.
+  for (uint32_t n : {0u, 1u, 3u}) p.Reserve(n, 1800, 5, {2, 0, 0}, 3);
+  EXPECT_EQ(groups(), (Groups{{0, 1}, {2}, {3}, {4, 5}}));
+  // Job 3 given back and made again later on 0 and 1; on 3 only given back (back with 4, 5).
+  for (uint32_t n : {0u, 1u, 3u}) p.Unreserve(n, 3);
+  p.Reserve(0, 2400, 5, {2, 0, 0}, 3);
+  p.Reserve(1, 2400, 5, {2, 0, 0}, 3);
+  EXPECT_EQ(groups(), (Groups{{0, 1}, {2}, {3, 4, 5}}));
+  // A second job on 0 only, then given back: 0 and 1 are alike again.
+  p.Reserve(0, 3000, 5, {1, 0, 0}, 4);
+  EXPECT_EQ(groups(), (Groups{{0}, {1}, {2}, {3, 4, 5}}));
+  p.Unreserve(0, 4);
+  EXPECT_EQ(groups(), (Groups{{0, 1}, {2}, {3, 4, 5}}));
+}
+
 }  // namespace
 }  // namespace sluice::core::sched
 

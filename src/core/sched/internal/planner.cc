@@ -38,6 +38,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     pos_in_group_.assign(n, 0);
     reserved_.assign(n, {});
     reserved_hash_.assign(n, 0);
+    cause_.assign(n, {});
     saturated_.assign(n, 0);
     free_now_.assign(n, {});
     valid_.assign(n, 0);
@@ -326,9 +327,19 @@ void Planner::Untake(uint32_t n) {
 }
 
 void Planner::Regroup(uint32_t n) {
+  cause_[n].from = kNoGroup;
   if (marks_[n].regroup) return;
   marks_[n].regroup = 1;
   regroup_.push_back(n);
+}
+
+void Planner::RegroupFirst(uint32_t n) {
+  marks_[n].regroup = 1;
+  regroup_.push_back(n);
+  // Alike with its group only while grouped and untouched by this pass's takes since.
+  const Marks& m = marks_[n];
+  cause_[n].from = m.grouped && !m.pending ? group_of_[n] : kNoGroup;
+  cause_[n].count = 0;
 }
 
 void Planner::TookFrom(uint32_t n, size_t first, int64_t b) {
@@ -389,7 +400,7 @@ void Planner::TakeBuiltNow(uint32_t n, int64_t a, int64_t b, const Resources& r)
 
 void Planner::Reserve(uint32_t n, UnixTime start, int64_t len, const Resources& r, uint64_t owner) {
   MarkTaken(n);
-  Regroup(n);
+  RegroupFor(n, {true, start, len, r});
   auto& list = reserved_[n];
   if (list.empty()) reservation_log_.push_back(n);
   const Reserved e{start, len, r, owner};
@@ -450,6 +461,8 @@ void Planner::Unreserve(uint32_t n, uint64_t owner) {
   }
   if (list.empty() && marks_[n].deferred != pass_ && marks_[n].listed != pass_) {
     Untake(n);
+  } else if (count == 1) {
+    RegroupFor(n, {false, gone.start, gone.len, gone.r});
   } else {
     Regroup(n);
   }
@@ -602,11 +615,36 @@ uint32_t Planner::FindOrAddGroup(uint32_t n, uint64_t h) {
 
 std::span<const Planner::TakenGroup> Planner::TakenGroups() {
   MarkPending();
+  led_to_.clear();
+  size_t last = 0;  // the entry of led_to_ last used: nodes changed alike mostly come in a row
   for (uint32_t n : regroup_) {
     marks_[n].regroup = 0;
     Ungroup(n);
     if (!marks_[n].taken) continue;
-    const uint32_t g = FindOrAddGroup(n, InputsHash(n));
+    // A node changed as one before it of its group was follows it into its group (a plan's
+    // reservation takes a row of alike nodes).
+    const RegroupCause& cause = cause_[n];
+    uint32_t g = kNoGroup;
+    if (cause.from != kNoGroup) {
+      if (last < led_to_.size() && led_to_[last].first == cause) {
+        g = led_to_[last].second;
+      } else {
+        for (size_t i = 0; i < led_to_.size(); ++i) {
+          if (led_to_[i].first.from == cause.from && led_to_[i].first == cause) {
+            g = led_to_[i].second;
+            last = i;
+            break;
+          }
+        }
+      }
+    }
+    if (g == kNoGroup) {
+      g = FindOrAddGroup(n, InputsHash(n));
+      if (cause.from != kNoGroup && led_to_.size() < kCausesKept) {
+        last = led_to_.size();
+        led_to_.emplace_back(cause, g);
+      }
+    }
     marks_[n].grouped = 1;
     group_of_[n] = g;
     pos_in_group_[n] = static_cast<uint32_t>(groups_[g].nodes.size());

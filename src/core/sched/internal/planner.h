@@ -185,7 +185,32 @@ class Planner {
   // takes a wide reservation's thousand nodes after its one plan, and never asks.
   void MarkPending();
   void Untake(uint32_t n);
+  // Node n changed since it was grouped. Regroup: in any way; RegroupFor: by a reservation made
+  // or given back, recorded (RegroupCause) so that TakenGroups can tell nodes of one group that
+  // the same changes reached (a plan's reservation on its nodes) without comparing their inputs.
+  struct GroupOp {
+    bool add;  // Reserve; else Unreserve
+    UnixTime start;
+    int64_t len;
+    Resources r;
+    bool operator==(const GroupOp&) const = default;
+  };
   void Regroup(uint32_t n);
+  void RegroupFor(uint32_t n, const GroupOp& op) {
+    if (!marks_[n].regroup) RegroupFirst(n);
+    RegroupCause& cause = cause_[n];
+    if (cause.from == kNoGroup) return;
+    if (cause.count == 2) {
+      cause.from = kNoGroup;
+      return;
+    }
+    if (op_id_ == 0 || !(op == last_op_)) {
+      last_op_ = op;
+      ++op_id_;
+    }
+    cause.ops[cause.count++] = op_id_;
+  }
+  void RegroupFirst(uint32_t n);
 
   const std::vector<NodeInfo>* nodes_ = nullptr;
   const std::vector<RunningJob>* running_ = nullptr;
@@ -295,6 +320,27 @@ class Planner {
   uint32_t group_table_used_ = 0;  // slots not kNoGroup
   std::vector<uint32_t> group_of_, pos_in_group_;
   std::vector<uint32_t> regroup_;
+  // By node, while in regroup_: its group when first changed and the changes since, when they
+  // were at most two reservations made or given back (from == kNoGroup otherwise). Nodes of one
+  // group changed alike have equal inputs again (inputs compare reservations by window and
+  // resources, as the ops record them).
+  struct RegroupCause {
+    uint32_t from = kNoGroup;
+    uint32_t count = 0;
+    uint64_t ops[2] = {0, 0};  // op ids (op_id_)
+    bool operator==(const RegroupCause& o) const {
+      return from == o.from && count == o.count && ops[0] == o.ops[0] &&
+             (count < 2 || ops[1] == o.ops[1]);
+    }
+  };
+  // Ops by id: an op equal to the last one recorded gets its id, any other a new one, so that
+  // equal ids are equal ops (a reservation's nodes take one op in a row).
+  GroupOp last_op_{};
+  uint64_t op_id_ = 0;
+  std::vector<RegroupCause> cause_;
+  // TakenGroups' scratch: the group each cause led to, this call.
+  std::vector<std::pair<RegroupCause, uint32_t>> led_to_;
+  static constexpr size_t kCausesKept = 64;
 };
 
 // A candidate set's usable nodes bucketed by free CPUs ("level"), one bitset per level over the
