@@ -1025,7 +1025,8 @@ class Pass {
     // Nodes of one planner group that the job holds alike have the same steps without it: one
     // block, worked out once.
     planner_.TakenGroups();
-    own_nodes_.reserve(kept.alloc.size());
+    own_nodes_.resize(kept.alloc.size());  // filled in place (push_back was not inlined)
+    size_t filled = 0;
     size_t last = 0;  // nodes of one block mostly come in a row
     for (const auto& [n, r] : kept.alloc) {
       if (n >= nodes_.size()) break;
@@ -1043,9 +1044,10 @@ class Pass {
         own_blocks_.push_back({g, r, n, 0, 1, 0});
       }
       ++own_blocks_[b].size;
-      own_nodes_.push_back(n);
+      own_nodes_[filled++] = n;
       st_.own_index[n] = static_cast<uint32_t>(b + 1);
     }
+    own_nodes_.resize(filled);
     if (own_nodes_.size() != kept.alloc.size()) {
       ClearOwn();
       return false;
