@@ -411,7 +411,7 @@ void Planner::Reserve(uint32_t n, UnixTime start, int64_t len, const Resources& 
   };
   list.insert(std::upper_bound(list.begin(), list.end(), e, before), e);
   ++reserved_count_;
-  reserved_hash_[n] += ReservedHash(e);
+  reserved_hash_[n] += ReservedHashOf(e);
   if (marks_[n].built != pass_) {
     if (!Kept(n)) return;  // built from the list when next asked for
     Shift(n);
@@ -433,7 +433,7 @@ void Planner::Unreserve(uint32_t n, uint64_t owner) {
   if (count == 0) return;
   if (list.empty()) reservation_log_.push_back(n);
   reserved_count_ -= count;
-  reserved_hash_[n] -= ReservedHash(gone) * count;
+  reserved_hash_[n] -= ReservedHashOf(gone) * count;
   // Steps that never ran out of room take the reservation back exactly; others are built
   // again from what is left.
   bool exact = count == 1 && !saturated_[n] && (marks_[n].built == pass_ || Kept(n));

@@ -264,6 +264,16 @@ class Planner {
   std::vector<std::vector<Reserved>> reserved_;
   std::vector<uint64_t> reserved_hash_;  // sum of ReservedHash over reserved_[n]
   static uint64_t ReservedHash(const Reserved& e);
+  // ReservedHash, remembering the last window asked: a reservation's nodes ask the same one.
+  uint64_t ReservedHashOf(const Reserved& e) {
+    if (e.start != hashed_.start || e.len != hashed_.len || !(e.r == hashed_.r)) {
+      hashed_ = e;
+      hashed_value_ = ReservedHash(e);
+    }
+    return hashed_value_;
+  }
+  Reserved hashed_{-1, -1, {}, 0};
+  uint64_t hashed_value_ = ReservedHash(hashed_);
   // A reservation's window in this pass's slots, [a, b): from where its start rounds up to (0
   // once it has passed) for its length from there; b <= 0 once it is over.
   std::pair<int64_t, int64_t> WindowOf(const Reserved& e) const;
