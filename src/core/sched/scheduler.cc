@@ -2232,7 +2232,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   uint32_t count = 0;
   const uint32_t need_cpus =
       job.exclusive ? cs.min_cpus : r * std::max<uint32_t>(job.cpus_per_task, 1);
-  IndexFor(set_id, KindOf(job)).VisitDown(need_cpus, [&](uint32_t n) {
+  auto free_now = [&](uint32_t n) {
     if (seen(n)) return true;
     if (!eligible(n, &need)) {
       st_.seen[n] = stamp;
@@ -2242,7 +2242,15 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
       ++count;
     }
     return true;
-  });
+  };
+  // Taken nodes were dealt with above: the walk passes them by a word at a time where it can
+  // (a conservative pass holds most idle nodes reserved for later).
+  const NodeIndex& index = IndexFor(set_id, KindOf(job));
+  if (index.by_number()) {
+    index.VisitDownSkipping(need_cpus, planner_.TakenBits(), free_now);
+  } else {
+    index.VisitDown(need_cpus, free_now);
+  }
   // The sweep: at each slot where something changes, the taken nodes feasible then plus the
   // other nodes that got room by then.
   // Releases come in time order; those in slots up to s (> 0) are those ending by slot s's

@@ -49,6 +49,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     reserved_count_ = 0;
     // Node numbers from before may be out of range: dropped here, the rest below.
     taken_nodes_.clear();
+    taken_bits_.assign((n + 63) / 64, 0);
     pass_taken_.clear();
     regroup_.clear();
     keep_reserved = false;
@@ -73,6 +74,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
       reserved_hash_[node] = 0;
     }
     reserved_count_ = 0;
+    for (uint32_t node : taken_nodes_) taken_bits_[node / 64] &= ~(uint64_t{1} << (node % 64));
     taken_nodes_.clear();
     pass_taken_.clear();
     for (uint32_t node : regroup_) marks_[node].regroup = 0;
@@ -314,6 +316,7 @@ void Planner::MarkTaken(uint32_t n) {
   marks_[n].taken = 1;
   marks_[n].taken_pos = static_cast<uint32_t>(taken_nodes_.size());
   taken_nodes_.push_back(n);
+  taken_bits_[n / 64] |= uint64_t{1} << (n % 64);
 }
 
 void Planner::Untake(uint32_t n) {
@@ -322,6 +325,7 @@ void Planner::Untake(uint32_t n) {
   marks_[n].taken = 0;
   const uint32_t last = taken_nodes_.back();
   taken_nodes_[marks_[n].taken_pos] = last;
+  taken_bits_[n / 64] &= ~(uint64_t{1} << (n % 64));
   marks_[last].taken_pos = marks_[n].taken_pos;
   taken_nodes_.pop_back();
 }
@@ -686,7 +690,10 @@ NodeIndex::NodeIndex(std::vector<uint32_t> order, uint32_t max_cpus)
       top_(std::min(max_cpus, kMaxLevel)),
       words_(static_cast<uint32_t>((order_.size() + 63) / 64)),
       bits_(size_t{top_ + 1} * words_, 0),
-      count_(top_ + 1, 0) {}
+      count_(top_ + 1, 0) {
+  by_number_ = true;
+  for (uint32_t i = 0; i < order_.size() && by_number_; ++i) by_number_ = order_[i] == i;
+}
 
 void NodeIndex::Set(uint32_t local, int32_t level) {
   const int32_t old = level_[local];

@@ -119,6 +119,11 @@ class Planner {
     return taken_nodes_;
   }
   bool IsTaken(uint32_t n) const { return marks_[n].taken != 0 || marks_[n].pending != 0; }
+  // The taken nodes (TakenNodes) as a bitset by node number.
+  const std::vector<uint64_t>& TakenBits() {
+    MarkPending();
+    return taken_bits_;
+  }
   // Whether node n holds a reservation (Reserve), and the nodes that gained their first one or
   // whose last one was given back or dropped (each time), kept from pass to pass until the
   // caller clears it.
@@ -302,6 +307,7 @@ class Planner {
   mutable std::vector<Step> base_;
   bool has_reservations_ = false;
   std::vector<uint32_t> taken_nodes_;
+  std::vector<uint64_t> taken_bits_;       // taken_nodes_ by node number
   std::vector<uint32_t> reservation_log_;  // see reservation_log()
   // This pass's takes, applied when the node is built (and again if a reservation given back
   // makes it build anew): one list for all nodes, chained per node from Marks::deferred_head.
@@ -391,6 +397,22 @@ class NodeIndex {
       if (count_[l] > 0 && !VisitLevel(l, f)) return;
     }
   }
+  // VisitDown less the nodes set in `skip`, a bitset by node number (a plan's sweep passes
+  // reserved nodes by): only where the index holds nodes 0, 1, ... in that order (by_number()).
+  template <typename F>
+  void VisitDownSkipping(uint32_t from, const std::vector<uint64_t>& skip, F&& f) const {
+    const uint32_t lo = ClampLevel(from);
+    for (uint32_t l = top_ + 1; l-- > lo;) {
+      if (count_[l] == 0) continue;
+      const uint64_t* w = &bits_[size_t{l} * words_];
+      for (uint32_t i = 0; i < words_; ++i) {
+        for (uint64_t b = w[i] & ~(i < skip.size() ? skip[i] : 0); b != 0; b &= b - 1) {
+          if (!f(order_[i * 64 + std::countr_zero(b)])) return;
+        }
+      }
+    }
+  }
+  bool by_number() const { return by_number_; }
   template <typename F>
   void VisitByOrder(uint32_t from, F&& f) const {
     const int32_t lo = static_cast<int32_t>(ClampLevel(from));
@@ -418,6 +440,7 @@ class NodeIndex {
   std::vector<uint64_t> bits_;  // (top_ + 1) levels x words_
   std::vector<uint32_t> count_;
   uint64_t level_sum_ = 0;  // the indexed nodes' levels summed
+  bool by_number_ = false;  // order_[i] == i throughout
 };
 
 }  // namespace sluice::core::sched::internal
