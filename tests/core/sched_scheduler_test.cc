@@ -120,6 +120,29 @@ TEST(NodeIndexTest, CountsNodesWithRoomAndNoneBeyondTheLargestNode) {
   EXPECT_EQ(wide.CountAtLeast(2048), 1u);
 }
 
+// A walk down the levels can pass by a set of nodes (a bitset by node number), where the index
+// holds nodes by number; one whose order differs does not say it does.
+TEST(NodeIndexTest, WalksDownSkippingNodesByNumber) {
+  std::vector<uint32_t> order(130);
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  internal::NodeIndex idx(order, 8);
+  for (uint32_t i = 0; i < order.size(); ++i) idx.Set(i, i % 3 == 0 ? 8 : 2);
+  ASSERT_TRUE(idx.by_number());
+  std::vector<uint64_t> skip(3, 0);
+  for (uint32_t n : {0u, 3u, 66u, 129u}) skip[n / 64] |= uint64_t{1} << (n % 64);
+  std::vector<uint32_t> seen;
+  idx.VisitDownSkipping(4, skip, [&](uint32_t n) {
+    seen.push_back(n);
+    return true;
+  });
+  std::vector<uint32_t> want;
+  for (uint32_t i = 0; i < order.size(); ++i) {
+    if (i % 3 == 0 && i != 0 && i != 3 && i != 66 && i != 129) want.push_back(i);
+  }
+  EXPECT_EQ(seen, want);
+  EXPECT_FALSE(internal::NodeIndex({1, 0}, 8).by_number());
+}
+
 TEST(FifoSchedTest, PulledQueueStopsAtTheBlockedJob) {
   Cluster c(2);
   c.Busy(0, 4, 600);
