@@ -80,6 +80,30 @@ Options Opts(Policy p) {
   return o;
 }
 
+// `n` idle 4-CPU, 400 MB nodes, for the planner's tests.
+std::vector<NodeInfo> IdleNodes(size_t n) {
+  std::vector<NodeInfo> nodes(n);
+  for (auto& node : nodes) {
+    node.total = {4, 400, 0};
+    node.free = node.total;
+  }
+  return nodes;
+}
+
+// Conservative passes over one queue on candidate set 0 (every node), sharing a cache: a chain
+// of passes as the controller runs them.
+struct ConservativeChain {
+  ConservativeChain(const Cluster& cluster, std::vector<const JobRequest*> jobs)
+      : c(cluster), sets{cluster.All()}, queue(std::move(jobs)) {}
+  std::vector<Decision> Pass(UnixTime now) {
+    return RunPass(Opts(Policy::kConservative), now, c.nodes, {}, queue, sets, nullptr, &cache);
+  }
+  const Cluster& c;
+  std::vector<std::vector<uint32_t>> sets;
+  std::vector<const JobRequest*> queue;
+  PassCache cache;
+};
+
 std::vector<uint32_t> NodesOf(const Decision& d) {
   std::vector<uint32_t> v;
   for (const auto& [n, r] : d.alloc) v.push_back(n);
@@ -419,28 +443,23 @@ TEST(KeptReservationTest, AWaitingJobsReasonFollowsTheFreeRoomFromPassToPass) {
 TEST(KeptReservationTest, AWaitingJobsReasonIsAskedAgainWhenANodeFrees) {
   Cluster c(3);
   c.ReleasedAt(0, 600).ReleasedAt(1, 600);
-  std::vector<std::vector<uint32_t>> sets = {c.All()};
   std::vector<JobRequest> q = {SetJob(c, 1, 12, 3600), SetJob(c, 2, 8, 3600)};
   q[0].nodes = 3;
-  std::vector<const JobRequest*> queue = {&q[0], &q[1]};
-  PassCache cache;
-  auto pass = [&](UnixTime now) {
-    return RunPass(Opts(Policy::kConservative), now, c.nodes, {}, queue, sets, nullptr, &cache);
-  };
-  auto d = pass(kNow);
+  ConservativeChain chain(c, {&q[0], &q[1]});
+  auto d = chain.Pass(kNow);
   ASSERT_EQ(d.size(), 2u);
   EXPECT_EQ(d[0].expected_start, kNow + 600);
   EXPECT_EQ(d[1].reason, Reason::kResources);
-  cache.KeepReservations();
-  d = pass(kNow + 10);
+  chain.cache.KeepReservations();
+  d = chain.Pass(kNow + 10);
   ASSERT_EQ(d.size(), 2u);
   EXPECT_EQ(d[1].reason, Reason::kResources);
   c.nodes[0].releases.clear();
   c.nodes[0].free = c.nodes[0].total;
-  cache.NodeChanged(0);
-  cache.NodeFreed(0);
-  cache.RecheckReservations();
-  d = pass(kNow + 20);
+  chain.cache.NodeChanged(0);
+  chain.cache.NodeFreed(0);
+  chain.cache.RecheckReservations();
+  d = chain.Pass(kNow + 20);
   ASSERT_EQ(d.size(), 2u);
   EXPECT_FALSE(d[0].start);  // n1 is still busy
   EXPECT_EQ(d[1].reason, Reason::kPriority);
@@ -455,28 +474,23 @@ TEST(KeptReservationTest, AWaitingJobsReasonIsAskedAgainWhenANodeFrees) {
 TEST(KeptReservationTest, ReservedNodesLeaveThePlansReleaseWalkAndComeBack) {
   Cluster c(3);
   c.ReleasedAt(0, 600).ReleasedAt(1, 600).ReleasedAt(2, 1200);
-  std::vector<std::vector<uint32_t>> sets = {c.All()};
   std::vector<JobRequest> q = {Job(c, 1, 8), Job(c, 2, 4)};
   q[0].nodes = 2;
   q[1].nodes = 1;
   for (JobRequest& j : q) j.candidate_set = 0;
-  std::vector<const JobRequest*> queue = {&q[0], &q[1]};
-  PassCache cache;
-  auto pass = [&](UnixTime now) {
-    return RunPass(Opts(Policy::kConservative), now, c.nodes, {}, queue, sets, nullptr, &cache);
-  };
-  auto d = pass(kNow);
+  ConservativeChain chain(c, {&q[0], &q[1]});
+  auto d = chain.Pass(kNow);
   ASSERT_EQ(d.size(), 2u);
   EXPECT_EQ(d[0].expected_start, kNow + 600);
   EXPECT_EQ(d[1].expected_start, kNow + 1200);
   c.nodes[2].releases[0].end = kNow + 900;
-  cache.NodeChanged(2);
-  cache.NodeFreed(2);
-  cache.RecheckReservations();
-  d = pass(kNow + 10);
+  chain.cache.NodeChanged(2);
+  chain.cache.NodeFreed(2);
+  chain.cache.RecheckReservations();
+  d = chain.Pass(kNow + 10);
   EXPECT_EQ(d[0].expected_start, kNow + 600);
   EXPECT_EQ(d[1].expected_start, kNow + 900);
-  d = pass(kNow + 20);
+  d = chain.Pass(kNow + 20);
   EXPECT_EQ(d[0].expected_start, kNow + 600);
   EXPECT_EQ(d[1].expected_start, kNow + 900);
 }
@@ -793,11 +807,7 @@ TEST(PlannerTest, ReleasesAnswerBeforeStepsAreBuiltAndTakesWait) {
 // Reservations outlive the pass in absolute time, on one grid of slots; a pass's own takes do
 // not.
 TEST(PlannerTest, ReservationsStayFromPassToPassOnTheGrid) {
-  std::vector<NodeInfo> nodes(2);
-  for (auto& n : nodes) {
-    n.total = {4, 400, 0};
-    n.free = n.total;
-  }
+  std::vector<NodeInfo> nodes = IdleNodes(2);
   internal::Planner p;
   p.Begin(nodes, 600, 60, {});          // slot 0 begins at 600
   p.Reserve(0, 900, 5, {4, 0, 0}, 7);   // slots [5, 10)
@@ -867,27 +877,27 @@ TEST(PlannerTest, StepsWithoutAReservationAreWhatGivingItBackLeaves) {
   EXPECT_EQ(after[2].slot, 12);
 }
 
-TEST(PlannerTest, TakenNodesGroupByWhatBuildsThemAndKind) {
-  std::vector<NodeInfo> nodes(5);
-  for (auto& n : nodes) {
-    n.total = {4, 400, 0};
-    n.free = n.total;
+using Groups = std::vector<std::vector<uint32_t>>;
+
+// The planner's nonempty groups, each sorted, in order.
+Groups SortedGroups(internal::Planner& p) {
+  Groups out;
+  for (const auto& g : p.TakenGroups()) {
+    if (g.nodes.empty()) continue;
+    out.push_back(g.nodes);
+    std::sort(out.back().begin(), out.back().end());
   }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(PlannerTest, TakenNodesGroupByWhatBuildsThemAndKind) {
+  std::vector<NodeInfo> nodes = IdleNodes(5);
   nodes[4].total = {8, 400, 0};  // another kind: never grouped with the others
   nodes[4].free = {4, 400, 0};
   internal::Planner p;
   p.Init(nodes, {}, {});
-  auto groups = [&p] {
-    std::vector<std::vector<uint32_t>> out;
-    for (const auto& g : p.TakenGroups()) {
-      if (g.nodes.empty()) continue;
-      out.push_back(g.nodes);
-      std::sort(out.back().begin(), out.back().end());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  };
-  using Groups = std::vector<std::vector<uint32_t>>;
+  auto groups = [&p] { return SortedGroups(p); };
   for (uint32_t n : {0u, 1u, 2u, 4u}) p.Take(n, 10, 20, Resources{4, 0, 0});
   p.Take(3, 10, 30, Resources{4, 0, 0});
   EXPECT_EQ(groups(), (Groups{{0, 1, 2}, {3}, {4}}));
@@ -915,24 +925,10 @@ TEST(PlannerTest, TakenNodesGroupByWhatBuildsThemAndKind) {
 // rest), while the same reservation on nodes of two groups, or a second one on some nodes
 // only, keeps them apart.
 TEST(PlannerTest, NodesReservedAlikeFromOneGroupStayTogether) {
-  std::vector<NodeInfo> nodes(6);
-  for (auto& n : nodes) {
-    n.total = {4, 400, 0};
-    n.free = n.total;
-  }
+  std::vector<NodeInfo> nodes = IdleNodes(6);
   internal::Planner p;
   p.Begin(nodes, 600, 60, {});
-  auto groups = [&p] {
-    std::vector<std::vector<uint32_t>> out;
-    for (const auto& g : p.TakenGroups()) {
-      if (g.nodes.empty()) continue;
-      out.push_back(g.nodes);
-      std::sort(out.back().begin(), out.back().end());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  };
-  using Groups = std::vector<std::vector<uint32_t>>;
+  auto groups = [&p] { return SortedGroups(p); };
   for (uint32_t n : {0u, 1u, 2u}) p.Reserve(n, 900, 5, {4, 0, 0}, 1);
   for (uint32_t n : {3u, 4u, 5u}) p.Reserve(n, 1200, 5, {4, 0, 0}, 2);
   EXPECT_EQ(groups(), (Groups{{0, 1, 2}, {3, 4, 5}}));
