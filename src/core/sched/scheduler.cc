@@ -286,10 +286,11 @@ struct PassCache::State {
     ++free_now_epoch;
     if (!chain_capacities.empty()) capacity_log.push_back(n);
   }
-  // Counts changes of what is free now along a conservative chain (a node releveled, a kept
-  // reservation begun, a take from now): a waiting job's reason, which asks only that, holds
-  // while the count is as it was (fit_now, by shape: the epoch asked at and the verdict). A
-  // replay's passes after arrivals alone ask every kept job again with nothing changed.
+  // Counts changes of what is free now (a node releveled, a kept reservation begun, a take
+  // from now; every pass off a conservative chain): a pass's memos of it hold while the count
+  // is as it was, and along a chain so does a waiting job's reason, which asks only that
+  // (fit_now, by shape: the epoch asked at and the verdict). A replay's passes after arrivals
+  // alone asked every kept job again with nothing changed.
   uint64_t free_now_epoch = 0;
   std::unordered_map<internal::ShapeKey, std::pair<uint64_t, bool>, internal::ShapeKeyHash> fit_now;
   void ForgetCapacities() {
@@ -466,8 +467,6 @@ class Pass {
               (st_.keep_reservations || st_.recheck_reservations) && running.empty();
     planner_.Begin(nodes, now, res_, running, /*keep_reserved=*/resume_);
     if (has_holds_) base_.Begin(nodes, now, res_, running);
-    // Off a conservative chain, what is free now is not tracked from pass to pass.
-    if (!resume_ || has_holds_) ++st_.free_now_epoch;
     // Passes that plan nothing leave the release walk's changes to the next that does; past a
     // point, making it afresh costs less.
     if (planner_.reservation_log().size() > 4 * size_t{n}) {
@@ -475,7 +474,9 @@ class Pass {
       st_.walk_valid = false;
     }
     if (!resume_ || has_holds_) {
+      // Off a conservative chain, what is free now is not tracked from pass to pass.
       st_.ForgetCapacities();
+      ++st_.free_now_epoch;
     } else {
       // A kept reservation whose start has come holds its nodes now: their free resources
       // dropped though nothing changed them.
@@ -559,7 +560,6 @@ class Pass {
   }
   // Takes resources from now on: from the planner, and from base_ when it is kept.
   void TakeNow(uint32_t n, int64_t b, const Resources& r) {
-    ++now_version_;
     ++st_.free_now_epoch;
     planner_.Take(n, 0, b, r);
     if (has_holds_) base_.Take(n, 0, b, r);
@@ -767,10 +767,10 @@ class Pass {
   bool FitsFree(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len_now,
                 Alloc* scratch) {
     // Without holds the verdict depends on neither the run's length nor the placement.
-    const bool kept = resume_ && !has_holds_ && job.required.empty() && score_id_ == 0 &&
-                      !internal::WantsGpus(job) && job.cpu_caps == nullptr &&
-                      !st_.set_is_own[set_id];
-    if (!kept) return TryNow(job, shape, set_id, len_now, false, scratch, /*fit_only=*/true);
+    const bool along_chain = resume_ && !has_holds_ && job.required.empty() && score_id_ == 0 &&
+                             !internal::WantsGpus(job) && job.cpu_caps == nullptr &&
+                             !st_.set_is_own[set_id];
+    if (!along_chain) return TryNow(job, shape, set_id, len_now, false, scratch, /*fit_only=*/true);
     const ShapeKey key = KeyOf(job, set_id, 0, 2);
     auto [it, fresh] = st_.fit_now.try_emplace(key);
     if (fresh || it->second.first != st_.free_now_epoch) {
@@ -1122,8 +1122,7 @@ class Pass {
     };
     std::erase_if(failed_, [&](const auto& e) { return respects_plan(e.first); });
     std::erase_if(capacity_, [&](const auto& e) { return respects_plan(e.first); });
-    ++version_;
-    if (held_now) ++now_version_;
+    ++version_;  // (what is free now changed with the nodes' Relevel)
   }
   // After the job that gave its reservation back was looked at again: its old nodes whose room
   // grew count as freed for the jobs behind (FreedCouldHold) - all of them, but for a job
@@ -1594,10 +1593,11 @@ class Pass {
     edited.insert(edited.end(), pos, walk.end());
     walk.swap(edited);
   }
-  uint64_t version_ = 0;      // bumped on every planner change; memos are valid for one version
-  uint64_t now_version_ = 0;  // bumped when what is free now changes (a job started)
+  // Bumped on every planner change; memos are valid for one version. Memos of what is free now
+  // go by PassCache::State::free_now_epoch instead.
+  uint64_t version_ = 0;
   // An EASY pass's one reservation (from slot easy_start_), and what it takes from SurelyShort's
-  // count of a run reaching into it, by count kind, valid while now_version_ is as stamped.
+  // count of a run reaching into it, by count kind, valid while free_now_epoch is as stamped.
   Alloc easy_alloc_;
   int64_t easy_start_ = 0;
   struct EasyLoss {
@@ -1821,8 +1821,8 @@ bool Pass::SurelyShort(const JobRequest& job, const Shape& shape, uint32_t set_i
     if (it == easy_losses_.end()) {
       it = easy_losses_.insert(easy_losses_.end(), {shape.fewest, need, UINT64_MAX, 0});
     }
-    if (it->version != now_version_) {
-      it->version = now_version_;
+    if (it->version != st_.free_now_epoch) {
+      it->version = st_.free_now_epoch;
       it->lost = 0;
       for (const auto& [n, r] : easy_alloc_) {
         if (n >= nodes_.size() || !nodes_[n].usable) continue;
@@ -2055,7 +2055,7 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
     const int64_t cap_len = respect_plan || has_holds_ ? len : 0;
     // Ignoring reservations without holds, the capacity is the free resources now: it changes
     // when a job starts, not when one is reserved (a conservative pass reserves for many).
-    const uint64_t cap_version = !respect_plan && !has_holds_ ? now_version_ : version_;
+    const uint64_t cap_version = !respect_plan && !has_holds_ ? st_.free_now_epoch : version_;
     bool known_fit = false;
     Capacities* known = nullptr;
     if (memo) {
