@@ -70,11 +70,11 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     for (uint32_t node : taken_nodes_) {
       if (!reserved_[node].empty()) reservation_log_.push_back(node);
       marks_[node].taken = marks_[node].grouped = marks_[node].regroup = 0;
+      taken_bits_[node / 64] &= ~(uint64_t{1} << (node % 64));
       reserved_[node].clear();
       reserved_hash_[node] = 0;
     }
     reserved_count_ = 0;
-    for (uint32_t node : taken_nodes_) taken_bits_[node / 64] &= ~(uint64_t{1} << (node % 64));
     taken_nodes_.clear();
     pass_taken_.clear();
     for (uint32_t node : regroup_) marks_[node].regroup = 0;
@@ -634,7 +634,7 @@ std::span<const Planner::TakenGroup> Planner::TakenGroups() {
         g = led_to_[last].second;
       } else {
         for (size_t i = 0; i < led_to_.size(); ++i) {
-          if (led_to_[i].first.from == cause.from && led_to_[i].first == cause) {
+          if (led_to_[i].first == cause) {
             g = led_to_[i].second;
             last = i;
             break;

@@ -403,13 +403,7 @@ class NodeIndex {
   void VisitDownSkipping(uint32_t from, const std::vector<uint64_t>& skip, F&& f) const {
     const uint32_t lo = ClampLevel(from);
     for (uint32_t l = top_ + 1; l-- > lo;) {
-      if (count_[l] == 0) continue;
-      const uint64_t* w = &bits_[size_t{l} * words_];
-      for (uint32_t i = 0; i < words_; ++i) {
-        for (uint64_t b = w[i] & ~(i < skip.size() ? skip[i] : 0); b != 0; b &= b - 1) {
-          if (!f(order_[i * 64 + std::countr_zero(b)])) return;
-        }
-      }
+      if (count_[l] > 0 && !VisitLevel(l, f, &skip)) return;
     }
   }
   bool by_number() const { return by_number_; }
@@ -422,11 +416,13 @@ class NodeIndex {
   }
 
  private:
+  // `skip` (null: none): nodes by number the visit passes by (see VisitDownSkipping).
   template <typename F>
-  bool VisitLevel(uint32_t l, F& f) const {
+  bool VisitLevel(uint32_t l, F& f, const std::vector<uint64_t>* skip = nullptr) const {
     const uint64_t* w = &bits_[size_t{l} * words_];
     for (uint32_t i = 0; i < words_; ++i) {
-      for (uint64_t b = w[i]; b != 0; b &= b - 1) {
+      const uint64_t passed = skip != nullptr && i < skip->size() ? (*skip)[i] : 0;
+      for (uint64_t b = w[i] & ~passed; b != 0; b &= b - 1) {
         if (!f(order_[i * 64 + std::countr_zero(b)])) return false;
       }
     }
