@@ -1,9 +1,7 @@
 #include "core/cluster/cluster_state.h"
 
 #include <algorithm>
-#include <array>
 #include <csignal>
-#include <numeric>
 #include <string_view>
 #include <unordered_set>
 
