@@ -914,9 +914,10 @@ class Pass {
       }
     }
     for (uint32_t c = 0; c < freed_classes_.size() && count < enough; ++c) {
-      const auto& [rep, size] = freed_classes_[c];
-      const uint32_t others = size - own_in_class_[c];
-      if (others == 0 || !holds(rep, &need)) continue;
+      const uint32_t others = freed_classes_[c].size - own_in_class_[c];
+      if (others == 0) continue;
+      const uint32_t rep = RepOf(c);
+      if (!holds(rep, &need)) continue;
       // An untouched node's room only grows: any start with room before `start` will do.
       const bool could = planner_.Untouched(rep)
                              ? HasRoom(job, rep, need, planner_.FreeAt(rep, start - 1))
@@ -947,54 +948,119 @@ class Pass {
       return;
     }
     classes_version_ = version_;
-    classes_size_ = st_.freed.size();
-    freed_classes_.clear();
-    class_by_key_.clear();
-    if (freed_class_of_.size() != nodes_.size()) freed_class_of_.assign(nodes_.size(), 0);
     planner_.TakenGroups();
-    // Taken nodes' classes by planner group, valid for this sort (class_sort_).
-    ++class_sort_;
     if (class_of_group_.size() < planner_.GroupCount()) {
       class_of_group_.resize(planner_.GroupCount(), {0, 0});
     }
-    for (uint32_t n : st_.freed) {
-      if (n >= nodes_.size()) continue;
-      // Taken nodes by planner group; untouched ones by NodeInfo (equal keys are checked).
-      const bool untouched = planner_.Untouched(n);
-      const uint32_t g = untouched ? Planner::kNoGroup : planner_.GroupOf(n);
-      bool added = true;
-      uint32_t c = 0;
-      if (g != Planner::kNoGroup) {
-        auto& [sort, cls] = class_of_group_[g];
-        added = sort != class_sort_;
-        if (added) sort = class_sort_, cls = static_cast<uint32_t>(freed_classes_.size());
-        c = cls;
-      } else if (untouched) {
-        const uint64_t key = planner_.NodeInfoHash(n);
-        auto [it, fresh] = class_by_key_.try_emplace(key, uint32_t(freed_classes_.size()));
-        c = it->second;
-        // A stranger with the key: alone.
-        added = fresh || !(planner_.Untouched(freed_classes_[c].first) &&
-                           planner_.SameNodeInfo(freed_classes_[c].first, n));
+    if (classes_size_ == 0) {
+      // The first sort of the pass: from here on the planner logs the nodes it regroups, and
+      // only those and the nodes freed since are sorted again (a pass's looks again each
+      // change a few hundred nodes of the thousands freed).
+      ++class_sort_;
+      freed_classes_.clear();
+      class_by_key_.clear();
+      if (freed_class_of_.size() != nodes_.size()) {
+        freed_class_of_.assign(nodes_.size(), 0);
+        classified_.assign(nodes_.size(), 0);
       }
-      if (added) {
-        c = static_cast<uint32_t>(freed_classes_.size());
-        freed_classes_.push_back({n, 0});
+      planner_.LogRegroups();
+    } else {
+      for (uint32_t n : planner_.regroup_log()) {
+        if (n >= nodes_.size() || classified_[n] != class_sort_) continue;
+        FreedClass& old = freed_classes_[freed_class_of_[n]];
+        --old.size;
+        if (old.rep == n) old.rep = kNoRep;
+        Classify(n);
       }
-      ++freed_classes_[c].second;
-      freed_class_of_[n] = c;
+    }
+    planner_.regroup_log().clear();
+    for (; classes_size_ < st_.freed.size(); ++classes_size_) {
+      const uint32_t n = st_.freed[classes_size_];
+      if (n < nodes_.size()) Classify(n);
     }
     own_in_class_.assign(freed_classes_.size(), 0);
   }
+  // Sorts freed node n into its class: taken nodes by planner group, untouched ones by NodeInfo
+  // (equal keys are checked; a stranger with the key is alone).
+  void Classify(uint32_t n) {
+    const bool untouched = planner_.Untouched(n);
+    const uint32_t g = untouched ? Planner::kNoGroup : planner_.GroupOf(n);
+    bool added = true;
+    uint32_t c = 0;
+    if (g != Planner::kNoGroup) {
+      // A group's class stays its class for the pass: a group emptied and made anew has lost
+      // every node, each sorted again as it left.
+      auto& [sort, cls] = class_of_group_[g];
+      added = sort != class_sort_;
+      if (added) sort = class_sort_, cls = static_cast<uint32_t>(freed_classes_.size());
+      c = cls;
+    } else if (untouched) {
+      const uint64_t key = planner_.NodeInfoHash(n);
+      auto [it, fresh] = class_by_key_.try_emplace(key, uint32_t(freed_classes_.size()));
+      c = it->second;
+      if (!fresh) {
+        const uint32_t rep = RepOf(c);
+        added = rep == kNoRep || !(planner_.Untouched(rep) && planner_.SameNodeInfo(rep, n));
+        if (added && rep == kNoRep) {
+          it->second = static_cast<uint32_t>(freed_classes_.size());  // the old one emptied
+        }
+      }
+    }
+    if (added) {
+      c = static_cast<uint32_t>(freed_classes_.size());
+      freed_classes_.push_back({kNoRep, 0, g, untouched});
+      if (untouched) {
+        if (class_members_.size() <= c) class_members_.resize(c + 1);
+        class_members_[c].clear();
+        member_pos_.resize(c + 1);
+        member_pos_[c] = 0;
+      }
+    }
+    FreedClass& cls = freed_classes_[c];
+    ++cls.size;
+    if (cls.rep == kNoRep) cls.rep = n;
+    if (cls.untouched) class_members_[c].push_back(n);
+    freed_class_of_[n] = c;
+    classified_[n] = class_sort_;
+  }
+  // A node of class c to ask for its answer (kNoRep: the class is empty): its representative
+  // while it stays, then another of its group, or the next of its members still in it.
+  uint32_t RepOf(uint32_t c) {
+    FreedClass& cls = freed_classes_[c];
+    if (cls.rep != kNoRep || cls.size == 0) return cls.rep;
+    if (cls.group != Planner::kNoGroup) {
+      cls.rep = planner_.TakenGroups()[cls.group].nodes.front();
+    } else if (cls.untouched) {
+      const std::vector<uint32_t>& members = class_members_[c];
+      for (size_t& i = member_pos_[c]; i < members.size(); ++i) {
+        const uint32_t m = members[i];
+        if (classified_[m] == class_sort_ && freed_class_of_[m] == c) {
+          cls.rep = m;
+          break;
+        }
+      }
+    }
+    return cls.rep;
+  }
   static constexpr size_t kFewFreed = 128;
-  std::vector<std::pair<uint32_t, uint32_t>> freed_classes_;   // representative, size
-  std::vector<uint32_t> freed_class_of_;                       // by node, for freed nodes
-  std::vector<uint32_t> own_in_class_;                         // scratch, zero between calls
+  static constexpr uint32_t kNoRep = UINT32_MAX;
+  struct FreedClass {
+    uint32_t rep;    // a node of it, or kNoRep (RepOf finds one)
+    uint32_t size;   // freed nodes in it
+    uint32_t group;  // its planner group, or kNoGroup
+    bool untouched;  // by NodeInfo: class_members_ lists its nodes (some may have left)
+  };
+  std::vector<FreedClass> freed_classes_;
+  std::vector<uint32_t> freed_class_of_;  // by node, for freed nodes while classified
+  std::vector<uint64_t> classified_;      // by node: == class_sort_ once sorted this pass
+  std::vector<std::vector<uint32_t>> class_members_;  // by class, untouched classes only
+  std::vector<size_t> member_pos_;      // by class: class_members_ before it have left
+  std::vector<uint32_t> own_in_class_;  // scratch, zero between calls
   std::unordered_map<uint64_t, uint32_t> class_by_key_;        // untouched nodes' by NodeInfo hash
   std::vector<std::pair<uint64_t, uint32_t>> class_of_group_;  // (sort, class) by planner group
   uint64_t class_sort_ = 0;
   uint64_t classes_version_ = UINT64_MAX;
-  size_t classes_size_ = 0;
+  size_t classes_size_ = 0;  // st_.freed's nodes sorted
   std::unordered_set<model::JobId> freed_owners_;
   size_t freed_owners_size_ = 0;
   // Gives the job's kept reservation back to the planner before the job is looked at again

@@ -124,6 +124,8 @@ void Planner::Begin(const std::vector<NodeInfo>& nodes, UnixTime now, Seconds re
                     const std::vector<RunningJob>& running, bool keep_reserved) {
   now_ = now;
   res_ = std::max<Seconds>(res, 1);
+  log_regroups_ = false;
+  regroup_log_.clear();
   grid_slot_ = now / res_ - (now % res_ < 0);
   grid_ = grid_slot_ * res_;
   end_slots_.clear();
@@ -321,6 +323,7 @@ void Planner::MarkTaken(uint32_t n) {
 
 void Planner::Untake(uint32_t n) {
   if (!marks_[n].taken) return;
+  if (log_regroups_) regroup_log_.push_back(n);  // untouched now, perhaps
   Ungroup(n);
   marks_[n].taken = 0;
   const uint32_t last = taken_nodes_.back();
@@ -619,6 +622,7 @@ uint32_t Planner::FindOrAddGroup(uint32_t n, uint64_t h) {
 
 std::span<const Planner::TakenGroup> Planner::TakenGroups() {
   MarkPending();
+  if (log_regroups_) regroup_log_.insert(regroup_log_.end(), regroup_.begin(), regroup_.end());
   led_to_.clear();
   size_t last = 0;  // the entry of led_to_ last used: nodes changed alike mostly come in a row
   for (uint32_t n : regroup_) {

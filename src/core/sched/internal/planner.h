@@ -129,6 +129,11 @@ class Planner {
   // caller clears it.
   bool HasReservation(uint32_t n) const { return !reserved_[n].empty(); }
   std::vector<uint32_t>& reservation_log() { return reservation_log_; }
+  // From LogRegroups() until the next Begin, the nodes whose group or whether they are
+  // Untouched may have changed (those TakenGroups regroups, and those that left the taken nodes)
+  // are listed in regroup_log() until the caller clears it.
+  void LogRegroups() { log_regroups_ = true; }
+  std::vector<uint32_t>& regroup_log() { return regroup_log_; }
   // The taken nodes grouped by what their steps are made of (their NodeInfo, this pass's takes,
   // their reservations) and kind: the nodes of one group have equal steps and equal usable,
   // total and sockets, so a plan asks one of them and counts the rest. A conservative pass
@@ -309,6 +314,8 @@ class Planner {
   std::vector<uint32_t> taken_nodes_;
   std::vector<uint64_t> taken_bits_;       // taken_nodes_ by node number
   std::vector<uint32_t> reservation_log_;  // see reservation_log()
+  bool log_regroups_ = false;
+  std::vector<uint32_t> regroup_log_;  // see regroup_log()
   // This pass's takes, applied when the node is built (and again if a reservation given back
   // makes it build anew): one list for all nodes, chained per node from Marks::deferred_head.
   struct Deferred {
