@@ -201,6 +201,25 @@ struct PassCache::State {
       bool operator<(const Ranked& o) const { return key != o.key ? key < o.key : tie < o.tie; }
     };
     std::vector<Ranked> ranked;
+    // Pass::SortFreed's classes of freed nodes. `sort` counts the passes' first sorts, and
+    // stamps what is current (a node's class, a planner group's), so nothing is cleared by node.
+    struct FreedClass {
+      uint32_t rep;    // a node of it, or kNoRep (Pass::RepOf finds one)
+      uint32_t size;   // freed nodes in it
+      uint32_t group;  // its planner group, or kNoGroup
+      bool untouched;  // by NodeInfo: members lists its nodes (some may have left)
+    };
+    struct FreedClasses {
+      uint64_t sort = 0;
+      std::vector<FreedClass> classes;
+      std::vector<uint32_t> class_of;  // by node, while classified == sort
+      std::vector<uint64_t> classified;
+      std::vector<std::vector<uint32_t>> members;  // by class, untouched classes only
+      std::vector<size_t> member_pos;              // by class: members before it have left
+      std::vector<uint32_t> own_in_class;          // FreedCouldHold's scratch, zero between calls
+      std::unordered_map<uint64_t, uint32_t> by_key;        // untouched nodes' by NodeInfo hash
+      std::vector<std::pair<uint64_t, uint32_t>> of_group;  // (sort, class) by planner group
+    } freed;
   } scratch;
   // By node: its place + 1 among the nodes of a job planned as if it had given its reservation
   // back (Pass::BeginVirtualBack), zero elsewhere.
@@ -417,7 +436,8 @@ class Pass {
         feasible_(state.scratch.feasible),
         sweep_(state.scratch.sweep),
         sources_(state.scratch.sources),
-        ranked_scratch_(state.scratch.ranked) {
+        ranked_scratch_(state.scratch.ranked),
+        fc_(state.scratch.freed) {
     auto& registry = Registry::Global();
     if (auto f = registry.Filter("node-resources-fit"); f.ok())
       filters_.push_back(std::move(f).value());
@@ -907,14 +927,14 @@ class Pass {
     if (own_freed) {
       for (const auto& [n, r] : kept.alloc) {
         if (n >= nodes_.size() || !st_.freed_flag[n]) continue;
-        ++own_in_class_[freed_class_of_[n]];
+        ++fc_.own_in_class[fc_.class_of[n]];
         if (count < enough && holds(n, &need)) {
           count += CouldStartBefore(job, n, need, len, start, &r, start, AddSlots(start, len));
         }
       }
     }
-    for (uint32_t c = 0; c < freed_classes_.size() && count < enough; ++c) {
-      const uint32_t others = freed_classes_[c].size - own_in_class_[c];
+    for (uint32_t c = 0; c < fc_.classes.size() && count < enough; ++c) {
+      const uint32_t others = fc_.classes[c].size - fc_.own_in_class[c];
       if (others == 0) continue;
       const uint32_t rep = RepOf(c);
       if (!holds(rep, &need)) continue;
@@ -927,7 +947,7 @@ class Pass {
     if (own_freed) {
       for (const auto& a : kept.alloc) {
         if (a.first < nodes_.size() && st_.freed_flag[a.first]) {
-          own_in_class_[freed_class_of_[a.first]] = 0;
+          fc_.own_in_class[fc_.class_of[a.first]] = 0;
         }
       }
     }
@@ -949,25 +969,25 @@ class Pass {
     }
     classes_version_ = version_;
     planner_.TakenGroups();
-    if (class_of_group_.size() < planner_.GroupCount()) {
-      class_of_group_.resize(planner_.GroupCount(), {0, 0});
+    if (fc_.of_group.size() < planner_.GroupCount()) {
+      fc_.of_group.resize(planner_.GroupCount(), {0, 0});
     }
     if (classes_size_ == 0) {
       // The first sort of the pass: from here on the planner logs the nodes it regroups, and
       // only those and the nodes freed since are sorted again (a pass's looks again each
       // change a few hundred nodes of the thousands freed).
-      ++class_sort_;
-      freed_classes_.clear();
-      class_by_key_.clear();
-      if (freed_class_of_.size() != nodes_.size()) {
-        freed_class_of_.assign(nodes_.size(), 0);
-        classified_.assign(nodes_.size(), 0);
+      ++fc_.sort;
+      fc_.classes.clear();
+      fc_.by_key.clear();
+      if (fc_.class_of.size() != nodes_.size()) {
+        fc_.class_of.assign(nodes_.size(), 0);
+        fc_.classified.assign(nodes_.size(), 0);
       }
       planner_.LogRegroups();
     } else {
       for (uint32_t n : planner_.regroup_log()) {
-        if (n >= nodes_.size() || classified_[n] != class_sort_) continue;
-        FreedClass& old = freed_classes_[freed_class_of_[n]];
+        if (n >= nodes_.size() || fc_.classified[n] != fc_.sort) continue;
+        FreedClass& old = fc_.classes[fc_.class_of[n]];
         --old.size;
         if (old.rep == n) old.rep = kNoRep;
         Classify(n);
@@ -978,7 +998,7 @@ class Pass {
       const uint32_t n = st_.freed[classes_size_];
       if (n < nodes_.size()) Classify(n);
     }
-    own_in_class_.assign(freed_classes_.size(), 0);
+    fc_.own_in_class.assign(fc_.classes.size(), 0);
   }
   // Sorts freed node n into its class: taken nodes by planner group, untouched ones by NodeInfo
   // (equal keys are checked; a stranger with the key is alone).
@@ -990,51 +1010,51 @@ class Pass {
     if (g != Planner::kNoGroup) {
       // A group's class stays its class for the pass: a group emptied and made anew has lost
       // every node, each sorted again as it left.
-      auto& [sort, cls] = class_of_group_[g];
-      added = sort != class_sort_;
-      if (added) sort = class_sort_, cls = static_cast<uint32_t>(freed_classes_.size());
+      auto& [sort, cls] = fc_.of_group[g];
+      added = sort != fc_.sort;
+      if (added) sort = fc_.sort, cls = static_cast<uint32_t>(fc_.classes.size());
       c = cls;
     } else if (untouched) {
       const uint64_t key = planner_.NodeInfoHash(n);
-      auto [it, fresh] = class_by_key_.try_emplace(key, uint32_t(freed_classes_.size()));
+      auto [it, fresh] = fc_.by_key.try_emplace(key, uint32_t(fc_.classes.size()));
       c = it->second;
       if (!fresh) {
         const uint32_t rep = RepOf(c);
         added = rep == kNoRep || !(planner_.Untouched(rep) && planner_.SameNodeInfo(rep, n));
         if (added && rep == kNoRep) {
-          it->second = static_cast<uint32_t>(freed_classes_.size());  // the old one emptied
+          it->second = static_cast<uint32_t>(fc_.classes.size());  // the old one emptied
         }
       }
     }
     if (added) {
-      c = static_cast<uint32_t>(freed_classes_.size());
-      freed_classes_.push_back({kNoRep, 0, g, untouched});
+      c = static_cast<uint32_t>(fc_.classes.size());
+      fc_.classes.push_back({kNoRep, 0, g, untouched});
       if (untouched) {
-        if (class_members_.size() <= c) class_members_.resize(c + 1);
-        class_members_[c].clear();
-        member_pos_.resize(c + 1);
-        member_pos_[c] = 0;
+        if (fc_.members.size() <= c) fc_.members.resize(c + 1);
+        fc_.members[c].clear();
+        fc_.member_pos.resize(c + 1);
+        fc_.member_pos[c] = 0;
       }
     }
-    FreedClass& cls = freed_classes_[c];
+    FreedClass& cls = fc_.classes[c];
     ++cls.size;
     if (cls.rep == kNoRep) cls.rep = n;
-    if (cls.untouched) class_members_[c].push_back(n);
-    freed_class_of_[n] = c;
-    classified_[n] = class_sort_;
+    if (cls.untouched) fc_.members[c].push_back(n);
+    fc_.class_of[n] = c;
+    fc_.classified[n] = fc_.sort;
   }
   // A node of class c to ask for its answer (kNoRep: the class is empty): its representative
   // while it stays, then another of its group, or the next of its members still in it.
   uint32_t RepOf(uint32_t c) {
-    FreedClass& cls = freed_classes_[c];
+    FreedClass& cls = fc_.classes[c];
     if (cls.rep != kNoRep || cls.size == 0) return cls.rep;
     if (cls.group != Planner::kNoGroup) {
       cls.rep = planner_.TakenGroups()[cls.group].nodes.front();
     } else if (cls.untouched) {
-      const std::vector<uint32_t>& members = class_members_[c];
-      for (size_t& i = member_pos_[c]; i < members.size(); ++i) {
+      const std::vector<uint32_t>& members = fc_.members[c];
+      for (size_t& i = fc_.member_pos[c]; i < members.size(); ++i) {
         const uint32_t m = members[i];
-        if (classified_[m] == class_sort_ && freed_class_of_[m] == c) {
+        if (fc_.classified[m] == fc_.sort && fc_.class_of[m] == c) {
           cls.rep = m;
           break;
         }
@@ -1044,21 +1064,7 @@ class Pass {
   }
   static constexpr size_t kFewFreed = 128;
   static constexpr uint32_t kNoRep = UINT32_MAX;
-  struct FreedClass {
-    uint32_t rep;    // a node of it, or kNoRep (RepOf finds one)
-    uint32_t size;   // freed nodes in it
-    uint32_t group;  // its planner group, or kNoGroup
-    bool untouched;  // by NodeInfo: class_members_ lists its nodes (some may have left)
-  };
-  std::vector<FreedClass> freed_classes_;
-  std::vector<uint32_t> freed_class_of_;  // by node, for freed nodes while classified
-  std::vector<uint64_t> classified_;      // by node: == class_sort_ once sorted this pass
-  std::vector<std::vector<uint32_t>> class_members_;  // by class, untouched classes only
-  std::vector<size_t> member_pos_;      // by class: class_members_ before it have left
-  std::vector<uint32_t> own_in_class_;  // scratch, zero between calls
-  std::unordered_map<uint64_t, uint32_t> class_by_key_;        // untouched nodes' by NodeInfo hash
-  std::vector<std::pair<uint64_t, uint32_t>> class_of_group_;  // (sort, class) by planner group
-  uint64_t class_sort_ = 0;
+  using FreedClass = PassCache::State::Scratch::FreedClass;
   uint64_t classes_version_ = UINT64_MAX;
   size_t classes_size_ = 0;  // st_.freed's nodes sorted
   std::unordered_set<model::JobId> freed_owners_;
@@ -1774,6 +1780,7 @@ class Pass {
   }
   // Plan's ranking.
   std::vector<PassCache::State::Scratch::Ranked>& ranked_scratch_;
+  PassCache::State::Scratch::FreedClasses& fc_;
 };
 
 uint32_t Pass::SetOf(const JobRequest& job) {
