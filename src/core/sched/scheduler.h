@@ -21,9 +21,16 @@ namespace sluice::core::sched {
 
 // A resource vector: what a node has, what a job takes on one node, what is free.
 struct Resources {
+  // Written (cpus, memory_mb, gpus), as the constructor takes them; kept as 16 bytes without
+  // padding: planner steps and node views copy them by the million, and a padded 24-byte copy
+  // read back at once stalled on store forwarding.
   uint32_t cpus = 0;
-  uint64_t memory_mb = 0;
   uint32_t gpus = 0;
+  uint64_t memory_mb = 0;
+
+  constexpr Resources() = default;
+  constexpr Resources(uint32_t cpus_, uint64_t memory_mb_, uint32_t gpus_)
+      : cpus(cpus_), gpus(gpus_), memory_mb(memory_mb_) {}
 
   // True when every component is <= free's.
   bool FitsIn(const Resources& free) const;
