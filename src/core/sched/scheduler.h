@@ -48,12 +48,16 @@ struct Release {
 
 // A node as one pass sees it.
 struct NodeInfo {
-  std::string name;
+  // What a pass reads of every node it looks at comes first, in one cache line.
   Resources total;
-  Resources free;       // free now
-  bool usable = true;   // responding, not down: jobs may start here now
-  uint32_t weight = 1;  // Slurm's Weight: lower first
+  Resources free;  // free now
+  // The running jobs' resources here (already taken from `free`) and when they return: the
+  // same as listing those jobs in RunPass's `running`, for a caller that keeps its nodes
+  // between passes (a job must not be given both ways).
+  std::vector<Release> releases;
+  bool usable = true;  // responding, not down: jobs may start here now
   uint32_t sockets = 1;
+  uint32_t weight = 1;  // Slurm's Weight: lower first
   // The node's GPUs as they are now (shares and memory in use, held whole, last utilization).
   // When non-empty, total.gpus must be gpus.size() and free.gpus the number neither held whole
   // nor shared (SetGpus does both). Empty: GPUs are only counted (total.gpus), so only untyped
@@ -61,10 +65,7 @@ struct NodeInfo {
   std::vector<model::Gpu> gpus;
   // A share beyond 100% of a GPU is granted only while its utilization is below this (0..1).
   double gpu_overprovision_threshold = 0.5;
-  // The running jobs' resources here (already taken from `free`) and when they return: the
-  // same as listing those jobs in RunPass's `running`, for a caller that keeps its nodes
-  // between passes (a job must not be given both ways).
-  std::vector<Release> releases;
+  std::string name;
 };
 
 // Sets node->gpus and derives total.gpus and free.gpus from it (free: neither whole nor shared).
