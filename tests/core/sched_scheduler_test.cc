@@ -658,6 +658,32 @@ INSTANTIATE_TEST_SUITE_P(
                       PlacementCase{"best-fit", 3, 0}, PlacementCase{"spread", 1, 0},
                       PlacementCase{"weight-first", 1, 0}, PlacementCase{"no-such-plugin", 1, 1}));
 
+// A plan ranks nodes that score alike by Weight, then number; where weights rise with node
+// numbers the ranking goes by number alone, which must pick the same. Three 4-CPU nodes each
+// have 2 CPUs busy until +600: the EASY head (a whole node) is reserved at +600 on the node
+// that ranks first, and a 2-CPU hour-long job that starts now keeps off it, on the first other
+// node in walk order.
+TEST(SchedTest, APlanBreaksTiesByWeightThenNumber) {
+  auto started_on = [](std::vector<uint32_t> weights) {
+    Cluster c(3);
+    for (uint32_t n = 0; n < 3; ++n) {
+      c.Busy(n, 2, 600);
+      c.nodes[n].weight = weights[n];
+    }
+    JobRequest head = Job(c, 1, 4);
+    head.nodes = 1;
+    JobRequest next = Job(c, 2, 2);
+    next.nodes = 1;
+    auto d = RunPass(Opts(Policy::kEasy), kNow, c.nodes, c.running, {head, next});
+    EXPECT_EQ(d[0].expected_start, kNow + 600);
+    EXPECT_TRUE(d[1].start);
+    return NodesOf(d[1]);
+  };
+  EXPECT_EQ(started_on({5, 5, 1}), std::vector<uint32_t>{0});  // the head's is n2
+  EXPECT_EQ(started_on({1, 5, 5}), std::vector<uint32_t>{1});  // the head's is n0
+  EXPECT_EQ(started_on({1, 1, 1}), std::vector<uint32_t>{1});
+}
+
 TEST(SchedTest, ExclusiveTakesWholeIdleNodes) {
   Cluster c(2);
   c.Busy(0, 1, 600);

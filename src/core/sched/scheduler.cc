@@ -1778,6 +1778,16 @@ class Pass {
     src.b = w;
     return true;
   }
+  // Whether the set's nodes in (weight, number) order are in number order: a node index of
+  // the whole set holds them as nodes 0, 1, ... (NodeIndex::by_number).
+  bool WeightsFollowNumbers(const CandSet& cs) const {
+    for (const int32_t which : cs.index) {
+      if (which < 0 || indexes_[which] == nullptr) continue;
+      const NodeIndex& idx = *indexes_[which];
+      if (idx.size() == cs.nodes->size() && idx.by_number()) return true;
+    }
+    return false;
+  }
   // Plan's ranking.
   std::vector<PassCache::State::Scratch::Ranked>& ranked_scratch_;
   PassCache::State::Scratch::FreedClasses& fc_;
@@ -2562,6 +2572,9 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   // The nodes of a taken group come in a row and share their room over the run.
   uint32_t last_group = internal::Planner::kNoGroup;
   Resources group_room;
+  // Ties go by (weight, node); where weights do not fall as node numbers rise, by number alone,
+  // without reading every ranked node's weight.
+  const bool ties_by_number = WeightsFollowNumbers(cs);
   for (const auto& [n, a, b] : feasible_) {
     if (a > found || b < found) continue;
     if (std::find(job.required.begin(), job.required.end(), n) != job.required.end()) {
@@ -2574,7 +2587,8 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
       last_group = group;
     }
     NodeView v{n, &nodes_[n], group_room};
-    ranked.push_back({-score_->Score(job, v, r), uint64_t{nodes_[n].weight} << 32 | n});
+    ranked.push_back(
+        {-score_->Score(job, v, r), ties_by_number ? n : uint64_t{nodes_[n].weight} << 32 | n});
   }
   const size_t want = k - chosen_.size();
   // The best `want` in order (entries are distinct, so any exact method picks the same): select
