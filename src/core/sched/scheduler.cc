@@ -267,6 +267,19 @@ struct PassCache::State {
   // Entries are updated in place by the pass that makes the reservation again (Kept::pass),
   // and the others dropped at the pass's end: a kept reservation copies nothing.
   std::unordered_map<model::JobId, Kept> kept;
+  // Of `kept`: how many this pass made again (Kept::pass == passes), so that a pass that made
+  // them all (most) does not walk the map to drop none; and no entry begins before
+  // kept_min_start (a bound, made exact whenever the map is walked).
+  size_t kept_marked = 0;
+  UnixTime kept_min_start = std::numeric_limits<UnixTime>::min();
+  void MarkKept(Kept& k) {
+    if (k.pass != passes) ++kept_marked;
+    k.pass = passes;
+  }
+  void UnmarkKept(Kept& k) {
+    if (k.pass == passes) --kept_marked;
+    k.pass = 0;
+  }
   bool keep_reservations = false;
   bool recheck_reservations = false;
   // The last pass was conservative and left its reservations in the planner (Reserve), kept
@@ -500,9 +513,11 @@ class Pass {
     } else {
       // A kept reservation whose start has come holds its nodes now: their free resources
       // dropped though nothing changed them.
-      for (const auto& [id, kept] : st_.kept) {
-        if (kept.pass != st_.passes || kept.start > now_) continue;
-        for (const auto& a : kept.alloc) st_.CapacityChanged(a.first);
+      if (now_ >= st_.kept_min_start) {
+        for (const auto& [id, kept] : st_.kept) {
+          if (kept.pass != st_.passes || kept.start > now_) continue;
+          for (const auto& a : kept.alloc) st_.CapacityChanged(a.first);
+        }
       }
       if (st_.capacity_log.size() > 4 * size_t{n}) st_.ForgetCapacities();
     }
@@ -523,6 +538,7 @@ class Pass {
       }
     }
     ++st_.passes;
+    st_.kept_marked = 0;
     for (uint32_t c : changed) {
       if (c >= n) continue;
       planner_.Changed(c);
@@ -556,6 +572,7 @@ class Pass {
 
   // Pulls the queue from `next`; `stop_when_blocked`: a fifo pass stops at its blocked job.
   std::vector<Decision> Run(const JobSource& next, bool stop_when_blocked, PassStats* stats);
+  void DropUnmarkedKept();
 
  private:
   // The job's placement: its index into scores_ (0: the pass default), loaded on first use. An
@@ -1076,7 +1093,7 @@ class Pass {
   void GiveBack(model::JobId id, PassCache::State::Kept& kept) {
     given_back_alloc_ = kept.alloc;
     given_back_start_ = kept.start;
-    kept.pass = 0;
+    st_.UnmarkKept(kept);
     Unreserve(id, given_back_alloc_, kept.start <= now_);
   }
   // A job looked at again is planned as if it had given its reservation back (its nodes' steps
@@ -1127,7 +1144,7 @@ class Pass {
     virtual_owner_ = job.id;
     given_back_alloc_ = kept.alloc;
     given_back_start_ = kept.start;
-    kept.pass = 0;
+    st_.UnmarkKept(kept);
     return true;
   }
   // Ends a virtual give-back: `keep`, the job's new plan is its reservation as it stands;
@@ -2668,7 +2685,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
                                                                    : model::Reason::kResources;
           d.expected_start = kept.start;
           d.anchor = true;
-          kept.pass = st_.passes;
+          st_.MarkKept(kept);
           ++plans;
           ++st.reserved;
           ++st.kept;
@@ -2754,7 +2771,8 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
               if (!(entry.alloc == alloc) || start + res_ < entry.start) release_old(entry);
               entry = {start, job.time_limit, alloc, plan_k_, plan_r_, plan_before_};
             }
-            entry.pass = st_.passes;
+            st_.MarkKept(entry);
+            st_.kept_min_start = std::min(st_.kept_min_start, entry.start);
             ++st.reserved;
             st.kept += kept;
             easy_reserved = true;
@@ -2775,8 +2793,23 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     done(job);
     out.push_back(std::move(d));
   }
+  if (st_.kept_marked != st_.kept.size()) DropUnmarkedKept();
+  st_.resumable = policy == Options::Policy::kConservative && !has_holds_ && monotone_;
+  st_.keep_reservations = false;
+  st_.recheck_reservations = false;
+  st_.ClearFreed();
+  if (stats != nullptr) *stats = st;
+  return out;
+}
+
+// The reservations of the last pass that this one did not make again leave the planner.
+void Pass::DropUnmarkedKept() {
+  st_.kept_min_start = std::numeric_limits<UnixTime>::max();
   std::erase_if(st_.kept, [&](const auto& e) {
-    if (e.second.pass == st_.passes) return false;
+    if (e.second.pass == st_.passes) {
+      st_.kept_min_start = std::min(st_.kept_min_start, e.second.start);
+      return false;
+    }
     // Still in the planner from the last pass, but its job was not in this one's queue.
     if (resume_ && e.second.pass + 1 == st_.passes) {
       const bool held_now = e.second.start <= now_;
@@ -2787,12 +2820,6 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     }
     return true;
   });
-  st_.resumable = policy == Options::Policy::kConservative && !has_holds_ && monotone_;
-  st_.keep_reservations = false;
-  st_.recheck_reservations = false;
-  st_.ClearFreed();
-  if (stats != nullptr) *stats = st;
-  return out;
 }
 
 // A pass over the pulled queue, sharing the cache's state or, without one, a fresh state.
