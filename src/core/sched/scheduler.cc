@@ -221,6 +221,19 @@ struct PassCache::State {
       std::vector<std::pair<uint64_t, uint32_t>> of_group;  // (sort, class) by planner group
     } freed;
   } scratch;
+  // The passes' plugins, made for the options' names once rather than every pass (a replay runs
+  // tens of thousands), and the allocations of the jobs a pass tries, kept for their capacity.
+  struct Plugins {
+    bool made = false;
+    std::string placement, gpu_placement;
+    std::vector<std::unique_ptr<FilterPlugin>> filters;
+    std::vector<std::unique_ptr<ScorePlugin>> scores;  // [0]: Options::placement; then per job
+    std::unordered_map<std::string, uint32_t> score_ids;
+    std::unique_ptr<GpuScorePlugin> gpu_score;
+    std::unique_ptr<internal::GpuPicker> picker;  // borrows gpu_score
+  } plugins;
+  std::vector<std::pair<uint32_t, Resources>> alloc;
+  size_t examined_last = 0;  // jobs the last pass examined: its decisions' room
   // By node: its place + 1 among the nodes of a job planned as if it had given its reservation
   // back (Pass::BeginVirtualBack), zero elsewhere.
   std::vector<uint32_t> own_index;
@@ -431,6 +444,10 @@ class Pass {
         grid_(now - (now % res_ + res_) % res_),
         window_slots_(std::max<Seconds>(options.bf_window, 0) / res_),
         st_(state),
+        filters_(state.plugins.filters),
+        scores_(state.plugins.scores),
+        score_ids_(state.plugins.score_ids),
+        picker_(state.plugins.picker),
         planner_(state.planner),
         base_(state.base),
         sets_(state.sets),
@@ -451,15 +468,24 @@ class Pass {
         sources_(state.scratch.sources),
         ranked_scratch_(state.scratch.ranked),
         fc_(state.scratch.freed) {
-    auto& registry = Registry::Global();
-    if (auto f = registry.Filter("node-resources-fit"); f.ok())
-      filters_.push_back(std::move(f).value());
-    auto s = registry.Score(options.placement);
-    scores_.push_back(s.ok() ? std::move(s).value() : registry.Score("best-fit").value());
+    PassCache::State::Plugins& plugins = state.plugins;
+    if (!plugins.made || plugins.placement != options.placement ||
+        plugins.gpu_placement != options.gpu_placement) {
+      auto& registry = Registry::Global();
+      plugins = {};
+      if (auto f = registry.Filter("node-resources-fit"); f.ok())
+        plugins.filters.push_back(std::move(f).value());
+      auto s = registry.Score(options.placement);
+      plugins.scores.push_back(s.ok() ? std::move(s).value() : registry.Score("best-fit").value());
+      auto g = registry.GpuScore(options.gpu_placement);
+      plugins.gpu_score =
+          g.ok() ? std::move(g).value() : registry.GpuScore("least-occupied").value();
+      plugins.picker = std::make_unique<GpuPicker>(plugins.gpu_score.get());
+      plugins.placement = options.placement;
+      plugins.gpu_placement = options.gpu_placement;
+      plugins.made = true;
+    }
     score_ = scores_[0].get();
-    auto g = registry.GpuScore(options.gpu_placement);
-    gpu_score_ = g.ok() ? std::move(g).value() : registry.GpuScore("least-occupied").value();
-    picker_ = std::make_unique<GpuPicker>(gpu_score_.get());
     const size_t n = nodes.size();
     if (!st_.valid || st_.node_count != n || st_.external_count != candidate_sets.size()) {
       st_.sets.clear();
@@ -1589,14 +1615,14 @@ class Pass {
   // Slot s > 0 of this pass begins at grid_ + s x res_ (the planner's grid, see Planner).
   const UnixTime grid_;
   const int64_t window_slots_;
-  std::vector<std::unique_ptr<FilterPlugin>> filters_;
-  std::vector<std::unique_ptr<ScorePlugin>> scores_;  // [0]: Options::placement; then per job
-  std::unordered_map<std::string, uint32_t> score_ids_;
+  PassCache::State& st_;
+  // The plugins (PassCache::State::Plugins).
+  std::vector<std::unique_ptr<FilterPlugin>>& filters_;
+  std::vector<std::unique_ptr<ScorePlugin>>& scores_;
+  std::unordered_map<std::string, uint32_t>& score_ids_;
   const ScorePlugin* score_ = nullptr;  // the examined job's placement, scores_[score_id_]
   uint32_t score_id_ = 0;
-  std::unique_ptr<GpuScorePlugin> gpu_score_;
-  std::unique_ptr<GpuPicker> picker_;  // borrows gpu_score_
-  PassCache::State& st_;
+  std::unique_ptr<GpuPicker>& picker_;
   Planner& planner_;
   // Only while some running job is a future hold: the planner without the pass's
   // reservations (running jobs, holds and starts now), for FreeIgnoringReservations.
@@ -2635,7 +2661,8 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
   bool fifo_blocked = false;
   bool easy_reserved = false;
   uint32_t plans = 0;  // planner queries, bounded by bf_max_job_test
-  Alloc alloc;
+  Alloc& alloc = st_.alloc;
+  out.reserve(st_.examined_last);
   std::vector<std::vector<model::GpuAllocation>> gpus;
   // A rechecking pass: a reservation of the last pass that this one does not make again (the
   // job started, moved or got none) frees its nodes for the jobs behind.
@@ -2802,6 +2829,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
   st_.keep_reservations = false;
   st_.recheck_reservations = false;
   st_.ClearFreed();
+  st_.examined_last = st.examined;
   if (stats != nullptr) *stats = st;
   return out;
 }
