@@ -1239,13 +1239,19 @@ class Pass {
     return OwnSteps(n) != nullptr ? PlanMinOver(n, 0, len) : planner_.AvailNow(n, len);
   }
   // own_in_group_[g]: how many of the virtual give-back's nodes planner group g holds (after
-  // TakenGroups); CountOwnInGroups(-1) sets them back to zero.
+  // TakenGroups); CountOwnInGroups(-1) sets them back to zero. A block's nodes are of one group
+  // (BeginVirtualBack), and nothing changes the planner while the give-back is virtual: counted
+  // by block rather than node by node (hundreds for a wide job).
   void CountOwnInGroups(int delta) {
     if (own_in_group_.size() < planner_.GroupCount())
       own_in_group_.resize(planner_.GroupCount(), 0);
-    for (uint32_t n : own_nodes_) {
-      const uint32_t g = planner_.GroupOf(n);
-      if (g != Planner::kNoGroup) own_in_group_[g] += delta;
+    for (const OwnBlock& blk : own_blocks_) {
+      if (blk.group == Planner::kNoGroup) continue;
+      if (delta > 0) {
+        own_in_group_[blk.group] += blk.size;
+      } else {
+        own_in_group_[blk.group] -= blk.size;
+      }
     }
   }
   // Takes the job's reservation on `alloc` out of the planner.
