@@ -201,6 +201,11 @@ struct PassCache::State {
       bool operator<(const Ranked& o) const { return key != o.key ? key < o.key : tie < o.tie; }
     };
     std::vector<Ranked> ranked;
+    std::vector<std::pair<uint32_t, Resources>> moved_out, moved_in, given_back_alloc;
+    std::vector<uint32_t> own_nodes, own_in_group, distribute_sorted;
+    std::vector<uint64_t> distribute_bits;
+    std::vector<std::pair<uint64_t, bool>> group_answer;
+    uint64_t group_answer_stamp = 0;
     // Pass::SortFreed's classes of freed nodes. `sort` counts the passes' first sorts, and
     // stamps what is current (a node's class, a planner group's), so nothing is cleared by node.
     struct FreedClass {
@@ -436,7 +441,16 @@ class Pass {
   Pass(const Options& options, UnixTime now, const std::vector<NodeInfo>& nodes,
        const std::vector<RunningJob>& running,
        const std::vector<std::vector<uint32_t>>& candidate_sets, PassCache::State& state)
-      : opt_(options),
+      : moved_out_(state.scratch.moved_out),
+        moved_in_(state.scratch.moved_in),
+        own_nodes_(state.scratch.own_nodes),
+        own_in_group_(state.scratch.own_in_group),
+        given_back_alloc_(state.scratch.given_back_alloc),
+        group_answer_(state.scratch.group_answer),
+        group_answer_stamp_(state.scratch.group_answer_stamp),
+        distribute_scratch_(state.scratch.distribute_sorted),
+        distribute_bits_(state.scratch.distribute_bits),
+        opt_(options),
         now_(now),
         nodes_(nodes),
         external_sets_(candidate_sets),
@@ -1203,7 +1217,7 @@ class Pass {
     if (!moved_out_.empty()) Unreserve(id, moved_out_, /*held_now=*/false);
     Commit(moved_in_, s, len, id);
   }
-  Alloc moved_out_, moved_in_;
+  Alloc &moved_out_, &moved_in_;
   void ClearOwn() {
     for (uint32_t n : own_nodes_) st_.own_index[n] = 0;
     own_nodes_.clear();
@@ -1211,7 +1225,7 @@ class Pass {
     virtual_owner_ = 0;
   }
   model::JobId virtual_owner_ = 0;
-  std::vector<uint32_t> own_nodes_;
+  std::vector<uint32_t>& own_nodes_;
   struct OwnBlock {
     uint32_t group;  // the planner group of its nodes
     Resources r;     // what the job holds on each
@@ -1219,7 +1233,7 @@ class Pass {
     int64_t a = 1, b = 0;  // EarliestMonotone: its range feasible at the start found, if any
   };
   std::vector<OwnBlock> own_blocks_;
-  std::vector<uint32_t> own_in_group_;  // scratch, zero between uses
+  std::vector<uint32_t>& own_in_group_;  // scratch, zero between uses
   // Node n's steps without the reservation of the job planned as if it had given it back, or
   // null where they are the planner's.
   const std::vector<internal::Step>* OwnSteps(uint32_t n) const {
@@ -1292,7 +1306,7 @@ class Pass {
       st_.Freed(n);
     }
   }
-  std::vector<std::pair<uint32_t, Resources>> given_back_alloc_;
+  std::vector<std::pair<uint32_t, Resources>>& given_back_alloc_;
   UnixTime given_back_start_ = 0;
   // The start slot of the job's reservation from the last pass when the caller vouched for it
   // (PassCache::KeepReservations, or RecheckReservations and no freed node could bring it
@@ -1407,8 +1421,8 @@ class Pass {
     return count;
   }
   // FreedBefore's answers by planner group, valid while stamped with its call's stamp.
-  std::vector<std::pair<uint64_t, bool>> group_answer_;
-  uint64_t group_answer_stamp_ = 0;
+  std::vector<std::pair<uint64_t, bool>>& group_answer_;
+  uint64_t& group_answer_stamp_;
   // Whether some start before `before` is feasible on node n (as FeasibleStarts has it, for a
   // `before` within the window), looking no further than that. With `given`: as if `given`
   // were back over [given_a, given_b) (the job's own reservation on the node: its window
@@ -1611,8 +1625,8 @@ class Pass {
               [](const auto& a, const auto& b) { return a.first < b.first; });
   }
 
-  mutable std::vector<uint32_t> distribute_scratch_;
-  mutable std::vector<uint64_t> distribute_bits_;  // zero between calls
+  std::vector<uint32_t>& distribute_scratch_;
+  std::vector<uint64_t>& distribute_bits_;  // zero between calls
   const Options& opt_;
   const UnixTime now_;
   const std::vector<NodeInfo>& nodes_;
