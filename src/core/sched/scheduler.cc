@@ -277,8 +277,9 @@ struct PassCache::State {
     // As planned: k nodes of r tasks, and at most `before` nodes could hold r tasks at any
     // earlier start (a rechecking pass adds the freed nodes that now could).
     uint32_t k = 0, r = 0, before = 0;
-    uint64_t pass = 0;     // State::passes when made
-    uint32_t blocker = 0;  // the alloc entry that had no room at the last check
+    uint64_t pass = 0;        // State::passes when made
+    uint64_t freed_pass = 0;  // State::passes when a node it holds was freed (Pass::SortFreed)
+    uint32_t blocker = 0;     // the alloc entry that had no room at the last check
     // (node, index in alloc) in node order, made when first needed (Pass::KeptStart).
     std::vector<std::pair<uint32_t, uint32_t>> by_node;
   };
@@ -974,7 +975,7 @@ class Pass {
     Resources need;
     uint32_t count = 0;
     SortFreed();
-    const bool own_freed = freed_owners_.count(job.id) > 0;
+    const bool own_freed = kept.freed_pass == st_.passes;
     // Classes pay where many nodes were freed (sorting them costs about what asking does).
     if (st_.freed.size() < kFewFreed || !holds.alike() || cs.nodes->size() != nodes_.size() ||
         !monotone_ || has_holds_) {
@@ -1012,13 +1013,13 @@ class Pass {
   }
   // Brings FreedCouldHold's classes and the owners of reservations on freed nodes up to date.
   void SortFreed() {
-    if (freed_owners_size_ > st_.freed.size()) {
-      freed_owners_.clear();
-      freed_owners_size_ = 0;
-    }
     for (; freed_owners_size_ < st_.freed.size(); ++freed_owners_size_) {
       const uint32_t n = st_.freed[freed_owners_size_];
-      if (n < nodes_.size()) planner_.OwnersOn(n, &freed_owners_);
+      if (n >= nodes_.size()) continue;
+      planner_.ForEachOwnerOn(n, [&](uint64_t owner) {
+        auto it = st_.kept.find(owner);
+        if (it != st_.kept.end()) it->second.freed_pass = st_.passes;
+      });
     }
     if (st_.freed.size() < kFewFreed ||
         (classes_version_ == version_ && classes_size_ == st_.freed.size())) {
@@ -1123,9 +1124,8 @@ class Pass {
   static constexpr uint32_t kNoRep = UINT32_MAX;
   using FreedClass = PassCache::State::Scratch::FreedClass;
   uint64_t classes_version_ = UINT64_MAX;
-  size_t classes_size_ = 0;  // st_.freed's nodes sorted
-  std::unordered_set<model::JobId> freed_owners_;
-  size_t freed_owners_size_ = 0;
+  size_t classes_size_ = 0;       // st_.freed's nodes sorted
+  size_t freed_owners_size_ = 0;  // st_.freed's nodes whose owners are marked (Kept::freed_pass)
   // Gives the job's kept reservation back to the planner before the job is looked at again
   // (where BeginVirtualBack cannot). Room grows: what the pass memoized as failed or measured
   // as a capacity no longer holds. Its nodes count as freed for the jobs behind once the job's

@@ -108,9 +108,9 @@ class Planner {
     }
     return nullptr;
   }
-  template <typename Set>
-  void OwnersOn(uint32_t n, Set* owners) const {
-    for (const Reserved& e : reserved_[n]) owners->insert(e.owner);
+  template <typename F>
+  void ForEachOwnerOn(uint32_t n, F&& f) const {
+    for (const Reserved& e : reserved_[n]) f(e.owner);
   }
   // A hash of node n's NodeInfo as steps are built from it (kind, free, releases), and whether
   // two nodes' are equal.
