@@ -201,11 +201,16 @@ struct PassCache::State {
       bool operator<(const Ranked& o) const { return key != o.key ? key < o.key : tie < o.tie; }
     };
     std::vector<Ranked> ranked;
-    std::vector<std::pair<uint32_t, Resources>> moved_out, moved_in, given_back_alloc;
-    std::vector<uint32_t> own_nodes, own_in_group, distribute_sorted;
-    std::vector<uint64_t> distribute_bits;
-    std::vector<std::pair<uint64_t, bool>> group_answer;
-    uint64_t group_answer_stamp = 0;
+    // Pass::sk_: a look again's reservation given back, its nodes and their counts by planner
+    // group, the nodes it moves; FreedBefore's answers by group (stamped); Distribute's node
+    // order.
+    struct LookAgain {
+      std::vector<std::pair<uint32_t, Resources>> moved_out, moved_in, given_back_alloc;
+      std::vector<uint32_t> own_nodes, own_in_group, distribute_sorted;
+      std::vector<uint64_t> distribute_bits;
+      std::vector<std::pair<uint64_t, bool>> group_answer;
+      uint64_t group_answer_stamp = 0;
+    } look_again;
     // Pass::SortFreed's classes of freed nodes. `sort` counts the passes' first sorts, and
     // stamps what is current (a node's class, a planner group's), so nothing is cleared by node.
     struct FreedClass {
@@ -442,15 +447,7 @@ class Pass {
   Pass(const Options& options, UnixTime now, const std::vector<NodeInfo>& nodes,
        const std::vector<RunningJob>& running,
        const std::vector<std::vector<uint32_t>>& candidate_sets, PassCache::State& state)
-      : moved_out_(state.scratch.moved_out),
-        moved_in_(state.scratch.moved_in),
-        own_nodes_(state.scratch.own_nodes),
-        own_in_group_(state.scratch.own_in_group),
-        given_back_alloc_(state.scratch.given_back_alloc),
-        group_answer_(state.scratch.group_answer),
-        group_answer_stamp_(state.scratch.group_answer_stamp),
-        distribute_scratch_(state.scratch.distribute_sorted),
-        distribute_bits_(state.scratch.distribute_bits),
+      : sk_(state.scratch.look_again),
         opt_(options),
         now_(now),
         nodes_(nodes),
@@ -616,6 +613,7 @@ class Pass {
   void DropUnmarkedKept();
 
  private:
+  PassCache::State::Scratch::LookAgain& sk_;  // scratch kept for its capacity
   // The job's placement: its index into scores_ (0: the pass default), loaded on first use. An
   // unknown name gets the default (callers validate names with KnownPlacement).
   uint32_t ScoreIdOf(const JobRequest& job) {
@@ -1131,10 +1129,10 @@ class Pass {
   // as a capacity no longer holds. Its nodes count as freed for the jobs behind once the job's
   // new plan is known (FreeGivenBack).
   void GiveBack(model::JobId id, PassCache::State::Kept& kept) {
-    given_back_alloc_ = kept.alloc;
+    sk_.given_back_alloc = kept.alloc;
     given_back_start_ = kept.start;
     st_.UnmarkKept(kept);
-    Unreserve(id, given_back_alloc_, kept.start <= now_);
+    Unreserve(id, sk_.given_back_alloc, kept.start <= now_);
   }
   // A job looked at again is planned as if it had given its reservation back (its nodes' steps
   // without it, PlanSteps), while the planner keeps it: a look that comes out the same, as
@@ -1149,12 +1147,12 @@ class Pass {
         sets_[set_id].nodes->size() != nodes_.size()) {
       return false;
     }
-    own_nodes_.clear();
+    sk_.own_nodes.clear();
     own_blocks_.clear();
     // Nodes of one planner group that the job holds alike have the same steps without it: one
     // block, worked out once.
     planner_.TakenGroups();
-    own_nodes_.resize(kept.alloc.size());  // filled in place (push_back was not inlined)
+    sk_.own_nodes.resize(kept.alloc.size());  // filled in place (push_back was not inlined)
     size_t filled = 0;
     size_t last = 0;  // nodes of one block mostly come in a row
     for (const auto& [n, r] : kept.alloc) {
@@ -1173,16 +1171,16 @@ class Pass {
         own_blocks_.push_back({g, r, n, 0, 1, 0});
       }
       ++own_blocks_[b].size;
-      own_nodes_[filled++] = n;
+      sk_.own_nodes[filled++] = n;
       st_.own_index[n] = static_cast<uint32_t>(b + 1);
     }
-    own_nodes_.resize(filled);
-    if (own_nodes_.size() != kept.alloc.size()) {
+    sk_.own_nodes.resize(filled);
+    if (sk_.own_nodes.size() != kept.alloc.size()) {
       ClearOwn();
       return false;
     }
     virtual_owner_ = job.id;
-    given_back_alloc_ = kept.alloc;
+    sk_.given_back_alloc = kept.alloc;
     given_back_start_ = kept.start;
     st_.UnmarkKept(kept);
     return true;
@@ -1192,7 +1190,7 @@ class Pass {
   void EndVirtualBack(bool keep) {
     const model::JobId id = virtual_owner_;
     ClearOwn();
-    if (!keep) Unreserve(id, given_back_alloc_, /*held_now=*/false);
+    if (!keep) Unreserve(id, sk_.given_back_alloc, /*held_now=*/false);
   }
   // Ends a virtual give-back whose new plan keeps its start on other nodes (a look again moving
   // onto freed nodes): only the nodes it leaves or takes anew change in the planner, where
@@ -1201,31 +1199,29 @@ class Pass {
   // being alike whatever order they were made in).
   void MoveAtSameStart(model::JobId id, const Alloc& alloc, int64_t s, int64_t len) {
     ClearOwn();
-    moved_out_.clear();
-    moved_in_.clear();
+    sk_.moved_out.clear();
+    sk_.moved_in.clear();
     // Both in node order: a merge.
     size_t j = 0;
-    for (const auto& a : given_back_alloc_) {
-      for (; j < alloc.size() && alloc[j].first < a.first; ++j) moved_in_.push_back(alloc[j]);
+    for (const auto& a : sk_.given_back_alloc) {
+      for (; j < alloc.size() && alloc[j].first < a.first; ++j) sk_.moved_in.push_back(alloc[j]);
       if (j < alloc.size() && alloc[j] == a) {
         ++j;
         continue;
       }
-      moved_out_.push_back(a);
+      sk_.moved_out.push_back(a);
     }
-    moved_in_.insert(moved_in_.end(), alloc.begin() + static_cast<ptrdiff_t>(j), alloc.end());
-    if (!moved_out_.empty()) Unreserve(id, moved_out_, /*held_now=*/false);
-    Commit(moved_in_, s, len, id);
+    sk_.moved_in.insert(sk_.moved_in.end(), alloc.begin() + static_cast<ptrdiff_t>(j), alloc.end());
+    if (!sk_.moved_out.empty()) Unreserve(id, sk_.moved_out, /*held_now=*/false);
+    Commit(sk_.moved_in, s, len, id);
   }
-  Alloc &moved_out_, &moved_in_;
   void ClearOwn() {
-    for (uint32_t n : own_nodes_) st_.own_index[n] = 0;
-    own_nodes_.clear();
+    for (uint32_t n : sk_.own_nodes) st_.own_index[n] = 0;
+    sk_.own_nodes.clear();
     own_blocks_.clear();
     virtual_owner_ = 0;
   }
   model::JobId virtual_owner_ = 0;
-  std::vector<uint32_t>& own_nodes_;
   struct OwnBlock {
     uint32_t group;  // the planner group of its nodes
     Resources r;     // what the job holds on each
@@ -1233,7 +1229,6 @@ class Pass {
     int64_t a = 1, b = 0;  // EarliestMonotone: its range feasible at the start found, if any
   };
   std::vector<OwnBlock> own_blocks_;
-  std::vector<uint32_t>& own_in_group_;  // scratch, zero between uses
   // Node n's steps without the reservation of the job planned as if it had given it back, or
   // null where they are the planner's.
   const std::vector<internal::Step>* OwnSteps(uint32_t n) const {
@@ -1252,19 +1247,19 @@ class Pass {
   Resources PlanAvailNow(uint32_t n, int64_t len) const {
     return OwnSteps(n) != nullptr ? PlanMinOver(n, 0, len) : planner_.AvailNow(n, len);
   }
-  // own_in_group_[g]: how many of the virtual give-back's nodes planner group g holds (after
+  // sk_.own_in_group[g]: how many of the virtual give-back's nodes planner group g holds (after
   // TakenGroups); CountOwnInGroups(-1) sets them back to zero. A block's nodes are of one group
   // (BeginVirtualBack), and nothing changes the planner while the give-back is virtual: counted
   // by block rather than node by node (hundreds for a wide job).
   void CountOwnInGroups(int delta) {
-    if (own_in_group_.size() < planner_.GroupCount())
-      own_in_group_.resize(planner_.GroupCount(), 0);
+    if (sk_.own_in_group.size() < planner_.GroupCount())
+      sk_.own_in_group.resize(planner_.GroupCount(), 0);
     for (const OwnBlock& blk : own_blocks_) {
       if (blk.group == Planner::kNoGroup) continue;
       if (delta > 0) {
-        own_in_group_[blk.group] += blk.size;
+        sk_.own_in_group[blk.group] += blk.size;
       } else {
-        own_in_group_[blk.group] -= blk.size;
+        sk_.own_in_group[blk.group] -= blk.size;
       }
     }
   }
@@ -1295,10 +1290,10 @@ class Pass {
         it->second.start == given_back_start_) {
       now = &it->second.alloc;
     }
-    if (now != nullptr && *now == given_back_alloc_) return;
+    if (now != nullptr && *now == sk_.given_back_alloc) return;
     // Both in node order: a merge.
     size_t j = 0;
-    for (const auto& [n, r] : given_back_alloc_) {
+    for (const auto& [n, r] : sk_.given_back_alloc) {
       while (now != nullptr && j < now->size() && (*now)[j].first < n) ++j;
       if (now != nullptr && j < now->size() && (*now)[j].first == n && r.FitsIn((*now)[j].second)) {
         continue;
@@ -1306,7 +1301,6 @@ class Pass {
       st_.Freed(n);
     }
   }
-  std::vector<std::pair<uint32_t, Resources>>& given_back_alloc_;
   UnixTime given_back_start_ = 0;
   // The start slot of the job's reservation from the last pass when the caller vouched for it
   // (PassCache::KeepReservations, or RecheckReservations and no freed node could bring it
@@ -1397,7 +1391,7 @@ class Pass {
         (st_.freed.size() >= kFewFreed || planner_.RegroupsPending() <= 4 * st_.freed.size()) &&
         holds.alike() && monotone_ && !has_holds_;
     if (grouped) planner_.TakenGroups();
-    const uint64_t stamp = ++group_answer_stamp_;
+    const uint64_t stamp = ++sk_.group_answer_stamp;
     for (uint32_t n : st_.freed) {
       if (count >= enough) break;
       if (n >= nodes_.size() || !member[n] || !holds(n, &need)) continue;
@@ -1412,17 +1406,16 @@ class Pass {
         count += CouldStartBefore(job, n, need, len, start, given, start, AddSlots(start, len));
         continue;
       }
-      if (g >= group_answer_.size()) group_answer_.resize(g + 1, {0, false});
-      if (group_answer_[g].first != stamp) {
-        group_answer_[g] = {stamp, CouldStartBefore(job, n, need, len, start, nullptr, 0, 0)};
+      if (g >= sk_.group_answer.size()) sk_.group_answer.resize(g + 1, {0, false});
+      if (sk_.group_answer[g].first != stamp) {
+        sk_.group_answer[g] = {stamp, CouldStartBefore(job, n, need, len, start, nullptr, 0, 0)};
       }
-      count += group_answer_[g].second;
+      count += sk_.group_answer[g].second;
     }
     return count;
   }
-  // FreedBefore's answers by planner group, valid while stamped with its call's stamp.
-  std::vector<std::pair<uint64_t, bool>>& group_answer_;
-  uint64_t& group_answer_stamp_;
+  // (FreedBefore's answers by planner group, sk_.group_answer, are valid while stamped with
+  // its call's stamp.)
   // Whether some start before `before` is feasible on node n (as FeasibleStarts has it, for a
   // `before` within the window), looking no further than that. With `given`: as if `given`
   // were back over [given_a, given_b) (the job's own reservation on the node: its window
@@ -1580,7 +1573,7 @@ class Pass {
       // In node order through a bitset by node number over the words they span: a plan's
       // hundred nodes cost about a word each, where sorting them cost some sixty instructions
       // a node.
-      std::vector<uint32_t>& sorted = distribute_scratch_;
+      std::vector<uint32_t>& sorted = sk_.distribute_sorted;
       uint32_t lo = UINT32_MAX, hi = 0;
       for (uint32_t n : chosen) {
         lo = std::min(lo, n / 64);
@@ -1588,7 +1581,7 @@ class Pass {
       }
       sorted.clear();
       if (hi - lo < 2 * k + 8) {
-        std::vector<uint64_t>& bits = distribute_bits_;
+        std::vector<uint64_t>& bits = sk_.distribute_bits;
         if (bits.size() <= hi) bits.resize(hi + 1, 0);
         for (uint32_t n : chosen) bits[n / 64] |= uint64_t{1} << (n % 64);
         for (uint32_t w = lo; w <= hi; ++w) {
@@ -1625,8 +1618,6 @@ class Pass {
               [](const auto& a, const auto& b) { return a.first < b.first; });
   }
 
-  std::vector<uint32_t>& distribute_scratch_;
-  std::vector<uint64_t>& distribute_bits_;  // zero between calls
   const Options& opt_;
   const UnixTime now_;
   const std::vector<NodeInfo>& nodes_;
@@ -2030,11 +2021,11 @@ bool Pass::SurelyShort(const JobRequest& job, const Shape& shape, uint32_t set_i
       const uint32_t n = members.front();
       const int64_t lost =
           counted(planner_.FreeNow(n).cpus) - counted(planner_.AvailNow(n, len).cpus);
-      room -= lost * static_cast<int64_t>(members.size() - own_in_group_[g]);
+      room -= lost * static_cast<int64_t>(members.size() - sk_.own_in_group[g]);
     }
     CountOwnInGroups(-1);
     // A virtual give-back's nodes, each with its own room.
-    for (uint32_t n : own_nodes_) {
+    for (uint32_t n : sk_.own_nodes) {
       if (room < wanted) break;
       if (nodes_[n].usable) {
         room -= counted(planner_.FreeNow(n).cpus) - counted(PlanAvailNow(n, len).cpus);
@@ -2373,7 +2364,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     PrefetchFirstNodes(groups);
     for (uint32_t g = 0; g < groups.size(); ++g) {
       const auto& members = groups[g].nodes;
-      const auto count = static_cast<int32_t>(members.size() - own_in_group_[g]);
+      const auto count = static_cast<int32_t>(members.size() - sk_.own_in_group[g]);
       if (count == 0 || !holds(members.front(), &need)) continue;
       const std::vector<internal::Step>& steps = planner_.Steps(members.front());
       __builtin_prefetch(steps.data());
@@ -2423,7 +2414,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
       }
     }
     if (any_own) {
-      for (uint32_t n : own_nodes_) {
+      for (uint32_t n : sk_.own_nodes) {
         const OwnBlock& blk = own_blocks_[st_.own_index[n] - 1];
         if (blk.a <= s && s <= blk.b) feasible_.emplace_back(n, blk.a, blk.b);
       }
@@ -2805,7 +2796,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
           if (reserve) {
             // A virtual give-back whose plan is the reservation as it stands keeps it as it is.
             const bool same_start = virtual_owner_ != 0 && grid_ + s * res_ == given_back_start_;
-            const bool same = same_start && alloc == given_back_alloc_;
+            const bool same = same_start && alloc == sk_.given_back_alloc;
             if (same_start && !same) {
               MoveAtSameStart(job.id, alloc, s, len);
             } else {
