@@ -2717,8 +2717,12 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     const int64_t len = DurationSlots(job.time_limit);
     const int64_t len_now = DurationSlots(
         job.time_limit >= kUnlimited - res_ ? job.time_limit : job.time_limit + (now_ - grid_));
+    // The job's entry in st_.kept as looked up here (entries stay put until the pass's end).
+    PassCache::State::Kept* entry_found = nullptr;
+    const bool looked_up = resume_;
     if (resume_) {
       auto it = st_.kept.find(job.id);
+      if (it != st_.kept.end()) entry_found = &it->second;
       if (it != st_.kept.end() && it->second.pass + 1 == st_.passes) {
         PassCache::State::Kept& kept = it->second;
         if (plans < opt_.bf_max_job_test && KeptStands(job, set_id, len, kept)) {
@@ -2832,7 +2836,11 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     }
     if (virtual_owner_ != 0) EndVirtualBack(/*keep=*/false);  // no new reservation
     if (given_back != nullptr) FreeGivenBack(job.id, d.start);
-    done(job);
+    if (!looked_up) {
+      done(job);
+    } else if (st_.recheck_reservations && entry_found != nullptr) {
+      release_old(*entry_found);  // not made again: still the old one
+    }
     out.push_back(std::move(d));
   }
   if (st_.kept_marked != st_.kept.size()) DropUnmarkedKept();
