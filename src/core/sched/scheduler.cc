@@ -17,8 +17,8 @@
 #include <deque>
 #include <iterator>
 #include <memory>
+#include <span>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "core/sched/framework.h"
 #include "core/sched/internal/gpu.h"
