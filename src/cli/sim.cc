@@ -149,8 +149,8 @@ void PrintMetrics(const std::vector<PolicyRun>& runs, bool by_policy) {
 }  // namespace
 
 int Sim(const Args& args) {
-  // A replay touches tens of MB of tables in no particular order: on 2 MiB pages it spends
-  // about a tenth less time (page faults and TLB misses). Where the kernel refuses, nothing else
+  // A replay touches tens of MB of tables in no particular order: on 2 MiB pages it takes a few
+  // percent less time (fewer page faults and TLB misses). Where the kernel refuses, nothing else
   // changes.
   memory::PreferHugePages(size_t{256} << 20);
   for (const auto& a : args) {

@@ -4,8 +4,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 
 namespace sluice::memory {
 
@@ -14,6 +16,7 @@ bool PreferHugePages(size_t reserve) {
   // Large blocks from the heap rather than their own mappings, which the advice would not
   // cover; the heap grows `reserve` at a time and is not given back, so it stays one advised
   // region.
+  reserve = std::min<size_t>(reserve, std::numeric_limits<int>::max() / 2);  // mallopt's ints
   mallopt(M_MMAP_THRESHOLD, static_cast<int>(reserve));
   mallopt(M_TOP_PAD, static_cast<int>(reserve));
   mallopt(M_TRIM_THRESHOLD, static_cast<int>(2 * reserve));
