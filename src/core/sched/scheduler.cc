@@ -233,8 +233,7 @@ struct PassCache::State {
   } scratch;
   // The passes' plugins, made for the options' names once rather than every pass (a replay runs
   // tens of thousands), and the allocations of the jobs a pass tries, kept for their capacity.
-  struct Plugins {
-    bool made = false;
+  struct Plugins {  // made while `scores` is empty or the names differ
     std::string placement, gpu_placement;
     std::vector<std::unique_ptr<FilterPlugin>> filters;
     std::vector<std::unique_ptr<ScorePlugin>> scores;  // [0]: Options::placement; then per job
@@ -481,7 +480,7 @@ class Pass {
         ranked_scratch_(state.scratch.ranked),
         fc_(state.scratch.freed) {
     PassCache::State::Plugins& plugins = state.plugins;
-    if (!plugins.made || plugins.placement != options.placement ||
+    if (plugins.scores.empty() || plugins.placement != options.placement ||
         plugins.gpu_placement != options.gpu_placement) {
       auto& registry = Registry::Global();
       plugins = {};
@@ -495,7 +494,6 @@ class Pass {
       plugins.picker = std::make_unique<GpuPicker>(plugins.gpu_score.get());
       plugins.placement = options.placement;
       plugins.gpu_placement = options.gpu_placement;
-      plugins.made = true;
     }
     score_ = scores_[0].get();
     const size_t n = nodes.size();
@@ -1074,13 +1072,11 @@ class Pass {
       const uint64_t key = planner_.NodeInfoHash(n);
       auto [it, fresh] = fc_.by_key.try_emplace(key, uint32_t(fc_.classes.size()));
       c = it->second;
-      if (!fresh) {
-        const uint32_t rep = RepOf(c);
-        added = rep == kNoRep || !(planner_.Untouched(rep) && planner_.SameNodeInfo(rep, n));
-        if (added && rep == kNoRep) {
-          it->second = static_cast<uint32_t>(fc_.classes.size());  // the old one emptied
-        }
-      }
+      // A class whose nodes all left (no representative) takes this one; a stranger with the
+      // key is alone.
+      const uint32_t rep = fresh ? kNoRep : RepOf(c);
+      added =
+          fresh || (rep != kNoRep && !(planner_.Untouched(rep) && planner_.SameNodeInfo(rep, n)));
     }
     if (added) {
       c = static_cast<uint32_t>(fc_.classes.size());
@@ -2681,15 +2677,22 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     if (!st_.recheck_reservations || old.pass + 1 != st_.passes) return;
     for (const auto& a : old.alloc) st_.Freed(a.first);
   };
-  auto done = [&](const JobRequest& job) {
-    if (!st_.recheck_reservations) return;
-    auto it = st_.kept.find(job.id);
-    if (it != st_.kept.end()) release_old(it->second);  // not made again: still the old one
+  // `entry`: the job's entry in st_.kept as it was when the job was pulled (looked up once;
+  // entries stay put until the pass's end).
+  auto done = [&](const PassCache::State::Kept* entry) {
+    if (st_.recheck_reservations && entry != nullptr) {
+      release_old(*entry);  // not made again: still the old one
+    }
   };
   while (!(fifo_blocked && stop_when_blocked)) {
     const JobRequest* queued = next();
     if (queued == nullptr) break;
     const JobRequest& job = *queued;
+    PassCache::State::Kept* entry_found = nullptr;
+    if (resume_ || st_.recheck_reservations) {
+      auto it = st_.kept.find(job.id);
+      if (it != st_.kept.end()) entry_found = &it->second;
+    }
     Decision d;
     d.id = job.id;
     ++st.examined;
@@ -2697,13 +2700,13 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     const Shape shape = ShapeOf(job);
     if (!EverFits(job, shape, sets_[set_id])) {
       d.reason = model::Reason::kResources;
-      done(job);
+      done(entry_found);
       out.push_back(std::move(d));
       continue;
     }
     if (fifo_blocked) {
       d.reason = model::Reason::kPriority;
-      done(job);
+      done(entry_found);
       out.push_back(std::move(d));
       continue;
     }
@@ -2717,14 +2720,9 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     const int64_t len = DurationSlots(job.time_limit);
     const int64_t len_now = DurationSlots(
         job.time_limit >= kUnlimited - res_ ? job.time_limit : job.time_limit + (now_ - grid_));
-    // The job's entry in st_.kept as looked up here (entries stay put until the pass's end).
-    PassCache::State::Kept* entry_found = nullptr;
-    const bool looked_up = resume_;
     if (resume_) {
-      auto it = st_.kept.find(job.id);
-      if (it != st_.kept.end()) entry_found = &it->second;
-      if (it != st_.kept.end() && it->second.pass + 1 == st_.passes) {
-        PassCache::State::Kept& kept = it->second;
+      if (entry_found != nullptr && entry_found->pass + 1 == st_.passes) {
+        PassCache::State::Kept& kept = *entry_found;
         if (plans < opt_.bf_max_job_test && KeptStands(job, set_id, len, kept)) {
           // As the last pass left it: only the reason may have changed.
           d.reason = FitsFree(job, shape, set_id, len_now, &alloc) ? model::Reason::kPriority
@@ -2836,11 +2834,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     }
     if (virtual_owner_ != 0) EndVirtualBack(/*keep=*/false);  // no new reservation
     if (given_back != nullptr) FreeGivenBack(job.id, d.start);
-    if (!looked_up) {
-      done(job);
-    } else if (st_.recheck_reservations && entry_found != nullptr) {
-      release_old(*entry_found);  // not made again: still the old one
-    }
+    done(entry_found);
     out.push_back(std::move(d));
   }
   if (st_.kept_marked != st_.kept.size()) DropUnmarkedKept();
