@@ -252,8 +252,29 @@ struct PassCache::State {
   // Nodes whose index levels must be recomputed at the next pass's start.
   std::vector<uint32_t> changed;
   std::vector<uint8_t> changed_flag;
+  // Each node's kind as a job's verdict on it sees it (Pass::HoldCheck): 0 while it is not
+  // usable, else 1 + its (total, sockets) in node_kinds. Byte-sized and kept from pass to pass
+  // (brought up to date for the changed nodes), so that asking a thousand nodes whether they
+  // are of the kind just answered reads a few cache lines rather than every node's NodeInfo.
+  std::vector<uint8_t> node_kind;
+  std::vector<std::pair<Resources, uint32_t>> node_kinds;
+  void SetKind(uint32_t n, const NodeInfo& node) {
+    if (!node.usable) {
+      node_kind[n] = 0;
+      return;
+    }
+    size_t i = 0;
+    while (i < node_kinds.size() &&
+           !(node_kinds[i].first == node.total && node_kinds[i].second == node.sockets)) {
+      ++i;
+    }
+    // Past 254 kinds, the rest share the last, which HoldCheck then asks of every node.
+    if (i == node_kinds.size() && i < 254) node_kinds.emplace_back(node.total, node.sockets);
+    node_kind[n] = i < 254 ? static_cast<uint8_t>(i + 1) : kMixedKind;
+  }
+  static constexpr uint8_t kMixedKind = 255;
   // The release times (NodeInfo::releases) of the nodes without a reservation in the planner,
-  // as (end, node) in time order, each once: planning a job on nodes that only gain room over
+  // in time order, each time with its nodes: planning a job on nodes that only gain room over
   // time walks these rather than the cluster (Pass::EarliestMonotone), and a reserved node is
   // worked out from its steps or group instead. A conservative pass reserves the nodes that
   // free up first, so a walk of every node's releases went mostly past reserved ones. Kept from
@@ -262,11 +283,19 @@ struct PassCache::State {
   // gained their first reservation or lost their last (Planner::reservation_log); nodes taken
   // otherwise (a start, the takes of a pass) stay in: the sweep passes them by. walk_keys[n]:
   // node n's entries in the walk (their times, sorted), so that an update edits only those.
-  std::vector<std::pair<UnixTime, uint32_t>> walk;
+  // A job's nodes all end at one time, so the walk holds a few hundred times of a few thousand
+  // entries: an update edits the nodes of a time in place (the order of a time's nodes does
+  // not matter to a plan) rather than merging a copy of every entry, which moved 0.8 GB over a
+  // CEA-Curie replay for the few dozen entries each update changes.
+  struct WalkTime {
+    UnixTime time;
+    uint32_t nodes;  // index into walk_nodes
+  };
+  std::vector<WalkTime> walk;                     // by time, each once
+  std::vector<std::vector<uint32_t>> walk_nodes;  // the nodes of a time, in no order
+  std::vector<uint32_t> walk_unused;              // walk_nodes entries no time holds
   std::vector<std::vector<UnixTime>> walk_keys;
-  // ReleaseWalk's scratch: entries to add and to drop, the edited walk, a node's new keys.
-  std::vector<std::pair<UnixTime, uint32_t>> walk_fresh, walk_gone, walk_merged;
-  std::vector<UnixTime> walk_new_keys;
+  std::vector<UnixTime> walk_new_keys;  // ReleaseWalk's scratch: a node's new keys
   bool walk_valid = false;
   std::vector<uint32_t> releases_stale;
   std::vector<uint8_t> releases_stale_flag;
@@ -510,7 +539,12 @@ class Pass {
       st_.own_index.assign(n, 0);
       st_.changed.clear();
       st_.changed_flag.assign(n, 0);
+      st_.node_kinds.clear();
+      st_.node_kind.assign(n, 0);
+      for (uint32_t i = 0; i < n; ++i) st_.SetKind(i, nodes[i]);
       st_.walk.clear();
+      st_.walk_nodes.clear();
+      st_.walk_unused.clear();
       st_.walk_keys.assign(n, {});
       st_.walk_valid = false;
       st_.releases_stale.clear();
@@ -578,6 +612,7 @@ class Pass {
     for (uint32_t c : changed) {
       if (c >= n) continue;
       planner_.Changed(c);
+      st_.SetKind(c, nodes_[c]);
       Relevel(c);
       st_.MarkReleasesStale(c);
       st_.changed_in[c] = st_.passes;
@@ -680,8 +715,7 @@ class Pass {
     bool alike() const { return alike_; }
     // The same kind of node as the last one answers at once (asked of thousands of nodes).
     [[gnu::always_inline]] bool operator()(uint32_t n, Resources* need) {
-      const NodeInfo& node = pass_.nodes_[n];
-      if (alike_ && known_ && node.usable && node.total == total_ && node.sockets == sockets_) {
+      if (alike_ && pass_.st_.node_kind[n] == kind_) {
         *need = need_;
         return ok_;
       }
@@ -694,19 +728,19 @@ class Pass {
       const NodeInfo& node = pass_.nodes_[n];
       if (!node.usable) return false;
       ok_ = pass_.CanEverHold(job_, n, r_, &need_);
-      known_ = true;
-      total_ = node.total;
-      sockets_ = node.sockets;
+      kind_ = pass_.st_.node_kind[n];
+      if (kind_ == PassCache::State::kMixedKind) kind_ = kNoKind;
       *need = need_;
       return ok_;
     }
+    static constexpr uint16_t kNoKind = 256;  // no node's kind: ask
     const Pass& pass_;
     const JobRequest& job_;
     const uint32_t r_;
     const bool alike_;
-    bool known_ = false, ok_ = false;
-    Resources total_, need_;
-    uint32_t sockets_ = 0;
+    bool ok_ = false;
+    uint16_t kind_ = kNoKind;  // the kind last asked (PassCache::State::node_kind)
+    Resources need_;
   };
   // Room for `need` in `free` on node n: the whole node when the job is exclusive. Room for r
   // tasks is a fixed resource vector, so steps are compared directly rather than through the
@@ -1644,12 +1678,45 @@ class Pass {
   void ReleaseWalk() {
     std::vector<uint32_t>& flipped = planner_.reservation_log();
     if (st_.walk_valid && flipped.empty() && st_.releases_stale.empty()) return;
-    std::vector<std::pair<UnixTime, uint32_t>>& walk = st_.walk;
-    std::vector<std::pair<UnixTime, uint32_t>>& fresh = st_.walk_fresh;
-    std::vector<std::pair<UnixTime, uint32_t>>& gone = st_.walk_gone;
+    auto& walk = st_.walk;
     std::vector<UnixTime>& keys = st_.walk_new_keys;
-    fresh.clear();
-    gone.clear();
+    bool in_step = true;  // the walk held every entry an update took out
+    auto add = [&](UnixTime t, uint32_t n) {
+      auto it = std::lower_bound(walk.begin(), walk.end(), t,
+                                 [](const auto& e, UnixTime t) { return e.time < t; });
+      if (it == walk.end() || it->time != t) {
+        uint32_t id;
+        if (st_.walk_unused.empty()) {
+          id = static_cast<uint32_t>(st_.walk_nodes.size());
+          st_.walk_nodes.emplace_back();
+        } else {
+          id = st_.walk_unused.back();
+          st_.walk_unused.pop_back();
+        }
+        it = walk.insert(it, {t, id});
+      }
+      st_.walk_nodes[it->nodes].push_back(n);
+    };
+    auto drop = [&](UnixTime t, uint32_t n) {
+      auto it = std::lower_bound(walk.begin(), walk.end(), t,
+                                 [](const auto& e, UnixTime t) { return e.time < t; });
+      if (it == walk.end() || it->time != t) {
+        in_step = false;
+        return;
+      }
+      std::vector<uint32_t>& nodes = st_.walk_nodes[it->nodes];
+      auto at = std::find(nodes.begin(), nodes.end(), n);
+      if (at == nodes.end()) {
+        in_step = false;
+        return;
+      }
+      *at = nodes.back();
+      nodes.pop_back();
+      if (nodes.empty()) {
+        st_.walk_unused.push_back(it->nodes);
+        walk.erase(it);
+      }
+    };
     // Node n's entries as they are now (none while it holds a reservation); where they differ
     // from those in the walk, the old ones go and the new ones come.
     auto redo = [&](uint32_t n) {
@@ -1663,14 +1730,16 @@ class Pass {
       }
       std::vector<UnixTime>& had = st_.walk_keys[n];
       if (keys == had) return;
-      for (UnixTime t : had) gone.emplace_back(t, n);
-      for (UnixTime t : keys) fresh.emplace_back(t, n);
+      for (UnixTime t : had) drop(t, n);
+      for (UnixTime t : keys) add(t, n);
       had.swap(keys);
     };
     const bool valid = st_.walk_valid;
     const uint64_t epoch = ++st_.walk_epoch;
     if (!valid) {
       walk.clear();
+      st_.walk_nodes.clear();
+      st_.walk_unused.clear();
       for (uint32_t n = 0; n < nodes_.size(); ++n) {
         st_.walk_keys[n].clear();
         redo(n);
@@ -1688,56 +1757,11 @@ class Pass {
     st_.releases_stale.clear();
     flipped.clear();
     st_.walk_valid = true;
-    if (fresh.empty() && gone.empty()) return;
-    std::sort(fresh.begin(), fresh.end());
-    if (!valid) {
-      walk.swap(fresh);
-      return;
+    if (!in_step) {
+      // Keys out of step with the walk (a bug): make it afresh.
+      st_.walk_valid = false;
+      ReleaseWalk();
     }
-    // The walk between the edits is copied in blocks: an update edits a few dozen entries of
-    // thousands, each found by a galloping search from the last (every entry, (time, node), is
-    // in the walk once).
-    std::sort(gone.begin(), gone.end());
-    std::vector<std::pair<UnixTime, uint32_t>>& edited = st_.walk_merged;
-    edited.clear();
-    edited.reserve(walk.size() + fresh.size());
-    auto g = gone.begin();
-    auto f = fresh.begin();
-    auto pos = walk.begin();
-    // The first entry from pos on not below `key`.
-    auto seek = [&](const std::pair<UnixTime, uint32_t>& key) {
-      size_t step = 1;
-      auto lo = pos;
-      while (static_cast<size_t>(walk.end() - lo) > step && lo[step] < key) {
-        lo += step;
-        step *= 2;
-      }
-      return std::lower_bound(lo, lo + std::min(step + 1, static_cast<size_t>(walk.end() - lo)),
-                              key);
-    };
-    auto at_g = g != gone.end() ? seek(*g) : walk.end();
-    auto at_f = f != fresh.end() ? seek(*f) : walk.end();
-    while (g != gone.end() || f != fresh.end()) {
-      const auto cut = std::min(at_g, at_f);
-      edited.insert(edited.end(), pos, cut);
-      pos = cut;
-      if (f != fresh.end() && at_f <= at_g) {
-        edited.push_back(*f++);
-        at_f = f != fresh.end() ? seek(*f) : walk.end();
-      } else if (at_g != walk.end() && *at_g == *g) {
-        ++pos;
-        ++g;
-        at_g = g != gone.end() ? seek(*g) : walk.end();
-        if (at_f < pos) at_f = pos;  // it was at the entry just dropped
-      } else {
-        // Keys out of step with the walk (a bug): make it afresh.
-        st_.walk_valid = false;
-        ReleaseWalk();
-        return;
-      }
-    }
-    edited.insert(edited.end(), pos, walk.end());
-    walk.swap(edited);
   }
   // Bumped on every planner change; memos are valid for one version. Memos of what is free now
   // go by PassCache::State::free_now_epoch instead.
@@ -2450,7 +2474,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   // start (Planner::EndSlot's rounding up), so the sweep compares times and works out a slot
   // only where it moves on.
   ReleaseWalk();
-  const std::vector<std::pair<UnixTime, uint32_t>>& releases = st_.walk;
+  const std::vector<PassCache::State::WalkTime>& releases = st_.walk;
   size_t release = 0;
   int64_t active = 0;
   monotone_before_ = 0;
@@ -2478,25 +2502,26 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
       std::push_heap(sweep_.begin(), sweep_.end(), later);
     }
     const UnixTime by = s > 0 ? grid_ + s * res_ : std::numeric_limits<UnixTime>::min();
-    for (; release < releases.size() && releases[release].first <= by; ++release) {
-      const uint32_t n = releases[release].second;
-      if (seen(n)) continue;
-      if (!eligible(n, &need)) {
+    for (; release < releases.size() && releases[release].time <= by; ++release) {
+      for (const uint32_t n : st_.walk_nodes[releases[release].nodes]) {
+        if (seen(n)) continue;
+        if (!eligible(n, &need)) {
+          st_.seen[n] = stamp;
+          continue;
+        }
+        // Room first appears at one of the node's release slots: this one, if the node says so.
+        if (!fits(n, need, planner_.FreeAt(n, s))) continue;
         st_.seen[n] = stamp;
-        continue;
+        feasible_.emplace_back(n, s, w);
+        ++count;
       }
-      // Room first appears at one of the node's release slots: this one, if the node says so.
-      if (!fits(n, need, planner_.FreeAt(n, s))) continue;
-      st_.seen[n] = stamp;
-      feasible_.emplace_back(n, s, w);
-      ++count;
     }
     if (count + active >= k) return found(s);
     monotone_before_ = std::max<uint32_t>(monotone_before_, count + active);
     int64_t next = kNever;
     if (!sweep_.empty()) next = std::min(next, sweep_.front().slot);
     if (release < releases.size()) {
-      next = std::min(next, planner_.EndSlot(releases[release].first));
+      next = std::min(next, planner_.EndSlot(releases[release].time));
     }
     if (next > w) return -2;  // none within the window: earliest says so, and tries further
     s = next;
