@@ -26,15 +26,15 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
   has_reservations_ = false;
   deferred_.clear();
   for (uint32_t node : pending_) {
-    if (node < marks_.size()) marks_[node].pending = 0;
+    if (node < marks_.size()) flags_[node].pending = 0;
   }
   pending_.clear();
   const size_t n = nodes.size();
   if (marks_.size() != n) {
     marks_.assign(n, Marks{});
+    flags_.assign(n, Flags{});
     steps_.resize(n);
     stable_until_.assign(n, kNever);
-    group_of_.assign(n, 0);
     pos_in_group_.assign(n, 0);
     reserved_.assign(n, {});
     reserved_hash_.assign(n, 0);
@@ -69,7 +69,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     ++chain_;  // no steps built before are kept
     for (uint32_t node : taken_nodes_) {
       if (!reserved_[node].empty()) reservation_log_.push_back(node);
-      marks_[node].taken = marks_[node].grouped = marks_[node].regroup = 0;
+      flags_[node].taken = flags_[node].grouped = flags_[node].regroup = 0;
       taken_bits_[node / 64] &= ~(uint64_t{1} << (node % 64));
       reserved_[node].clear();
       reserved_hash_[node] = 0;
@@ -77,7 +77,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     reserved_count_ = 0;
     taken_nodes_.clear();
     pass_taken_.clear();
-    for (uint32_t node : regroup_) marks_[node].regroup = 0;
+    for (uint32_t node : regroup_) flags_[node].regroup = 0;
     regroup_.clear();
     for (uint32_t g = 0; g < group_count_; ++g) groups_[g].nodes.clear();
     group_count_ = 0;
@@ -96,7 +96,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
       if (marks_[node].listed != pass_) {
         marks_[node].listed = pass_;
         marks_[node].refs_head = -1;
-        if (marks_[node].taken) Regroup(node);
+        if (flags_[node].taken) Regroup(node);
       }
       refs_.push_back({marks_[node].refs_head, static_cast<uint32_t>(j), static_cast<uint32_t>(a)});
       marks_[node].refs_head = static_cast<int32_t>(refs_.size() - 1);
@@ -109,7 +109,7 @@ void Planner::Changed(uint32_t n) {
   valid_[n] = 0;
   info_hash_chain_[n] = 0;
   marks_[n].built = 0;
-  if (marks_[n].taken) Regroup(n);
+  if (flags_[n].taken) Regroup(n);
 }
 
 int64_t Planner::EndSlot(UnixTime end) const {
@@ -314,18 +314,18 @@ std::pair<int64_t, int64_t> Planner::WindowOf(const Reserved& e) const {
 }
 
 void Planner::MarkTaken(uint32_t n) {
-  if (marks_[n].taken) return;
-  marks_[n].taken = 1;
+  if (flags_[n].taken) return;
+  flags_[n].taken = 1;
   marks_[n].taken_pos = static_cast<uint32_t>(taken_nodes_.size());
   taken_nodes_.push_back(n);
   taken_bits_[n / 64] |= uint64_t{1} << (n % 64);
 }
 
 void Planner::Untake(uint32_t n) {
-  if (!marks_[n].taken) return;
+  if (!flags_[n].taken) return;
   if (log_regroups_) regroup_log_.push_back(n);  // untouched now, perhaps
   Ungroup(n);
-  marks_[n].taken = 0;
+  flags_[n].taken = 0;
   const uint32_t last = taken_nodes_.back();
   taken_nodes_[marks_[n].taken_pos] = last;
   taken_bits_[n / 64] &= ~(uint64_t{1} << (n % 64));
@@ -335,17 +335,17 @@ void Planner::Untake(uint32_t n) {
 
 void Planner::Regroup(uint32_t n) {
   cause_[n].from = kNoGroup;
-  if (marks_[n].regroup) return;
-  marks_[n].regroup = 1;
+  if (flags_[n].regroup) return;
+  flags_[n].regroup = 1;
   regroup_.push_back(n);
 }
 
 void Planner::RegroupFirst(uint32_t n) {
-  marks_[n].regroup = 1;
+  flags_[n].regroup = 1;
   regroup_.push_back(n);
   // Alike with its group only while grouped and untouched by this pass's takes since.
-  const Marks& m = marks_[n];
-  cause_[n].from = m.grouped && !m.pending ? group_of_[n] : kNoGroup;
+  const Flags& f = flags_[n];
+  cause_[n].from = f.grouped && !f.pending ? f.group : kNoGroup;
   cause_[n].count = 0;
 }
 
@@ -364,7 +364,7 @@ void Planner::TookFrom(uint32_t n, size_t first, int64_t b) {
 
 void Planner::MarkPending() {
   for (uint32_t n : pending_) {
-    marks_[n].pending = 0;
+    flags_[n].pending = 0;
     MarkTaken(n);
     Regroup(n);
   }
@@ -373,8 +373,8 @@ void Planner::MarkPending() {
 
 void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
   if (a > 0) has_reservations_ = true;
-  if (!marks_[n].pending) {
-    marks_[n].pending = 1;
+  if (!flags_[n].pending) {
+    flags_[n].pending = 1;
     pending_.push_back(n);
   }
   if (marks_[n].deferred != pass_) {
@@ -560,9 +560,9 @@ bool Planner::SameInputs(uint32_t a, uint32_t b) const {
 }
 
 void Planner::Ungroup(uint32_t n) {
-  if (!marks_[n].grouped) return;
-  marks_[n].grouped = 0;
-  const uint32_t g = group_of_[n];
+  if (!flags_[n].grouped) return;
+  flags_[n].grouped = 0;
+  const uint32_t g = flags_[n].group;
   auto& nodes = groups_[g].nodes;
   const uint32_t last = nodes.back();
   nodes[pos_in_group_[n]] = last;
@@ -626,9 +626,9 @@ std::span<const Planner::TakenGroup> Planner::TakenGroups() {
   led_to_.clear();
   size_t last = 0;  // the entry of led_to_ last used: nodes changed alike mostly come in a row
   for (uint32_t n : regroup_) {
-    marks_[n].regroup = 0;
+    flags_[n].regroup = 0;
     Ungroup(n);
-    if (!marks_[n].taken) continue;
+    if (!flags_[n].taken) continue;
     // A node changed as one before it of its group was follows it into its group (a plan's
     // reservation takes a row of alike nodes).
     const RegroupCause& cause = cause_[n];
@@ -653,8 +653,8 @@ std::span<const Planner::TakenGroup> Planner::TakenGroups() {
         led_to_.emplace_back(cause, g);
       }
     }
-    marks_[n].grouped = 1;
-    group_of_[n] = g;
+    flags_[n].grouped = 1;
+    flags_[n].group = g;
     pos_in_group_[n] = static_cast<uint32_t>(groups_[g].nodes.size());
     groups_[g].nodes.push_back(n);
   }

@@ -124,7 +124,7 @@ class Planner {
     MarkPending();
     return taken_nodes_;
   }
-  bool IsTaken(uint32_t n) const { return marks_[n].taken != 0 || marks_[n].pending != 0; }
+  bool IsTaken(uint32_t n) const { return flags_[n].taken != 0 || flags_[n].pending != 0; }
   // The taken nodes (TakenNodes) as a bitset by node number.
   const std::vector<uint64_t>& TakenBits() {
     MarkPending();
@@ -157,8 +157,8 @@ class Planner {
   uint32_t GroupCount() const { return group_count_; }
   // The node's group as of the last TakenGroups (nodes changed since: none), or kNoGroup.
   uint32_t GroupOf(uint32_t n) const {
-    const Marks& m = marks_[n];
-    return m.grouped != 0 && m.regroup == 0 && m.pending == 0 ? group_of_[n] : kNoGroup;
+    const Flags& f = flags_[n];
+    return f.grouped != 0 && f.regroup == 0 && f.pending == 0 ? f.group : kNoGroup;
   }
   static constexpr uint32_t kNoGroup = UINT32_MAX;
   // The slot at which resources returning at `end` are free again (Begin's rounding).
@@ -213,7 +213,7 @@ class Planner {
   };
   void Regroup(uint32_t n);
   void RegroupFor(uint32_t n, const GroupOp& op) {
-    if (!marks_[n].regroup) RegroupFirst(n);
+    if (!flags_[n].regroup) RegroupFirst(n);
     RegroupCause& cause = cause_[n];
     if (cause.from == kNoGroup) return;
     if (cause.count == 2) {
@@ -261,13 +261,19 @@ class Planner {
     int32_t refs_head = -1;
     int32_t deferred_head = -1;
     int64_t deferred_from = 0;  // the first slot this pass's takes begin at
-    uint8_t taken = 0;          // flag: in taken_nodes_ (at taken_pos)
-    uint8_t regroup = 0;        // flag: in regroup_
-    uint8_t grouped = 0;        // flag: in groups_[group_of_[n]]
-    uint8_t pending = 0;        // flag: in pending_ (taken this pass, not marked yet)
     uint32_t taken_pos = 0;
   };
   mutable std::vector<Marks> marks_;
+  // What GroupOf and IsTaken read, apart from Marks: 8 bytes a node, asked of every node a plan
+  // ranks or a walk passes.
+  struct Flags {
+    uint32_t group = 0;   // groups_[group] holds the node while `grouped`
+    uint8_t taken = 0;    // in taken_nodes_ (at Marks::taken_pos)
+    uint8_t regroup = 0;  // in regroup_
+    uint8_t grouped = 0;  // in groups_[group]
+    uint8_t pending = 0;  // in pending_ (taken this pass, not marked yet)
+  };
+  std::vector<Flags> flags_;
   uint64_t pass_ = 0;
   mutable std::vector<std::vector<Step>> steps_;
   // Reservations by node, in absolute time, sorted so that alike nodes list them alike.
@@ -330,7 +336,7 @@ class Planner {
     int32_t next;
   };
   std::vector<Deferred> deferred_;
-  // TakenGroups: groups_[group_of_[n]].nodes[pos_in_group_[n]] == n while Marks::grouped;
+  // TakenGroups: groups_[flags_[n].group].nodes[pos_in_group_[n]] == n while Flags::grouped;
   // regroup_ lists taken nodes changed since they were grouped. Nodes group by what builds
   // their steps (which is the same in every pass), not by the steps of one pass.
   uint64_t InputsHash(uint32_t n) const;
@@ -347,7 +353,7 @@ class Planner {
   static constexpr uint32_t kGoneGroup = UINT32_MAX - 1;
   std::vector<std::pair<uint64_t, uint32_t>> group_table_;
   uint32_t group_table_used_ = 0;  // slots not kNoGroup
-  std::vector<uint32_t> group_of_, pos_in_group_;
+  std::vector<uint32_t> pos_in_group_;
   std::vector<uint32_t> regroup_;
   // By node, while in regroup_: its group when first changed and the changes since, when they
   // were at most two reservations made or given back (from == kNoGroup otherwise). Nodes of one
