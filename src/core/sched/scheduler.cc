@@ -294,7 +294,11 @@ struct PassCache::State {
   std::vector<WalkTime> walk;                     // by time, each once
   std::vector<std::vector<uint32_t>> walk_nodes;  // the nodes of a time, in no order
   std::vector<uint32_t> walk_unused;              // walk_nodes entries no time holds
-  std::vector<std::vector<UnixTime>> walk_keys;
+  struct WalkKey {
+    UnixTime time;
+    uint32_t pos;  // the node's place among the time's nodes
+  };
+  std::vector<std::vector<WalkKey>> walk_keys;
   std::vector<UnixTime> walk_new_keys;  // ReleaseWalk's scratch: a node's new keys
   bool walk_valid = false;
   std::vector<uint32_t> releases_stale;
@@ -1681,7 +1685,8 @@ class Pass {
     auto& walk = st_.walk;
     std::vector<UnixTime>& keys = st_.walk_new_keys;
     bool in_step = true;  // the walk held every entry an update took out
-    auto add = [&](UnixTime t, uint32_t n) {
+    // Adds node n at time t; returns its place among the time's nodes.
+    auto add = [&](UnixTime t, uint32_t n) -> uint32_t {
       auto it = std::lower_bound(walk.begin(), walk.end(), t,
                                  [](const auto& e, UnixTime t) { return e.time < t; });
       if (it == walk.end() || it->time != t) {
@@ -1695,22 +1700,31 @@ class Pass {
         }
         it = walk.insert(it, {t, id});
       }
-      st_.walk_nodes[it->nodes].push_back(n);
+      std::vector<uint32_t>& nodes = st_.walk_nodes[it->nodes];
+      nodes.push_back(n);
+      return static_cast<uint32_t>(nodes.size() - 1);
     };
-    auto drop = [&](UnixTime t, uint32_t n) {
-      auto it = std::lower_bound(walk.begin(), walk.end(), t,
+    // Takes node n out at key's time; the time's last node takes its place (a wide job's nodes
+    // share a time: thousands, where a search for n cost more than the rest of the update).
+    auto drop = [&](const PassCache::State::WalkKey& key, uint32_t n) {
+      auto it = std::lower_bound(walk.begin(), walk.end(), key.time,
                                  [](const auto& e, UnixTime t) { return e.time < t; });
-      if (it == walk.end() || it->time != t) {
+      if (it == walk.end() || it->time != key.time) {
         in_step = false;
         return;
       }
       std::vector<uint32_t>& nodes = st_.walk_nodes[it->nodes];
-      auto at = std::find(nodes.begin(), nodes.end(), n);
-      if (at == nodes.end()) {
+      if (key.pos >= nodes.size() || nodes[key.pos] != n) {
         in_step = false;
         return;
       }
-      *at = nodes.back();
+      const uint32_t last = nodes.back();
+      if (last != n) {
+        nodes[key.pos] = last;
+        for (auto& k : st_.walk_keys[last]) {
+          if (k.time == key.time) k.pos = key.pos;
+        }
+      }
       nodes.pop_back();
       if (nodes.empty()) {
         st_.walk_unused.push_back(it->nodes);
@@ -1728,11 +1742,14 @@ class Pass {
         std::sort(keys.begin(), keys.end());
         keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
       }
-      std::vector<UnixTime>& had = st_.walk_keys[n];
-      if (keys == had) return;
-      for (UnixTime t : had) drop(t, n);
-      for (UnixTime t : keys) add(t, n);
-      had.swap(keys);
+      std::vector<PassCache::State::WalkKey>& had = st_.walk_keys[n];
+      if (std::equal(keys.begin(), keys.end(), had.begin(), had.end(),
+                     [](UnixTime t, const auto& k) { return t == k.time; })) {
+        return;
+      }
+      for (const auto& k : had) drop(k, n);
+      had.clear();
+      for (UnixTime t : keys) had.push_back({t, add(t, n)});
     };
     const bool valid = st_.walk_valid;
     const uint64_t epoch = ++st_.walk_epoch;
