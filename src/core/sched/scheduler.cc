@@ -684,9 +684,16 @@ class Pass {
   // once per group of alike ones (Planner::TakenGroups). A blocked job is planned without
   // visiting the whole cluster. Fills feasible_ as earliest does (taken nodes only where they
   // are feasible at the start found, and only if `want_nodes`). -2: none within the window
-  // (use earliest).
+  // (use earliest). Only starts up to slot `cap` are looked for (kCapped: none by then); the
+  // window's end where cap is past it.
   int64_t EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r,
-                           int64_t len, bool want_nodes);
+                           int64_t len, bool want_nodes, int64_t cap);
+  static constexpr int64_t kCapped = -3;
+  // The latest start the next Plan's answer counts at (later ones give way to the reservation
+  // the job gave back to look again, which it then keeps): its sweep stops there, and its
+  // planner groups' steps are walked no further (they run through every reservation to the
+  // window's end, days past most looks' answers). Past the window: no such start.
+  int64_t plan_cap_ = std::numeric_limits<int64_t>::max();
   // What the last Plan with nodes asked of each node (k nodes of r tasks), and the most nodes
   // that could hold it at any start before the one found (k - 1 where unknown).
   uint32_t plan_k_ = 0, plan_r_ = 0, plan_before_ = 0;
@@ -756,11 +763,12 @@ class Pass {
   // Calls emit(a, b) for each range of starts [a, b] within the window at which node n has room
   // for `need` over [s, s + len): a start is feasible when its run touches no step without it.
   // (NextRange, one range at a time.)
+  // Up to `cap` (see NextRange), the window's end by default.
   template <typename Emit>
   void FeasibleStarts(const JobRequest& job, uint32_t n, const Resources& need, int64_t len,
-                      Emit&& emit) const {
+                      Emit&& emit, int64_t cap = std::numeric_limits<int64_t>::max()) const {
     RangeSource src{&PlanSteps(n), n, 0, false, 1, need};
-    while (NextRange(job, len, src)) emit(src.a, src.b);
+    while (NextRange(job, len, src, cap)) emit(src.a, src.b);
   }
   // Whether the whole GPUs the job would get on node n now sit on one socket (false on nodes
   // without a GPU list, where sockets are unknown, and where the job's GPUs do not fit).
@@ -1846,13 +1854,25 @@ class Pass {
   std::vector<SweepEvent>& sweep_;
   std::vector<RangeSource>& sources_;
   // The source's next range of feasible starts (as FeasibleStarts has them, over its steps
-  // from its node) into src.a, src.b; false when it has none left within the window.
-  bool NextRange(const JobRequest& job, int64_t len, RangeSource& src) const {
+  // from its node) into src.a, src.b; false when it has none left within the window. Only
+  // ranges that begin by slot `cap` are found, and a range that runs past it may end at it.
+  bool NextRange(const JobRequest& job, int64_t len, RangeSource& src, int64_t cap) const {
     const int64_t w = window_slots_;
+    cap = std::min(cap, w);
     const Resources& need = src.need;
     const std::vector<internal::Step>& steps = *src.steps;
-    while (src.step < steps.size() && src.from <= w) {
-      const size_t i = src.step++;
+    while (src.step < steps.size() && src.from <= cap) {
+      const size_t i = src.step;
+      if (steps[i].slot - len >= cap) {
+        // Every step from `from` to here had room, and a run from any start up to the cap ends
+        // by this one: the range holds to the cap at least.
+        src.a = src.from;
+        src.b = cap;
+        src.from = kNever;
+        src.tail = true;
+        return true;
+      }
+      ++src.step;
       if (HasRoom(job, src.rep, need, steps[i].free)) continue;
       const int64_t a = src.from;
       const int64_t b = std::min(steps[i].slot - len, w);
@@ -1863,7 +1883,7 @@ class Pass {
         return true;
       }
     }
-    if (src.tail || src.from > w) return false;
+    if (src.tail || src.from > cap) return false;
     src.tail = true;
     src.a = src.from;
     src.b = w;
@@ -2371,7 +2391,7 @@ const std::vector<uint8_t>& Pass::MembersOf(uint32_t set_id) {
 }
 
 int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r,
-                               int64_t len, bool want_nodes) {
+                               int64_t len, bool want_nodes, int64_t cap) {
   CandSet& cs = sets_[set_id];
   const std::vector<uint8_t>& member = MembersOf(set_id);
   const int64_t w = window_slots_;
@@ -2415,17 +2435,20 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
           {&st_.own_steps[blk], rep, blk, true, static_cast<int32_t>(own_blocks_[blk].size), need});
     }
     for (uint32_t i = 0; i < sources_.size(); ++i) {
-      if (NextRange(job, len, sources_[i])) sweep_.push_back({sources_[i].a, 1, i});
+      if (NextRange(job, len, sources_[i], cap)) sweep_.push_back({sources_[i].a, 1, i});
     }
   } else {
     for (uint32_t n : planner_.TakenNodes()) {
       st_.seen[n] = stamp;
       if (!eligible(n, &need)) continue;
-      FeasibleStarts(job, n, need, len, [&](int64_t a, int64_t b) {
-        sweep_.push_back({a, 1, kPlain});
-        sweep_.push_back({b + 1, -1, kPlain});
-        feasible_.emplace_back(n, a, b);
-      });
+      FeasibleStarts(
+          job, n, need, len,
+          [&](int64_t a, int64_t b) {
+            sweep_.push_back({a, 1, kPlain});
+            sweep_.push_back({b + 1, -1, kPlain});
+            feasible_.emplace_back(n, a, b);
+          },
+          cap);
     }
   }
   // Whether node n was dealt with above (or earlier in the sweep).
@@ -2510,7 +2533,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
         sweep_.push_back({src.b + 1, -1, e.source});
       } else {
         active -= src.count;
-        if (!NextRange(job, len, src)) {
+        if (!NextRange(job, len, src, cap)) {
           src.a = 0, src.b = -1;
           continue;
         }
@@ -2541,6 +2564,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
       next = std::min(next, planner_.EndSlot(releases[release].time));
     }
     if (next > w) return -2;  // none within the window: earliest says so, and tries further
+    if (next > cap) return kCapped;
     s = next;
   }
 }
@@ -2628,7 +2652,11 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   };
   int64_t found = -2;
   if (nreq == 0 && monotone_ && !has_holds_) {
-    found = EarliestMonotone(job, set_id, k, r, len, out != nullptr);
+    found = EarliestMonotone(job, set_id, k, r, len, out != nullptr, plan_cap_);
+    if (found == kCapped) {
+      found = EarliestMonotone(job, set_id, k, r, len, out != nullptr,
+                               std::numeric_limits<int64_t>::max());
+    }
   }
   // EarliestMonotone's "none within the window" is exact: asking every node again (each
   // carrying every kept reservation) would only say so at a higher cost.
@@ -2805,6 +2833,10 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
         const Alloc* kept_alloc = nullptr;
         int64_t s = reserve && !resume_ ? KeptStart(job, set_id, len, &kept_alloc) : -1;
         const bool kept = s >= 0;
+        // A later start than the reservation given back gives way to it (below).
+        if (given_back != nullptr && reserve && given_back->start > now_) {
+          plan_cap_ = (given_back->start - grid_) / res_;
+        }
         if (!kept) s = Plan(job, shape, set_id, len, reserve ? &alloc : nullptr);
         if (s == 0 && len_now != len) {
           // Room from now for the run's length in slots from the boundary: from now it reaches
@@ -2813,6 +2845,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
           for (const auto& [n, r] : alloc) room = room && r.FitsIn(PlanMinOver(n, 0, len_now));
           if (!room) s = Plan(job, shape, set_id, len_now, reserve ? &alloc : nullptr);
         }
+        plan_cap_ = std::numeric_limits<int64_t>::max();
         if (given_back != nullptr && reserve && given_back->start > now_ &&
             (s < 0 || grid_ + s * res_ > given_back->start)) {
           // The plan's shapes are stricter than a job needs (a fewest-nodes job is planned as
