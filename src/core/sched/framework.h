@@ -70,6 +70,10 @@ class ScorePlugin {
   // (planned placements, kScoreAll, kSpread on unequal nodes). Planned placements keep the
   // node count of the default plan (fewest nodes) and rank its nodes by this score.
   virtual int64_t Score(const JobRequest& job, const NodeView& view, uint32_t tasks) const = 0;
+  // True when Score reads of the node only view.avail and the node's total and sockets: nodes
+  // alike in those score alike, so a plan ranking hundreds of nodes of one planner group (equal
+  // room over the run) scores one of them. False (the default) asks every node.
+  virtual bool ScoresByKind() const { return false; }
 };
 
 // GpuScore: ranks the GPUs of one node that can take (part of) a job; higher first, ties to the

@@ -44,6 +44,7 @@ class BestFit : public ScorePlugin {
  public:
   std::string_view Name() const override { return "best-fit"; }
   Walk walk() const override { return Walk::kFewestFreeCpus; }
+  bool ScoresByKind() const override { return true; }
   int64_t Score(const JobRequest& job, const NodeView& view, uint32_t tasks) const override {
     return -CpusLeft(job, view, tasks);
   }
@@ -59,6 +60,7 @@ class Compact : public ScorePlugin {
  public:
   std::string_view Name() const override { return "compact"; }
   Walk walk() const override { return Walk::kCompact; }
+  bool ScoresByKind() const override { return true; }
   // Partly used nodes by fewest free CPUs left; idle ones all tie (to Weight, then index).
   int64_t Score(const JobRequest& job, const NodeView& view, uint32_t tasks) const override {
     return Idle(view) ? -kClassBonus : -CpusLeft(job, view, tasks);
@@ -69,6 +71,7 @@ class Spread : public ScorePlugin {
  public:
   std::string_view Name() const override { return "spread"; }
   Walk walk() const override { return Walk::kSpread; }
+  bool ScoresByKind() const override { return true; }
   // Idle nodes first, then the least loaded: most free CPUs left.
   int64_t Score(const JobRequest& job, const NodeView& view, uint32_t tasks) const override {
     return (Idle(view) ? kClassBonus : 0) + CpusLeft(job, view, tasks);
@@ -101,6 +104,7 @@ class WeightFirst : public ScorePlugin {
  public:
   std::string_view Name() const override { return "weight-first"; }
   Walk walk() const override { return Walk::kLowestWeight; }
+  bool ScoresByKind() const override { return true; }
   int64_t Score(const JobRequest&, const NodeView&, uint32_t) const override { return 0; }
 };
 

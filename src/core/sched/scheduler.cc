@@ -2693,9 +2693,13 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   std::vector<PassCache::State::Scratch::Ranked>& ranked = ranked_scratch_;
   ranked.clear();
   chosen_.clear();
-  // The nodes of a taken group come in a row and share their room over the run.
+  // The nodes of a taken group come in a row and share their room over the run (and, alike in
+  // kind, their score where the placement scores by kind).
   uint32_t last_group = internal::Planner::kNoGroup;
   Resources group_room;
+  const bool by_kind = score_->ScoresByKind();
+  int64_t group_key = 0;
+  uint8_t group_kind = 0;
   // Ties go by (weight, node); where weights do not fall as node numbers rise, by number alone,
   // without reading every ranked node's weight.
   const bool ties_by_number = WeightsFollowNumbers(cs);
@@ -2706,13 +2710,18 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
       continue;
     }
     const uint32_t group = OwnSteps(n) != nullptr ? Planner::kNoGroup : planner_.GroupOf(n);
-    if (group == internal::Planner::kNoGroup || group != last_group) {
-      group_room = PlanMinOver(n, found, AddSlots(found, len));
-      last_group = group;
+    const uint8_t kind = st_.node_kind[n];
+    if (group == internal::Planner::kNoGroup || group != last_group || !by_kind ||
+        kind != group_kind || kind == PassCache::State::kMixedKind) {
+      if (group == internal::Planner::kNoGroup || group != last_group) {
+        group_room = PlanMinOver(n, found, AddSlots(found, len));
+        last_group = group;
+      }
+      NodeView v{n, &nodes_[n], group_room};
+      group_key = -score_->Score(job, v, r);
+      group_kind = kind;
     }
-    NodeView v{n, &nodes_[n], group_room};
-    ranked.push_back(
-        {-score_->Score(job, v, r), ties_by_number ? n : uint64_t{nodes_[n].weight} << 32 | n});
+    ranked.push_back({group_key, ties_by_number ? n : uint64_t{nodes_[n].weight} << 32 | n});
   }
   const size_t want = k - chosen_.size();
   // The best `want` in order (entries are distinct, so any exact method picks the same): select
