@@ -194,11 +194,17 @@ struct PassCache::State {
     };
     std::vector<SweepEvent> sweep;
     std::vector<RangeSource> sources;
-    // Plan's ranking: by -score, then weight and node (packed in `tie`), compared field by field.
+    // Plan's ranking: by -score, then weight and node (packed in `tie`), as one 128-bit number
+    // compared at once (selection compares a plan's hundreds of entries many times over): the
+    // key, its sign bit flipped so that unsigned order is signed order, high; the tie low.
     struct Ranked {
-      int64_t key;
-      uint64_t tie;
-      bool operator<(const Ranked& o) const { return key != o.key ? key < o.key : tie < o.tie; }
+      unsigned __int128 order;
+      Ranked(int64_t key, uint64_t tie)
+          : order(static_cast<unsigned __int128>(static_cast<uint64_t>(key) ^ (uint64_t{1} << 63))
+                      << 64 |
+                  tie) {}
+      uint64_t tie() const { return static_cast<uint64_t>(order); }
+      bool operator<(const Ranked& o) const { return order < o.order; }
     };
     std::vector<Ranked> ranked;
     // Pass::sk_: a look again's reservation given back, its nodes and their counts by planner
@@ -2734,7 +2740,7 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   const bool uniform = spread ? k > 0 && shape.tasks % k == 0 : shape.tasks == uint64_t{k} * r;
   if (!uniform) std::sort(ranked.begin(), best_end);
   for (size_t i = 0; i < want && i < ranked.size(); ++i) {
-    chosen_.push_back(static_cast<uint32_t>(ranked[i].tie));
+    chosen_.push_back(static_cast<uint32_t>(ranked[i].tie()));
   }
   Distribute(job, shape.tasks, r, chosen_, out);
   return found;
