@@ -708,6 +708,9 @@ class Pass {
   int64_t earliest_before_ = 0;  // Plan's earliest, likewise
   // KeptStart's bound on the nodes that could now hold its job before the kept start.
   uint32_t kept_before_ = 0;
+  // NodeInfo::usable, from the byte a node kept by kind (a read of NodeInfo costs a cache miss
+  // where hundreds of nodes are asked in turn).
+  bool Usable(uint32_t n) const { return st_.node_kind[n] != 0; }
   // Whether usable node n can ever hold r tasks of the job (its GPUs, its size), and what r
   // tasks take there: `need` (compared by HasRoom).
   bool CanEverHold(const JobRequest& job, uint32_t n, uint32_t r, Resources* need) const {
@@ -1371,7 +1374,7 @@ class Pass {
       // only has more room (its releases come no later): only the others need a look.
       auto has_room = [&](size_t i) {
         const auto& [n, r] = kept.alloc[i];
-        if (n >= nodes_.size() || !nodes_[n].usable) return false;
+        if (n >= nodes_.size() || !Usable(n)) return false;
         if (planner_.Untouched(n) && st_.changed_in[n] != st_.passes) return true;
         const Resources room = planner_.MinOver(n, start, AddSlots(start, len));
         return r.FitsIn(room);
@@ -2080,7 +2083,7 @@ bool Pass::SurelyShort(const JobRequest& job, const Shape& shape, uint32_t set_i
     // Each group only takes room away: once short, the rest cannot make up for it.
     for (uint32_t g = 0; g < groups.size() && room >= wanted; ++g) {
       const auto& members = groups[g].nodes;
-      if (members.empty() || !nodes_[members.front()].usable) continue;
+      if (members.empty() || !Usable(members.front())) continue;
       const uint32_t n = members.front();
       const int64_t lost =
           counted(planner_.FreeNow(n).cpus) - counted(planner_.AvailNow(n, len).cpus);
@@ -2090,7 +2093,7 @@ bool Pass::SurelyShort(const JobRequest& job, const Shape& shape, uint32_t set_i
     // A virtual give-back's nodes, each with its own room.
     for (uint32_t n : sk_.own_nodes) {
       if (room < wanted) break;
-      if (nodes_[n].usable) {
+      if (Usable(n)) {
         room -= counted(planner_.FreeNow(n).cpus) - counted(PlanAvailNow(n, len).cpus);
       }
     }
