@@ -2703,8 +2703,11 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   ranked.clear();
   chosen_.clear();
   // The nodes of a taken group come in a row and share their room over the run (and, alike in
-  // kind, their score where the placement scores by kind).
-  uint32_t last_group = internal::Planner::kNoGroup;
+  // kind, their score where the placement scores by kind); so do a virtual give-back's nodes of
+  // one block (their steps without the job's reservation are one list). A run: the group, or
+  // the block's index + 1 above 32 bits; kNoRun: a node alone.
+  constexpr uint64_t kNoRun = internal::Planner::kNoGroup;
+  uint64_t last_run = kNoRun;
   Resources group_room;
   const bool by_kind = score_->ScoresByKind();
   int64_t group_key = 0;
@@ -2718,13 +2721,14 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
       chosen_.push_back(n);
       continue;
     }
-    const uint32_t group = OwnSteps(n) != nullptr ? Planner::kNoGroup : planner_.GroupOf(n);
+    const uint32_t block = virtual_owner_ != 0 ? st_.own_index[n] : 0;  // + 1
+    const uint64_t run = block != 0 ? uint64_t{block} << 32 : planner_.GroupOf(n);
     const uint8_t kind = st_.node_kind[n];
-    if (group == internal::Planner::kNoGroup || group != last_group || !by_kind ||
-        kind != group_kind || kind == PassCache::State::kMixedKind) {
-      if (group == internal::Planner::kNoGroup || group != last_group) {
+    if (run == kNoRun || run != last_run || !by_kind || kind != group_kind ||
+        kind == PassCache::State::kMixedKind) {
+      if (run == kNoRun || run != last_run) {
         group_room = PlanMinOver(n, found, AddSlots(found, len));
-        last_group = group;
+        last_run = run;
       }
       NodeView v{n, &nodes_[n], group_room};
       group_key = -score_->Score(job, v, r);
