@@ -216,6 +216,9 @@ struct PassCache::State {
       std::vector<uint64_t> distribute_bits;
       std::vector<std::pair<uint64_t, bool>> group_answer;
       uint64_t group_answer_stamp = 0;
+      // BeginVirtualBack: a planner group's first block (stamped by the look).
+      std::vector<std::pair<uint64_t, uint32_t>> block_of_group;
+      uint64_t block_stamp = 0;
     } look_again;
     // Pass::SortFreed's classes of freed nodes. `sort` counts the passes' first sorts, and
     // stamps what is current (a node's class, a planner group's), so nothing is cleared by node.
@@ -1204,6 +1207,7 @@ class Pass {
     // block, worked out once.
     planner_.TakenGroups();
     sk_.own_nodes.resize(kept.alloc.size());  // filled in place (push_back was not inlined)
+    ++sk_.block_stamp;
     size_t filled = 0;
     size_t last = 0;  // nodes of one block mostly come in a row
     for (const auto& [n, r] : kept.alloc) {
@@ -1213,13 +1217,28 @@ class Pass {
       auto same = [&](size_t b) {
         return g != Planner::kNoGroup && own_blocks_[b].group == g && own_blocks_[b].r == held;
       };
-      size_t b = last < own_blocks_.size() && same(last) ? last : 0;
-      while (b < own_blocks_.size() && !same(b)) ++b;
+      // The last node's block, else the group's first block, else any (a group's nodes held
+      // unalike), else a new one.
+      size_t b = own_blocks_.size();
+      if (last < own_blocks_.size() && same(last)) {
+        b = last;
+      } else if (g != Planner::kNoGroup) {
+        if (g >= sk_.block_of_group.size()) sk_.block_of_group.resize(g + 1, {0, 0});
+        const auto [stamp, first] = sk_.block_of_group[g];
+        if (stamp == sk_.block_stamp && same(first)) {
+          b = first;
+        } else if (stamp == sk_.block_stamp) {
+          for (b = 0; b < own_blocks_.size() && !same(b);) ++b;
+        }
+      }
       last = b;
       if (b == own_blocks_.size()) {
         if (b == st_.own_steps.size()) st_.own_steps.emplace_back();
         if (!planner_.StepsWithout(n, job.id, &st_.own_steps[b])) break;
         own_blocks_.push_back({g, r, n, 0, 1, 0});
+        if (g != Planner::kNoGroup && sk_.block_of_group[g].first != sk_.block_stamp) {
+          sk_.block_of_group[g] = {sk_.block_stamp, static_cast<uint32_t>(b)};
+        }
       }
       ++own_blocks_[b].size;
       sk_.own_nodes[filled++] = n;
@@ -1647,13 +1666,15 @@ class Pass {
         std::sort(sorted.begin(), sorted.end());
       }
       const uint32_t t = round_robin ? tasks / k : per_node_max;
-      const Resources* last_total = nullptr;
+      // Nodes of one kind (PassCache::State::node_kind) have one total: asked by kind, not by
+      // reading each node's NodeInfo.
+      uint8_t last_kind = 0;
       Resources r;
       for (uint32_t n : sorted) {
-        const Resources& total = nodes_[n].total;
-        if (last_total == nullptr || !(total == *last_total)) {
-          r = TaskResources(job, total, t);
-          last_total = &total;
+        const uint8_t kind = st_.node_kind[n];
+        if (kind == 0 || kind == PassCache::State::kMixedKind || kind != last_kind) {
+          r = TaskResources(job, nodes_[n].total, t);
+          last_kind = kind;
         }
         out->emplace_back(n, r);
       }
