@@ -2736,9 +2736,11 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   // Ties go by (weight, node); where weights do not fall as node numbers rise, by number alone,
   // without reading every ranked node's weight.
   const bool ties_by_number = WeightsFollowNumbers(cs);
+  const bool any_required = !job.required.empty();
   for (const auto& [n, a, b] : feasible_) {
     if (a > found || b < found) continue;
-    if (std::find(job.required.begin(), job.required.end(), n) != job.required.end()) {
+    if (any_required &&
+        std::find(job.required.begin(), job.required.end(), n) != job.required.end()) {
       chosen_.push_back(n);
       continue;
     }
