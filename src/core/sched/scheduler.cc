@@ -272,6 +272,12 @@ struct PassCache::State {
       node_kind[n] = 0;
       return;
     }
+    // Mostly a node changed by a job's start or end: of its kind still.
+    const uint8_t now = node_kind[n];
+    if (now != 0 && now != kMixedKind && node_kinds[now - 1].second == node.sockets &&
+        node_kinds[now - 1].first == node.total) {
+      return;
+    }
     size_t i = 0;
     while (i < node_kinds.size() &&
            !(node_kinds[i].first == node.total && node_kinds[i].second == node.sockets)) {
