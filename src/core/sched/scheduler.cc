@@ -584,6 +584,8 @@ class Pass {
     for (size_t i = 0; i < set_of_external_.size(); ++i) {
       if (set_of_external_[i] != UINT32_MAX) sets_[set_of_external_[i]].nodes = &candidate_sets[i];
     }
+    // Every node's flag, read by node number (Freed grows it only as far as the nodes freed).
+    if (st_.freed_flag.size() < n) st_.freed_flag.resize(n, 0);
     for (const auto& r : running) has_holds_ = has_holds_ || r.start > now_;
     resume_ = options.policy == Options::Policy::kConservative && st_.resumable &&
               (st_.keep_reservations || st_.recheck_reservations) && running.empty();
@@ -1178,7 +1180,11 @@ class Pass {
     }
     return cls.rep;
   }
-  static constexpr size_t kFewFreed = 128;
+  // Below this many freed nodes they are asked one by one. Since the classes are kept through a
+  // pass (regroup_log) rather than sorted again at every planner change, they pay from a few
+  // dozen nodes (128 before: CEA-Curie, KTH-SP2 and lublin_256 conservative 1-2% fewer
+  // instructions at 16).
+  static constexpr size_t kFewFreed = 16;
   static constexpr uint32_t kNoRep = UINT32_MAX;
   using FreedClass = PassCache::State::Scratch::FreedClass;
   uint64_t classes_version_ = UINT64_MAX;
