@@ -2944,8 +2944,21 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
             } else {
               // Planned anew: the old reservation's nodes are free for the jobs behind unless
               // the plan came out the same.
-              if (!(entry.alloc == alloc) || start + res_ < entry.start) release_old(entry);
-              entry = {start, job.time_limit, alloc, plan_k_, plan_r_, plan_before_};
+              // (A look again that came out the same is known so without comparing; its nodes,
+              // and what is made of them, need no copy.)
+              const bool same_nodes = same || entry.alloc == alloc;
+              if (!same_nodes || start + res_ < entry.start) release_old(entry);
+              if (!same_nodes) {
+                entry.alloc = alloc;
+                entry.by_node.clear();
+              }
+              entry.start = start;
+              entry.limit = job.time_limit;
+              entry.k = plan_k_;
+              entry.r = plan_r_;
+              entry.before = plan_before_;
+              entry.pass = entry.freed_pass = 0;
+              entry.blocker = 0;
             }
             st_.MarkKept(entry);
             st_.kept_min_start = std::min(st_.kept_min_start, entry.start);
