@@ -17,6 +17,7 @@
 #include <deque>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <span>
 #include <unordered_map>
 
@@ -3018,9 +3019,11 @@ std::vector<Decision> RunPulled(const Options& options, UnixTime now,
                                 const std::vector<RunningJob>& running, const JobSource& next,
                                 const std::vector<std::vector<uint32_t>>& candidate_sets,
                                 PassStats* stats, PassCache* cache, bool stop_when_blocked) {
-  PassCache::State fresh;
+  // (A fresh state only without a cache: one holds two planners and the pass's scratch.)
+  std::optional<PassCache::State> fresh;
+  if (cache == nullptr) fresh.emplace();
   Pass pass(options, now, nodes, running, candidate_sets,
-            cache != nullptr ? cache->state() : fresh);
+            cache != nullptr ? cache->state() : *fresh);
   return pass.Run(next, stop_when_blocked, stats);
 }
 
