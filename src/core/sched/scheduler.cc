@@ -27,24 +27,6 @@
 
 namespace sluice::core::sched {
 
-bool Resources::FitsIn(const Resources& free) const {
-  return cpus <= free.cpus && memory_mb <= free.memory_mb && gpus <= free.gpus;
-}
-
-Resources& Resources::operator+=(const Resources& o) {
-  cpus += o.cpus;
-  memory_mb += o.memory_mb;
-  gpus += o.gpus;
-  return *this;
-}
-
-Resources& Resources::operator-=(const Resources& o) {
-  cpus = cpus > o.cpus ? cpus - o.cpus : 0;
-  memory_mb = memory_mb > o.memory_mb ? memory_mb - o.memory_mb : 0;
-  gpus = gpus > o.gpus ? gpus - o.gpus : 0;
-  return *this;
-}
-
 void SetGpus(NodeInfo* node, std::vector<model::Gpu> gpus) {
   node->gpus = std::move(gpus);
   node->total.gpus = static_cast<uint32_t>(node->gpus.size());

@@ -32,11 +32,24 @@ struct Resources {
   constexpr Resources(uint32_t cpus_, uint64_t memory_mb_, uint32_t gpus_)
       : cpus(cpus_), gpus(gpus_), memory_mb(memory_mb_) {}
 
-  // True when every component is <= free's.
-  bool FitsIn(const Resources& free) const;
+  // True when every component is <= free's. (These are inline: the planner's step arithmetic
+  // calls them by the million from another translation unit.)
+  bool FitsIn(const Resources& free) const {
+    return cpus <= free.cpus && memory_mb <= free.memory_mb && gpus <= free.gpus;
+  }
   // Componentwise; -= saturates at zero rather than wrapping on inconsistent input.
-  Resources& operator+=(const Resources& o);
-  Resources& operator-=(const Resources& o);
+  Resources& operator+=(const Resources& o) {
+    cpus += o.cpus;
+    memory_mb += o.memory_mb;
+    gpus += o.gpus;
+    return *this;
+  }
+  Resources& operator-=(const Resources& o) {
+    cpus = cpus > o.cpus ? cpus - o.cpus : 0;
+    memory_mb = memory_mb > o.memory_mb ? memory_mb - o.memory_mb : 0;
+    gpus = gpus > o.gpus ? gpus - o.gpus : 0;
+    return *this;
+  }
   friend bool operator==(const Resources&, const Resources&) = default;
 };
 
