@@ -1348,7 +1348,9 @@ class Pass {
   // reserved again from the same start, only those it now takes less of or none. A look that
   // made the same reservation again (most of them) frees nothing, where marking its nodes
   // freed made the jobs behind look again too, to the same end.
-  void FreeGivenBack(model::JobId id, bool started) {
+  // `same`: the job's new reservation is known to be the one it gave back.
+  void FreeGivenBack(model::JobId id, bool started, bool same) {
+    if (same) return;
     auto it = st_.kept.find(id);
     const std::vector<std::pair<uint32_t, Resources>>* now = nullptr;
     if (!started && it != st_.kept.end() && it->second.pass == st_.passes &&
@@ -2827,6 +2829,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     // pass fits the same window at the next.
     // The job's reservation from the last pass, when this one gives it back to look again.
     const PassCache::State::Kept* given_back = nullptr;
+    bool made_same = false;  // its new reservation is the one given back
     const int64_t len = DurationSlots(job.time_limit);
     const int64_t len_now = DurationSlots(
         job.time_limit >= kUnlimited - res_ ? job.time_limit : job.time_limit + (now_ - grid_));
@@ -2914,6 +2917,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
             // A virtual give-back whose plan is the reservation as it stands keeps it as it is.
             const bool same_start = virtual_owner_ != 0 && grid_ + s * res_ == given_back_start_;
             const bool same = same_start && alloc == sk_.given_back_alloc;
+            made_same = same;
             if (same_start && !same) {
               MoveAtSameStart(job.id, alloc, s, len);
             } else {
@@ -2961,7 +2965,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
       }
     }
     if (virtual_owner_ != 0) EndVirtualBack(/*keep=*/false);  // no new reservation
-    if (given_back != nullptr) FreeGivenBack(job.id, d.start);
+    if (given_back != nullptr) FreeGivenBack(job.id, d.start, made_same);
     done(entry_found);
     out.push_back(std::move(d));
   }
