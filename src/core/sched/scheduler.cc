@@ -2496,8 +2496,11 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
         any_own = true;
         continue;
       }
-      for (uint32_t n : groups[src.id].nodes) {
-        if (OwnSteps(n) == nullptr) feasible_.emplace_back(n, src.a, src.b);
+      // (A group that holds none of a virtual give-back's nodes counts all of them.)
+      const std::vector<uint32_t>& members = groups[src.id].nodes;
+      const bool any_own = static_cast<size_t>(src.count) != members.size();
+      for (uint32_t n : members) {
+        if (!any_own || OwnSteps(n) == nullptr) feasible_.emplace_back(n, src.a, src.b);
       }
     }
     if (any_own) {
