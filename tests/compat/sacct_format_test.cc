@@ -133,6 +133,17 @@ TEST_F(SacctTest, FormatNamesArePrefixesAsInSacct) {
   auto all = ParseSacctFormat("ALL");
   ASSERT_TRUE(all.ok());
   EXPECT_GT(all->size(), 100u);
+  // Widths past 4096 either way (or past an int) are 4096: no row of gigabytes of padding.
+  for (const auto& [list, width] :
+       std::vector<std::pair<const char*, int>>{{"jobid%8888888888888888", 4096},
+                                                {"jobid%-99999", -4096},
+                                                {"jobid%12", 12},
+                                                {"jobid%-12", -12},
+                                                {"jobid%x", 0}}) {
+    auto r = ParseSacctFormat(list);
+    ASSERT_TRUE(r.ok()) << list;
+    EXPECT_EQ(r->front().width, width) << list;
+  }
   for (const char* bad : {"bogus", "jobid,nosuchfield", ",", ""}) {
     auto r = ParseSacctFormat(bad);
     ASSERT_FALSE(r.ok()) << bad;

@@ -459,6 +459,8 @@ std::string_view SacctLongFormat() {
          "tresusageoutave,tresusageouttot";
 }
 
+constexpr long kMaxWidth = 4096;
+
 Result<std::vector<SacctColumn>> ParseSacctFormat(std::string_view list) {
   std::vector<SacctColumn> out;
   for (const std::string& item : str::Split(list, ',')) {
@@ -466,8 +468,11 @@ Result<std::vector<SacctColumn>> ParseSacctFormat(std::string_view list) {
     if (name.empty()) continue;
     std::optional<int> width;
     if (const size_t pct = name.find('%'); pct != std::string_view::npos) {
-      // sacct reads the width with atoi: "%-20" is left-justified, junk reads as 0.
-      width = std::atoi(std::string(name.substr(pct + 1)).c_str());
+      // sacct reads the width with atoi: "%-20" is left-justified, junk reads as 0. A width
+      // past 4096 either way is taken as 4096, as squeue's are (atoi's overflow is undefined,
+      // and "%88888888888" asked for gigabytes of padding a row).
+      const long asked = std::strtol(std::string(name.substr(pct + 1)).c_str(), nullptr, 10);
+      width = static_cast<int>(std::clamp<long>(asked, -kMaxWidth, kMaxWidth));
       name = name.substr(0, pct);
     }
     const std::string lower = str::ToLower(name);
