@@ -684,6 +684,46 @@ TEST(SchedTest, APlanBreaksTiesByWeightThenNumber) {
   EXPECT_EQ(started_on({1, 1, 1}), std::vector<uint32_t>{1});
 }
 
+// A placement that reads more of a node than its room and kind (here its number) is asked node
+// by node (ScorePlugin::ScoresByKind false, the default), also for the nodes of one planner
+// group, which share their room and score alike under best-fit. Four 4-CPU nodes busy until
+// +600: job 1 (all four) is reserved at +600, so they form one group; job 2 (two of them) is
+// planned after it on the two that rank first; job 3 names n0, which is free then only if job 2
+// left it: best-fit ties go to n0 and n1, odd-first takes n1 and n3.
+TEST(SchedTest, APlacementThatReadsMoreThanTheKindScoresEveryNodeOfAGroup) {
+  class OddFirst : public ScorePlugin {
+   public:
+    std::string_view Name() const override { return "odd-first-test"; }
+    Walk walk() const override { return Walk::kFewestFreeCpus; }
+    int64_t Score(const JobRequest&, const NodeView& view, uint32_t) const override {
+      return view.index % 2;
+    }
+  };
+  (void)Registry::Global().RegisterScore("odd-first-test",
+                                         [] { return std::make_unique<OddFirst>(); });
+  auto third_start = [](const std::string& placement) {
+    Cluster c(4);
+    for (uint32_t n = 0; n < 4; ++n) c.ReleasedAt(n, 600);
+    std::vector<std::vector<uint32_t>> sets = {c.All()};
+    std::vector<JobRequest> q = {Job(c, 1, 16, 1000), Job(c, 2, 8, 1000), Job(c, 3, 4, 1000)};
+    q[0].nodes = 4;
+    q[1].nodes = 2;
+    q[2].nodes = 1;
+    q[2].required = {0};
+    for (auto& j : q) j.candidate_set = 0;
+    std::vector<const JobRequest*> queue = {&q[0], &q[1], &q[2]};
+    Options o = Opts(Policy::kConservative);
+    o.placement = placement;
+    auto d = RunPass(o, kNow, c.nodes, {}, queue, sets, nullptr, nullptr);
+    EXPECT_EQ(d[0].expected_start, kNow + 600);
+    EXPECT_GT(d[1].expected_start, kNow + 1500);  // after job 1, rounded to the grid
+    // With job 2 at its start, or after job 2's end.
+    return d[2].expected_start == d[1].expected_start;
+  };
+  EXPECT_FALSE(third_start("best-fit"));
+  EXPECT_TRUE(third_start("odd-first-test"));
+}
+
 TEST(SchedTest, ExclusiveTakesWholeIdleNodes) {
   Cluster c(2);
   c.Busy(0, 1, 600);
