@@ -689,11 +689,7 @@ class Pass {
   int64_t EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t k, uint32_t r,
                            int64_t len, bool want_nodes, int64_t cap);
   static constexpr int64_t kCapped = -3;
-  // The latest start the next Plan's answer counts at (later ones give way to the reservation
-  // the job gave back to look again, which it then keeps): its sweep stops there, and its
-  // planner groups' steps are walked no further (they run through every reservation to the
-  // window's end, days past most looks' answers). Past the window: no such start.
-  int64_t plan_cap_ = std::numeric_limits<int64_t>::max();
+  static constexpr int64_t kNoCap = std::numeric_limits<int64_t>::max();
   // What the last Plan with nodes asked of each node (k nodes of r tasks), and the most nodes
   // that could hold it at any start before the one found (k - 1 where unknown).
   uint32_t plan_k_ = 0, plan_r_ = 0, plan_before_ = 0;
@@ -769,7 +765,7 @@ class Pass {
   // Up to `cap` (see NextRange), the window's end by default.
   template <typename Emit>
   void FeasibleStarts(const JobRequest& job, uint32_t n, const Resources& need, int64_t len,
-                      Emit&& emit, int64_t cap = std::numeric_limits<int64_t>::max()) const {
+                      Emit&& emit, int64_t cap = kNoCap) const {
     RangeSource src{&PlanSteps(n), n, 0, false, 1, need};
     while (NextRange(job, len, src, cap)) emit(src.a, src.b);
   }
@@ -912,8 +908,13 @@ class Pass {
   bool SurelyShort(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len,
                    bool respect_plan);
   // Earliest slot within the window at which the job fits for its whole run (-1: none); with
-  // `out`, also the nodes it would take there.
-  int64_t Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len, Alloc* out);
+  // `out`, also the nodes it would take there. `cap` (with `out` only): the latest start the
+  // answer counts at, where a later one gives way to the reservation the job gave back to look
+  // again: the sweep stops there and walks the planner groups' steps no further (they run
+  // through every reservation to the window's end, days past most looks' answers), and sweeps
+  // on only where nothing comes by then, so the answer is as without it.
+  int64_t Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len, Alloc* out,
+               int64_t cap = kNoCap);
   // MaxCPUsPerNode: the CPUs the job's group may still take on node n (UINT32_MAX: no cap).
   uint32_t CpuCap(const JobRequest& job, uint32_t n) const {
     if (job.cpu_caps == nullptr) return UINT32_MAX;
@@ -1916,15 +1917,12 @@ class Pass {
     src.b = w;
     return true;
   }
-  // Each planner group's first node is asked for the group, its NodeInfo and steps in memory
-  // far from the next group's: fetched ahead for all groups, the cache misses overlap rather
-  // than come one group at a time.
+  // Each planner group's first node is asked for the group, its steps in memory far from the
+  // next group's: fetched ahead for all groups, the cache misses overlap rather than come one
+  // group at a time. (Its NodeInfo is not read: HoldCheck asks the node's kind.)
   void PrefetchFirstNodes(std::span<const Planner::TakenGroup> groups) const {
     for (const auto& group : groups) {
-      if (group.nodes.empty()) continue;
-      const uint32_t rep = group.nodes.front();
-      __builtin_prefetch(&nodes_[rep]);
-      planner_.PrefetchSteps(rep);
+      if (!group.nodes.empty()) planner_.PrefetchSteps(group.nodes.front());
     }
   }
   // Whether the set's nodes in (weight, number) order are in number order: a node index of
@@ -2600,7 +2598,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
 }
 
 int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len,
-                   Alloc* out) {
+                   Alloc* out, int64_t cap) {
   const bool memo = job.required.empty() && out == nullptr;
   const ShapeKey key = KeyOf(job, set_id, len, 3);
   if (memo) {
@@ -2682,11 +2680,8 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   };
   int64_t found = -2;
   if (nreq == 0 && monotone_ && !has_holds_) {
-    found = EarliestMonotone(job, set_id, k, r, len, out != nullptr, plan_cap_);
-    if (found == kCapped) {
-      found = EarliestMonotone(job, set_id, k, r, len, out != nullptr,
-                               std::numeric_limits<int64_t>::max());
-    }
+    found = EarliestMonotone(job, set_id, k, r, len, out != nullptr, cap);
+    if (found == kCapped) found = EarliestMonotone(job, set_id, k, r, len, out != nullptr, kNoCap);
   }
   // EarliestMonotone's "none within the window" is exact: asking every node again (each
   // carrying every kept reservation) would only say so at a higher cost.
@@ -2880,18 +2875,17 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
         int64_t s = reserve && !resume_ ? KeptStart(job, set_id, len, &kept_alloc) : -1;
         const bool kept = s >= 0;
         // A later start than the reservation given back gives way to it (below).
-        if (given_back != nullptr && reserve && given_back->start > now_) {
-          plan_cap_ = (given_back->start - grid_) / res_;
-        }
-        if (!kept) s = Plan(job, shape, set_id, len, reserve ? &alloc : nullptr);
+        const int64_t cap = given_back != nullptr && reserve && given_back->start > now_
+                                ? (given_back->start - grid_) / res_
+                                : kNoCap;
+        if (!kept) s = Plan(job, shape, set_id, len, reserve ? &alloc : nullptr, cap);
         if (s == 0 && len_now != len) {
           // Room from now for the run's length in slots from the boundary: from now it reaches
           // one slot further, which may be another job's.
           bool room = reserve;
           for (const auto& [n, r] : alloc) room = room && r.FitsIn(PlanMinOver(n, 0, len_now));
-          if (!room) s = Plan(job, shape, set_id, len_now, reserve ? &alloc : nullptr);
+          if (!room) s = Plan(job, shape, set_id, len_now, reserve ? &alloc : nullptr, cap);
         }
-        plan_cap_ = std::numeric_limits<int64_t>::max();
         if (given_back != nullptr && reserve && given_back->start > now_ &&
             (s < 0 || grid_ + s * res_ > given_back->start)) {
           // The plan's shapes are stricter than a job needs (a fewest-nodes job is planned as
