@@ -724,6 +724,44 @@ TEST(SchedTest, APlacementThatReadsMoreThanTheKindScoresEveryNodeOfAGroup) {
   EXPECT_TRUE(third_start("odd-first-test"));
 }
 
+// A plan that takes some nodes of a planner group (alike in room and score, ranked as one run)
+// takes the best by weight, then number, and gives the larger share to the first of them. Four
+// 4-CPU nodes busy until +600: job 1 (all four) is reserved at +600, so they form one group; job
+// 2 (5 tasks on 2 nodes: 3 and 2) is planned after it on two of them. What it left free on each
+// node shows in whether a job behind it, naming the node, could start beside it.
+TEST(SchedTest, APlanTakingPartOfAPlannerGroupRanksItsNodesByWeightThenNumber) {
+  auto free_beside = [](std::vector<uint32_t> weights) {
+    std::vector<uint32_t> free(4, 0);
+    for (uint32_t x = 0; x < 4; ++x) {
+      for (uint32_t tasks = 4; tasks > 0 && free[x] == 0; --tasks) {
+        Cluster c(4);
+        for (uint32_t n = 0; n < 4; ++n) {
+          c.ReleasedAt(n, 600);
+          c.nodes[n].weight = weights[n];
+        }
+        std::vector<std::vector<uint32_t>> sets = {c.All()};
+        std::vector<JobRequest> q = {SetJob(c, 1, 16, 1000), SetJob(c, 2, 5, 1000),
+                                     SetJob(c, 3, tasks, 1000)};
+        q[0].nodes = 4;
+        q[1].nodes = 2;
+        q[2].nodes = 1;
+        q[2].required = {x};
+        std::vector<const JobRequest*> queue = {&q[0], &q[1], &q[2]};
+        auto d =
+            RunPass(Opts(Policy::kConservative), kNow, c.nodes, {}, queue, sets, nullptr, nullptr);
+        EXPECT_EQ(d[0].expected_start, kNow + 600);
+        EXPECT_GT(d[1].expected_start, kNow + 1500);  // after job 1, rounded to the grid
+        if (d[2].expected_start == d[1].expected_start) free[x] = tasks;
+      }
+    }
+    return free;
+  };
+  using Free = std::vector<uint32_t>;
+  EXPECT_EQ(free_beside({1, 1, 1, 1}), (Free{1, 2, 4, 4}));  // n0 (3 tasks), n1 (2)
+  EXPECT_EQ(free_beside({4, 3, 2, 1}), (Free{4, 4, 2, 1}));  // n3, n2
+  EXPECT_EQ(free_beside({2, 1, 1, 2}), (Free{4, 1, 2, 4}));  // n1, n2
+}
+
 TEST(SchedTest, ExclusiveTakesWholeIdleNodes) {
   Cluster c(2);
   c.Busy(0, 1, 600);

@@ -177,6 +177,22 @@ struct PassCache::State {
     };
     std::vector<SweepEvent> sweep;
     std::vector<RangeSource> sources;
+    // The sweep's answer by runs: a planner group's nodes (none of them a virtual give-back's)
+    // or a give-back's block, feasible at the start found as one, for Plan to rank as one.
+    struct FeasibleRun {
+      uint32_t id;  // the group, or the block
+      bool own;     // a block
+    };
+    std::vector<FeasibleRun> feasible_runs;
+    // Plan's runs scored once for all their nodes, and the keys with how many nodes have each.
+    struct ScoredRun {
+      int64_t key;
+      const uint32_t* nodes;
+      uint32_t size;
+    };
+    std::vector<ScoredRun> scored_runs;
+    std::vector<std::pair<int64_t, uint32_t>> key_counts;
+    std::vector<uint64_t> select_bits;  // by node number, zero between plans
     // Plan's ranking: by -score, then weight and node (packed in `tie`), as one 128-bit number
     // compared at once (selection compares a plan's hundreds of entries many times over): the
     // key, its sign bit flipped so that unsigned order is signed order, high; the tie low.
@@ -187,15 +203,19 @@ struct PassCache::State {
                       << 64 |
                   tie) {}
       uint64_t tie() const { return static_cast<uint64_t>(order); }
+      int64_t key() const {
+        return static_cast<int64_t>(static_cast<uint64_t>(order >> 64) ^ (uint64_t{1} << 63));
+      }
       bool operator<(const Ranked& o) const { return order < o.order; }
     };
-    std::vector<Ranked> ranked;
+    std::vector<Ranked> ranked, picked;
     // Pass::sk_: a look again's reservation given back, its nodes and their counts by planner
     // group, the nodes it moves; FreedBefore's answers by group (stamped); Distribute's node
     // order.
     struct LookAgain {
       std::vector<std::pair<uint32_t, Resources>> moved_out, moved_in, given_back_alloc;
       std::vector<uint32_t> own_nodes, own_in_group, distribute_sorted;
+      std::vector<uint32_t> block_nodes;  // own_nodes by block (Pass::OwnBlock::first)
       std::vector<uint64_t> distribute_bits;
       std::vector<std::pair<uint64_t, bool>> group_answer;
       uint64_t group_answer_stamp = 0;
@@ -509,6 +529,11 @@ class Pass {
         sweep_(state.scratch.sweep),
         sources_(state.scratch.sources),
         ranked_scratch_(state.scratch.ranked),
+        picked_(state.scratch.picked),
+        feasible_runs_(state.scratch.feasible_runs),
+        scored_runs_(state.scratch.scored_runs),
+        key_counts_(state.scratch.key_counts),
+        select_bits_(state.scratch.select_bits),
         fc_(state.scratch.freed) {
     PassCache::State::Plugins& plugins = state.plugins;
     if (plugins.scores.empty() || plugins.placement != options.placement ||
@@ -915,6 +940,11 @@ class Pass {
   // on only where nothing comes by then, so the answer is as without it.
   int64_t Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, int64_t len, Alloc* out,
                int64_t cap = kNoCap);
+  // Plan's nodes at `found` into chosen_: the required ones, then the best by score (higher
+  // first), weight and number among the feasible ones (feasible_ and the sweep's runs), in that
+  // order where Distribute gives them unequal shares.
+  void ChooseNodes(const JobRequest& job, const Shape& shape, const CandSet& cs, uint32_t k,
+                   uint32_t r, int64_t found, int64_t len);
   // MaxCPUsPerNode: the CPUs the job's group may still take on node n (UINT32_MAX: no cap).
   uint32_t CpuCap(const JobRequest& job, uint32_t n) const {
     if (job.cpu_caps == nullptr) return UINT32_MAX;
@@ -1231,7 +1261,7 @@ class Pass {
       if (b == own_blocks_.size()) {
         if (b == st_.own_steps.size()) st_.own_steps.emplace_back();
         if (!planner_.StepsWithout(n, job.id, &st_.own_steps[b])) break;
-        own_blocks_.push_back({g, r, n, 0, 1, 0});
+        own_blocks_.push_back({g, r, n, 0});
         if (g != Planner::kNoGroup && sk_.block_of_group[g].first != sk_.block_stamp) {
           sk_.block_of_group[g] = {sk_.block_stamp, static_cast<uint32_t>(b)};
         }
@@ -1244,6 +1274,17 @@ class Pass {
     if (sk_.own_nodes.size() != kept.alloc.size()) {
       ClearOwn();
       return false;
+    }
+    // The nodes by block (in node order within one), for Plan to rank a block as one.
+    uint32_t offset = 0;
+    for (OwnBlock& blk : own_blocks_) {
+      blk.first = offset;
+      offset += blk.size;
+    }
+    sk_.block_nodes.resize(filled);
+    for (uint32_t n : sk_.own_nodes) {
+      OwnBlock& blk = own_blocks_[st_.own_index[n] - 1];
+      sk_.block_nodes[blk.first + blk.placed++] = n;
     }
     virtual_owner_ = job.id;
     sk_.given_back_alloc = kept.alloc;
@@ -1292,7 +1333,7 @@ class Pass {
     uint32_t group;  // the planner group of its nodes
     Resources r;     // what the job holds on each
     uint32_t rep, size;
-    int64_t a = 1, b = 0;  // EarliestMonotone: its range feasible at the start found, if any
+    uint32_t first = 0, placed = 0;  // its nodes in sk_.block_nodes: from `first`, `placed` so far
   };
   std::vector<OwnBlock> own_blocks_;
   // Node n's steps without the reservation of the job planned as if it had given it back, or
@@ -1881,6 +1922,19 @@ class Pass {
   using RangeSource = PassCache::State::Scratch::RangeSource;
   std::vector<SweepEvent>& sweep_;
   std::vector<RangeSource>& sources_;
+  // Field by field in place: a source built aside and copied in whole was read back (16 bytes
+  // at a time) from the narrower stores that wrote it, and stalled on store forwarding at every
+  // planner group of every plan.
+  void AddSource(const std::vector<internal::Step>* steps, uint32_t rep, uint32_t id, bool own,
+                 int32_t count, const Resources& need) {
+    RangeSource& src = sources_.emplace_back();
+    src.steps = steps;
+    src.rep = rep;
+    src.id = id;
+    src.own = own;
+    src.count = count;
+    src.need = need;
+  }
   // The source's next range of feasible starts (as FeasibleStarts has them, over its steps
   // from its node) into src.a, src.b; false when it has none left within the window. Only
   // ranges that begin by slot `cap` are found, and a range that runs past it may end at it.
@@ -1936,7 +1990,11 @@ class Pass {
     return false;
   }
   // Plan's ranking.
-  std::vector<PassCache::State::Scratch::Ranked>& ranked_scratch_;
+  std::vector<PassCache::State::Scratch::Ranked>&ranked_scratch_, &picked_;
+  std::vector<PassCache::State::Scratch::FeasibleRun>& feasible_runs_;
+  std::vector<PassCache::State::Scratch::ScoredRun>& scored_runs_;
+  std::vector<std::pair<int64_t, uint32_t>>& key_counts_;
+  std::vector<uint64_t>& select_bits_;
   PassCache::State::Scratch::FreedClasses& fc_;
 };
 
@@ -2422,6 +2480,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   const int64_t w = window_slots_;
   const uint64_t stamp = ++st_.seen_stamp;
   feasible_.clear();
+  feasible_runs_.clear();
   sweep_.clear();
   sources_.clear();
   HoldCheck holds(*this, job, r);
@@ -2450,14 +2509,14 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
       if (count == 0 || !holds(members.front(), &need)) continue;
       const std::vector<internal::Step>& steps = planner_.Steps(members.front());
       __builtin_prefetch(steps.data());
-      sources_.push_back({&steps, members.front(), g, false, count, need});
+      AddSource(&steps, members.front(), g, false, count, need);
     }
     CountOwnInGroups(-1);
     for (uint32_t blk = 0; blk < own_blocks_.size(); ++blk) {
       const uint32_t rep = own_blocks_[blk].rep;
       if (!eligible(rep, &need)) continue;
-      sources_.push_back(
-          {&st_.own_steps[blk], rep, blk, true, static_cast<int32_t>(own_blocks_[blk].size), need});
+      AddSource(&st_.own_steps[blk], rep, blk, true, static_cast<int32_t>(own_blocks_[blk].size),
+                need);
     }
     for (uint32_t i = 0; i < sources_.size(); ++i) {
       if (NextRange(job, len, sources_[i], cap)) sweep_.push_back({sources_[i].a, 1, i});
@@ -2479,32 +2538,20 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
   // Whether node n was dealt with above (or earlier in the sweep).
   auto seen = [&](uint32_t n) { return st_.seen[n] == stamp || (grouped && planner_.IsTaken(n)); };
   // The taken nodes feasible at `s`, for the nodes to reserve: those of the groups and blocks
-  // whose range covers s (a source's range has begun by the events up to s, and not ended).
+  // whose range covers s (a source's range has begun by the events up to s, and not ended), as
+  // runs: a block, or a group that holds none of a virtual give-back's nodes; a group that
+  // holds some, its other nodes one by one.
   auto found = [&](int64_t s) {
     if (!want_nodes || !grouped) return s;
     const auto& groups = planner_.TakenGroups();
-    bool any_own = false;
-    for (OwnBlock& blk : own_blocks_) blk.a = 1, blk.b = 0;
     for (const RangeSource& src : sources_) {
       if (src.a > s || src.b < s) continue;
-      if (src.own) {
-        // A virtual give-back's blocks, then their nodes in one sweep.
-        own_blocks_[src.id].a = src.a;
-        own_blocks_[src.id].b = src.b;
-        any_own = true;
+      if (src.own || static_cast<size_t>(src.count) == groups[src.id].nodes.size()) {
+        feasible_runs_.push_back({src.id, src.own});
         continue;
       }
-      // (A group that holds none of a virtual give-back's nodes counts all of them.)
-      const std::vector<uint32_t>& members = groups[src.id].nodes;
-      const bool any_own = static_cast<size_t>(src.count) != members.size();
-      for (uint32_t n : members) {
-        if (!any_own || OwnSteps(n) == nullptr) feasible_.emplace_back(n, src.a, src.b);
-      }
-    }
-    if (any_own) {
-      for (uint32_t n : sk_.own_nodes) {
-        const OwnBlock& blk = own_blocks_[st_.own_index[n] - 1];
-        if (blk.a <= s && s <= blk.b) feasible_.emplace_back(n, blk.a, blk.b);
+      for (uint32_t n : groups[src.id].nodes) {
+        if (OwnSteps(n) == nullptr) feasible_.emplace_back(n, src.a, src.b);
       }
     }
     return s;
@@ -2632,6 +2679,7 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
     // else sorted (a window of 10,000 slots and a few ranges costs the ranges, not the slots).
     events_.clear();
     feasible_.clear();
+    feasible_runs_.clear();
     for (uint32_t n : job.required) mark_[n] = 1;
     HoldCheck holds(*this, job, r);
     for (uint32_t n : *cs.nodes) {
@@ -2714,15 +2762,24 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   plan_r_ = r;
   plan_before_ = std::min(monotone_before_, std::max<uint32_t>(k, 1) - 1);
   if (found < 0 || out == nullptr) return found;
-  // The nodes to reserve: required ones, then the best-scored among those free at `found`.
-  std::vector<PassCache::State::Scratch::Ranked>& ranked = ranked_scratch_;
+  ChooseNodes(job, shape, cs, k, r, found, len);
+  Distribute(job, shape.tasks, r, chosen_, out);
+  return found;
+}
+
+void Pass::ChooseNodes(const JobRequest& job, const Shape& shape, const CandSet& cs, uint32_t k,
+                       uint32_t r, int64_t found, int64_t len) {
+  using Ranked = PassCache::State::Scratch::Ranked;
+  std::vector<Ranked>& ranked = ranked_scratch_;
   ranked.clear();
   chosen_.clear();
+  scored_runs_.clear();
   // The nodes of a taken group come in a row and share their room over the run (and, alike in
   // kind, their score where the placement scores by kind); so do a virtual give-back's nodes of
   // one block (their steps without the job's reservation are one list). A run: the group, or
   // the block's index + 1 above 32 bits; kNoRun: a node alone.
   constexpr uint64_t kNoRun = internal::Planner::kNoGroup;
+  constexpr uint8_t kMixed = PassCache::State::kMixedKind;
   uint64_t last_run = kNoRun;
   Resources group_room;
   const bool by_kind = score_->ScoresByKind();
@@ -2731,6 +2788,13 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
   // Ties go by (weight, node); where weights do not fall as node numbers rise, by number alone,
   // without reading every ranked node's weight.
   const bool ties_by_number = WeightsFollowNumbers(cs);
+  auto tie_of = [&](uint32_t n) {
+    return ties_by_number ? uint64_t{n} : uint64_t{nodes_[n].weight} << 32 | n;
+  };
+  auto key_of = [&](uint32_t n, const Resources& room) {
+    NodeView v{n, &nodes_[n], room};
+    return -score_->Score(job, v, r);
+  };
   const bool any_required = !job.required.empty();
   for (const auto& [n, a, b] : feasible_) {
     if (a > found || b < found) continue;
@@ -2742,33 +2806,140 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
     const uint32_t block = virtual_owner_ != 0 ? st_.own_index[n] : 0;  // + 1
     const uint64_t run = block != 0 ? uint64_t{block} << 32 : planner_.GroupOf(n);
     const uint8_t kind = st_.node_kind[n];
-    if (run == kNoRun || run != last_run || !by_kind || kind != group_kind ||
-        kind == PassCache::State::kMixedKind) {
+    if (run == kNoRun || run != last_run || !by_kind || kind != group_kind || kind == kMixed) {
       if (run == kNoRun || run != last_run) {
         group_room = PlanMinOver(n, found, AddSlots(found, len));
         last_run = run;
       }
-      NodeView v{n, &nodes_[n], group_room};
-      group_key = -score_->Score(job, v, r);
+      group_key = key_of(n, group_room);
       group_kind = kind;
     }
-    ranked.push_back({group_key, ties_by_number ? n : uint64_t{nodes_[n].weight} << 32 | n});
+    ranked.push_back({group_key, tie_of(n)});
+  }
+  // The sweep's runs: one score for all their nodes where the placement scores by kind and
+  // their nodes are of one kind, else node by node as above.
+  std::span<const Planner::TakenGroup> groups;
+  if (!feasible_runs_.empty()) groups = planner_.TakenGroups();
+  size_t total = ranked.size();
+  for (const auto& run : feasible_runs_) {
+    const uint32_t* members;
+    uint32_t size;
+    if (run.own) {
+      const OwnBlock& blk = own_blocks_[run.id];
+      members = sk_.block_nodes.data() + blk.first;
+      size = blk.size;
+    } else {
+      members = groups[run.id].nodes.data();
+      size = static_cast<uint32_t>(groups[run.id].nodes.size());
+    }
+    if (size == 0) continue;
+    const Resources room = PlanMinOver(members[0], found, AddSlots(found, len));
+    const uint8_t kind = st_.node_kind[members[0]];
+    bool alike = by_kind && kind != 0 && kind != kMixed;
+    for (uint32_t i = 1; alike && i < size; ++i) alike = st_.node_kind[members[i]] == kind;
+    if (alike) {
+      scored_runs_.push_back({key_of(members[0], room), members, size});
+      total += size;
+      continue;
+    }
+    for (uint32_t i = 0; i < size; ++i) {
+      const uint32_t n = members[i];
+      const uint8_t nk = st_.node_kind[n];
+      if (i == 0 || !by_kind || nk != group_kind || nk == kMixed) {
+        group_key = key_of(n, room);
+        group_kind = nk;
+      }
+      ranked.push_back({group_key, tie_of(n)});
+    }
+    total += size;
   }
   const size_t want = k - chosen_.size();
-  // The best `want` in order (entries are distinct, so any exact method picks the same): select
-  // then sort, as a heap over nearly all of them (partial_sort) costs more than both.
-  const auto best_end = ranked.begin() + static_cast<ptrdiff_t>(std::min(want, ranked.size()));
-  if (best_end != ranked.end()) std::nth_element(ranked.begin(), best_end, ranked.end());
   // Their order tells Distribute which nodes get fewer tasks; when every node gets as many
   // (k x r tasks; spread: a multiple of k), any order gives the same allocation.
   const bool spread = score_->walk() == Walk::kSpread;
   const bool uniform = spread ? k > 0 && shape.tasks % k == 0 : shape.tasks == uint64_t{k} * r;
-  if (!uniform) std::sort(ranked.begin(), best_end);
-  for (size_t i = 0; i < want && i < ranked.size(); ++i) {
-    chosen_.push_back(static_cast<uint32_t>(ranked[i].tie()));
+  if (scored_runs_.empty()) {
+    // The best `want` in order (entries are distinct, so any exact method picks the same):
+    // select then sort, as a heap over nearly all of them (partial_sort) costs more than both.
+    const auto best_end = ranked.begin() + static_cast<ptrdiff_t>(std::min(want, ranked.size()));
+    if (best_end != ranked.end()) std::nth_element(ranked.begin(), best_end, ranked.end());
+    if (!uniform) std::sort(ranked.begin(), best_end);
+    for (auto it = ranked.begin(); it != best_end; ++it) {
+      chosen_.push_back(static_cast<uint32_t>(it->tie()));
+    }
+    return;
   }
-  Distribute(job, shape.tasks, r, chosen_, out);
-  return found;
+  // With runs, the same best `want` by key first: every node below the key where they run out
+  // (the boundary) is taken, and the best ties at it make up the rest, where a run of hundreds
+  // of alike nodes was hundreds of entries to select among.
+  std::vector<Ranked>& picked = picked_;
+  picked.clear();
+  int64_t boundary = std::numeric_limits<int64_t>::max();
+  bool take_all = total <= want;
+  if (!take_all) {
+    key_counts_.clear();
+    for (const Ranked& e : ranked) key_counts_.emplace_back(e.key(), 1);
+    for (const auto& run : scored_runs_) key_counts_.emplace_back(run.key, run.size);
+    std::sort(key_counts_.begin(), key_counts_.end());
+    size_t upto = 0;
+    for (const auto& [key, count] : key_counts_) {
+      upto += count;
+      if (upto >= want) {
+        boundary = key;
+        break;
+      }
+    }
+  }
+  // Below the boundary (everything where all are taken); at it, the ties to choose among.
+  size_t below = 0;
+  for (const Ranked& e : ranked) {
+    if (take_all || e.key() < boundary) picked.push_back(e), ++below;
+  }
+  for (const auto& run : scored_runs_) {
+    if (!take_all && run.key >= boundary) continue;
+    for (uint32_t i = 0; i < run.size; ++i) picked.push_back({run.key, tie_of(run.nodes[i])});
+    below += run.size;
+  }
+  if (!take_all) {
+    size_t rest = want - below;
+    if (ties_by_number) {
+      // The lowest-numbered nodes at the boundary: through a bitset by node number.
+      uint32_t lo = UINT32_MAX, hi = 0;
+      auto mark = [&](uint32_t n) {
+        select_bits_[n / 64] |= uint64_t{1} << (n % 64);
+        lo = std::min(lo, n / 64);
+        hi = std::max(hi, n / 64);
+      };
+      if (select_bits_.size() * 64 < nodes_.size()) select_bits_.resize(nodes_.size() / 64 + 1, 0);
+      for (const Ranked& e : ranked) {
+        if (e.key() == boundary) mark(static_cast<uint32_t>(e.tie()));
+      }
+      for (const auto& run : scored_runs_) {
+        if (run.key != boundary) continue;
+        for (uint32_t i = 0; i < run.size; ++i) mark(run.nodes[i]);
+      }
+      for (uint32_t w = lo; w <= hi && lo != UINT32_MAX; ++w) {
+        for (uint64_t word = select_bits_[w]; word != 0 && rest > 0; word &= word - 1, --rest) {
+          picked.push_back({boundary, w * uint64_t{64} + std::countr_zero(word)});
+        }
+        select_bits_[w] = 0;
+      }
+    } else {
+      const size_t at = picked.size();
+      for (const Ranked& e : ranked) {
+        if (e.key() == boundary) picked.push_back(e);
+      }
+      for (const auto& run : scored_runs_) {
+        if (run.key != boundary) continue;
+        for (uint32_t i = 0; i < run.size; ++i) picked.push_back({boundary, tie_of(run.nodes[i])});
+      }
+      const auto best_end = picked.begin() + static_cast<ptrdiff_t>(at + rest);
+      std::nth_element(picked.begin() + static_cast<ptrdiff_t>(at), best_end, picked.end());
+      picked.erase(best_end, picked.end());
+    }
+  }
+  if (!uniform) std::sort(picked.begin(), picked.end());
+  for (const Ranked& e : picked) chosen_.push_back(static_cast<uint32_t>(e.tie()));
 }
 
 std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, PassStats* stats) {
