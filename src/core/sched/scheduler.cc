@@ -2816,8 +2816,9 @@ void Pass::ChooseNodes(const JobRequest& job, const Shape& shape, const CandSet&
     }
     ranked.push_back({group_key, tie_of(n)});
   }
-  // The sweep's runs: one score for all their nodes where the placement scores by kind and
-  // their nodes are of one kind, else node by node as above.
+  // The sweep's runs: one score for all their nodes where the placement scores by kind, else
+  // node by node as above. A run's nodes are of one kind: a planner group's have equal NodeInfo
+  // (Planner::SameInputs), and a block is nodes of one group.
   std::span<const Planner::TakenGroup> groups;
   if (!feasible_runs_.empty()) groups = planner_.TakenGroups();
   size_t total = ranked.size();
@@ -2835,9 +2836,7 @@ void Pass::ChooseNodes(const JobRequest& job, const Shape& shape, const CandSet&
     if (size == 0) continue;
     const Resources room = PlanMinOver(members[0], found, AddSlots(found, len));
     const uint8_t kind = st_.node_kind[members[0]];
-    bool alike = by_kind && kind != 0 && kind != kMixed;
-    for (uint32_t i = 1; alike && i < size; ++i) alike = st_.node_kind[members[i]] == kind;
-    if (alike) {
+    if (by_kind && kind != 0 && kind != kMixed) {
       scored_runs_.push_back({key_of(members[0], room), members, size});
       total += size;
       continue;
