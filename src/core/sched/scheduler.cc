@@ -1975,9 +1975,7 @@ class Pass {
   // next group's: fetched ahead for all groups, the cache misses overlap rather than come one
   // group at a time. (Its NodeInfo is not read: HoldCheck asks the node's kind.)
   void PrefetchFirstNodes(std::span<const Planner::TakenGroup> groups) const {
-    for (const auto& group : groups) {
-      if (!group.nodes.empty()) planner_.PrefetchSteps(group.nodes.front());
-    }
+    planner_.ForEachLiveGroup([&](uint32_t g) { planner_.PrefetchSteps(groups[g].nodes.front()); });
   }
   // Whether the set's nodes in (weight, number) order are in number order: a node index of
   // the whole set holds them as nodes 0, 1, ... (NodeIndex::by_number).
@@ -2155,14 +2153,14 @@ bool Pass::SurelyShort(const JobRequest& job, const Shape& shape, uint32_t set_i
     const auto groups = planner_.TakenGroups();
     CountOwnInGroups(1);
     // Each group only takes room away: once short, the rest cannot make up for it.
-    for (uint32_t g = 0; g < groups.size() && room >= wanted; ++g) {
+    planner_.ForEachLiveGroup([&](uint32_t g) {
       const auto& members = groups[g].nodes;
-      if (members.empty() || !Usable(members.front())) continue;
+      if (room < wanted || !Usable(members.front())) return;
       const uint32_t n = members.front();
       const int64_t lost =
           counted(planner_.FreeNow(n).cpus) - counted(planner_.AvailNow(n, len).cpus);
       room -= lost * static_cast<int64_t>(members.size() - sk_.own_in_group[g]);
-    }
+    });
     CountOwnInGroups(-1);
     // A virtual give-back's nodes, each with its own room.
     for (uint32_t n : sk_.own_nodes) {
@@ -2503,14 +2501,14 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     // A virtual give-back's nodes count apart from their groups, with their own steps.
     CountOwnInGroups(1);
     PrefetchFirstNodes(groups);
-    for (uint32_t g = 0; g < groups.size(); ++g) {
+    planner_.ForEachLiveGroup([&](uint32_t g) {
       const auto& members = groups[g].nodes;
       const auto count = static_cast<int32_t>(members.size() - sk_.own_in_group[g]);
-      if (count == 0 || !holds(members.front(), &need)) continue;
+      if (count == 0 || !holds(members.front(), &need)) return;
       const std::vector<internal::Step>& steps = planner_.Steps(members.front());
       __builtin_prefetch(steps.data());
       AddSource(&steps, members.front(), g, false, count, need);
-    }
+    });
     CountOwnInGroups(-1);
     for (uint32_t blk = 0; blk < own_blocks_.size(); ++blk) {
       const uint32_t rep = own_blocks_[blk].rep;

@@ -81,6 +81,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     regroup_.clear();
     for (uint32_t g = 0; g < group_count_; ++g) groups_[g].nodes.clear();
     group_count_ = 0;
+    std::fill(live_groups_.begin(), live_groups_.end(), 0);
     free_groups_.clear();
     if (group_table_used_ > 0) {
       std::fill(group_table_.begin(), group_table_.end(), std::pair{uint64_t{0}, kNoGroup});
@@ -569,6 +570,7 @@ void Planner::Ungroup(uint32_t n) {
   pos_in_group_[last] = pos_in_group_[n];
   nodes.pop_back();
   if (!nodes.empty()) return;
+  live_groups_[g / 64] &= ~(uint64_t{1} << (g % 64));
   // An empty group has no node to compare with: it leaves the table and is reused.
   const size_t mask = group_table_.size() - 1;
   for (size_t i = groups_[g].hash & mask;; i = (i + 1) & mask) {
@@ -656,6 +658,10 @@ std::span<const Planner::TakenGroup> Planner::TakenGroups() {
     flags_[n].grouped = 1;
     flags_[n].group = g;
     pos_in_group_[n] = static_cast<uint32_t>(groups_[g].nodes.size());
+    if (groups_[g].nodes.empty()) {
+      if (live_groups_.size() <= g / 64) live_groups_.resize(g / 64 + 1, 0);
+      live_groups_[g / 64] |= uint64_t{1} << (g % 64);
+    }
     groups_[g].nodes.push_back(n);
   }
   regroup_.clear();

@@ -152,6 +152,17 @@ class Planner {
     std::vector<uint32_t> nodes;
   };
   std::span<const TakenGroup> TakenGroups();
+  // Calls f(g) for each group of the last TakenGroups that has nodes, in group order: emptied
+  // groups wait in place for reuse, and loops over the groups passed by as many of them as
+  // there were groups with nodes (CEA-Curie conservative: over half).
+  template <typename F>
+  void ForEachLiveGroup(F&& f) const {
+    for (size_t w = 0; w < live_groups_.size(); ++w) {
+      for (uint64_t bits = live_groups_[w]; bits != 0; bits &= bits - 1) {
+        f(static_cast<uint32_t>(w * 64 + std::countr_zero(bits)));
+      }
+    }
+  }
   // What TakenGroups has yet to do: the nodes it would regroup, and the groups it returns.
   size_t RegroupsPending() const { return regroup_.size(); }
   uint32_t GroupCount() const { return group_count_; }
@@ -347,6 +358,7 @@ class Planner {
   // groups_[0, group_count_) are this pass's (later ones keep their storage for reuse).
   std::vector<TakenGroup> groups_;
   uint32_t group_count_ = 0;
+  std::vector<uint64_t> live_groups_;  // by group: has nodes (ForEachLiveGroup)
   std::vector<uint32_t> free_groups_;
   // Nonempty groups by hash: open addressing, linear probing; kNoGroup marks an empty slot,
   // kGoneGroup one whose group emptied (probes go on past it).
