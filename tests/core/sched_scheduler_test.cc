@@ -1051,6 +1051,29 @@ TEST(PlannerTest, NodesReservedAlikeFromOneGroupStayTogether) {
   EXPECT_EQ(groups(), (Groups{{0, 1}, {2}, {3, 4, 5}}));
 }
 
+// A job that starts or ends changes its nodes' NodeInfo between passes (Planner::Changed): the
+// nodes of one group that change alike stay together, one that changes otherwise leaves, and
+// so does one that also took another reservation.
+TEST(PlannerTest, NodesOfAGroupWhoseNodeInfoChangesAlikeStayTogether) {
+  std::vector<NodeInfo> nodes = IdleNodes(6);
+  internal::Planner p;
+  p.Begin(nodes, 600, 60, {});
+  auto groups = [&p] { return SortedGroups(p); };
+  for (uint32_t n = 0; n < 6; ++n) p.Reserve(n, 1800, 5, {4, 0, 0}, 1);
+  EXPECT_EQ(groups(), (Groups{{0, 1, 2, 3, 4, 5}}));
+  // Next pass: a job started on 0, 1, 2 and 5 (2 CPUs until 1200), and on 3 (1 CPU); 5 also
+  // takes a second reservation.
+  for (uint32_t n : {0u, 1u, 2u, 3u, 5u}) {
+    const uint32_t cpus = n == 3 ? 1 : 2;
+    nodes[n].free = {4 - cpus, 400 - 100 * cpus, 0};
+    nodes[n].releases.push_back({1200, {cpus, 100 * cpus, 0}});
+  }
+  p.Begin(nodes, 660, 60, {}, /*keep_reserved=*/true);
+  for (uint32_t n : {0u, 1u, 2u, 3u, 5u}) p.Changed(n);
+  p.Reserve(5, 2400, 5, {1, 0, 0}, 2);
+  EXPECT_EQ(groups(), (Groups{{0, 1, 2}, {3}, {4}, {5}}));
+}
+
 }  // namespace
 }  // namespace sluice::core::sched
 

@@ -110,7 +110,9 @@ void Planner::Changed(uint32_t n) {
   valid_[n] = 0;
   info_hash_chain_[n] = 0;
   marks_[n].built = 0;
-  if (flags_[n].taken) Regroup(n);
+  if (!flags_[n].taken) return;
+  RegroupFor(n, kInfoChanged);
+  cause_[n].info = true;
 }
 
 int64_t Planner::EndSlot(UnixTime end) const {
@@ -348,6 +350,7 @@ void Planner::RegroupFirst(uint32_t n) {
   const Flags& f = flags_[n];
   cause_[n].from = f.grouped && !f.pending ? f.group : kNoGroup;
   cause_[n].count = 0;
+  cause_[n].info = false;
 }
 
 void Planner::TookFrom(uint32_t n, size_t first, int64_t b) {
@@ -646,6 +649,9 @@ std::span<const Planner::TakenGroup> Planner::TakenGroups() {
             break;
           }
         }
+      }
+      if (g != kNoGroup && cause.info && !SameNodeInfo(groups_[g].nodes.front(), n)) {
+        g = kNoGroup;
       }
     }
     if (g == kNoGroup) {

@@ -375,11 +375,17 @@ class Planner {
     uint32_t from = kNoGroup;
     uint32_t count = 0;
     uint64_t ops[2] = {0, 0};  // op ids (op_id_)
+    // One op was a change of its NodeInfo (Changed: a job started or ended on it, where a
+    // wide job's nodes change alike): the nodes it leads to a group with are checked to have
+    // equal NodeInfo, as their reservations are equal by the rest of the cause.
+    bool info = false;
     bool operator==(const RegroupCause& o) const {
       return from == o.from && count == o.count && ops[0] == o.ops[0] &&
              (count < 2 || ops[1] == o.ops[1]);
     }
   };
+  // Changed's op (no reservation has this window).
+  static constexpr GroupOp kInfoChanged{false, std::numeric_limits<UnixTime>::min(), -1, {}};
   // Ops by id: an op equal to the last one recorded gets its id, any other a new one, so that
   // equal ids are equal ops (a reservation's nodes take one op in a row).
   GroupOp last_op_{};
