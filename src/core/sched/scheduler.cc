@@ -1975,7 +1975,7 @@ class Pass {
   // next group's: fetched ahead for all groups, the cache misses overlap rather than come one
   // group at a time. (Its NodeInfo is not read: HoldCheck asks the node's kind.)
   void PrefetchFirstNodes(std::span<const Planner::TakenGroup> groups) const {
-    planner_.ForEachLiveGroup([&](uint32_t g) { planner_.PrefetchSteps(groups[g].nodes.front()); });
+    planner_.ForEachLiveGroup([&](uint32_t g) { planner_.PrefetchSteps(groups[g].first); });
   }
   // Whether the set's nodes in (weight, number) order are in number order: a node index of
   // the whole set holds them as nodes 0, 1, ... (NodeIndex::by_number).
@@ -2154,12 +2154,11 @@ bool Pass::SurelyShort(const JobRequest& job, const Shape& shape, uint32_t set_i
     CountOwnInGroups(1);
     // Each group only takes room away: once short, the rest cannot make up for it.
     planner_.ForEachLiveGroup([&](uint32_t g) {
-      const auto& members = groups[g].nodes;
-      if (room < wanted || !Usable(members.front())) return;
-      const uint32_t n = members.front();
+      const uint32_t n = groups[g].first;
+      if (room < wanted || !Usable(n)) return;
       const int64_t lost =
           counted(planner_.FreeNow(n).cpus) - counted(planner_.AvailNow(n, len).cpus);
-      room -= lost * static_cast<int64_t>(members.size() - sk_.own_in_group[g]);
+      room -= lost * static_cast<int64_t>(groups[g].nodes.size() - sk_.own_in_group[g]);
     });
     CountOwnInGroups(-1);
     // A virtual give-back's nodes, each with its own room.
@@ -2502,12 +2501,12 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     CountOwnInGroups(1);
     PrefetchFirstNodes(groups);
     planner_.ForEachLiveGroup([&](uint32_t g) {
-      const auto& members = groups[g].nodes;
-      const auto count = static_cast<int32_t>(members.size() - sk_.own_in_group[g]);
-      if (count == 0 || !holds(members.front(), &need)) return;
-      const std::vector<internal::Step>& steps = planner_.Steps(members.front());
+      const uint32_t first = groups[g].first;
+      const auto count = static_cast<int32_t>(groups[g].nodes.size() - sk_.own_in_group[g]);
+      if (count == 0 || !holds(first, &need)) return;
+      const std::vector<internal::Step>& steps = planner_.Steps(first);
       __builtin_prefetch(steps.data());
-      AddSource(&steps, members.front(), g, false, count, need);
+      AddSource(&steps, first, g, false, count, need);
     });
     CountOwnInGroups(-1);
     for (uint32_t blk = 0; blk < own_blocks_.size(); ++blk) {

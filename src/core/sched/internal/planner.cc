@@ -572,7 +572,10 @@ void Planner::Ungroup(uint32_t n) {
   nodes[pos_in_group_[n]] = last;
   pos_in_group_[last] = pos_in_group_[n];
   nodes.pop_back();
-  if (!nodes.empty()) return;
+  if (!nodes.empty()) {
+    groups_[g].first = nodes.front();
+    return;
+  }
   live_groups_[g / 64] &= ~(uint64_t{1} << (g % 64));
   // An empty group has no node to compare with: it leaves the table and is reused.
   const size_t mask = group_table_.size() - 1;
@@ -667,6 +670,7 @@ std::span<const Planner::TakenGroup> Planner::TakenGroups() {
     if (groups_[g].nodes.empty()) {
       if (live_groups_.size() <= g / 64) live_groups_.resize(g / 64 + 1, 0);
       live_groups_[g / 64] |= uint64_t{1} << (g % 64);
+      groups_[g].first = n;
     }
     groups_[g].nodes.push_back(n);
   }
