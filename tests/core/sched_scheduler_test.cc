@@ -1051,6 +1051,29 @@ TEST(PlannerTest, NodesReservedAlikeFromOneGroupStayTogether) {
   EXPECT_EQ(groups(), (Groups{{0, 1}, {2}, {3, 4, 5}}));
 }
 
+// NowAndAvail answers as FreeNow and AvailNow do, on nodes untouched, taken from now, reserved
+// later, reserved from now, and busy until a release.
+TEST(PlannerTest, NowAndAvailIsFreeNowAndAvailNow) {
+  std::vector<NodeInfo> nodes = IdleNodes(5);
+  nodes[4].free = {1, 100, 0};
+  nodes[4].releases.push_back({900, {3, 300, 0}});
+  internal::Planner p;
+  p.Begin(nodes, 600, 60, {});
+  p.Take(1, 0, 4, {2, 0, 0});
+  p.Reserve(2, 1200, 5, {3, 0, 0}, 1);
+  p.Reserve(3, 600, 5, {1, 0, 0}, 2);
+  p.Reserve(4, 1200, 5, {4, 0, 0}, 3);
+  for (uint32_t n = 0; n < 5; ++n) {
+    for (int64_t len : {1, 3, 6, 12, 100}) {
+      const auto [free_now, avail] = p.NowAndAvail(n, len);
+      EXPECT_EQ(free_now, p.FreeNow(n)) << "node " << n;
+      EXPECT_EQ(avail, p.AvailNow(n, len)) << "node " << n << " len " << len;
+    }
+  }
+  EXPECT_EQ(p.NowAndAvail(3, 1).first.cpus, 3u);
+  EXPECT_EQ(p.NowAndAvail(2, 12).second.cpus, 1u);
+}
+
 // A job that starts or ends changes its nodes' NodeInfo between passes (Planner::Changed): the
 // nodes of one group that change alike stay together, one that changes otherwise leaves, and
 // so does one that also took another reservation.

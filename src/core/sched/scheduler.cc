@@ -2156,8 +2156,8 @@ bool Pass::SurelyShort(const JobRequest& job, const Shape& shape, uint32_t set_i
     planner_.ForEachLiveGroup([&](uint32_t g) {
       const uint32_t n = groups[g].first;
       if (room < wanted || !Usable(n)) return;
-      const int64_t lost =
-          counted(planner_.FreeNow(n).cpus) - counted(planner_.AvailNow(n, len).cpus);
+      const auto [free_now, avail] = planner_.NowAndAvail(n, len);
+      const int64_t lost = counted(free_now.cpus) - counted(avail.cpus);
       room -= lost * static_cast<int64_t>(groups[g].nodes.size() - sk_.own_in_group[g]);
     });
     CountOwnInGroups(-1);

@@ -79,6 +79,14 @@ class Planner {
   Resources FreeAt(uint32_t n, int64_t slot) const;
   // Componentwise minimum of the free resources over [a, b).
   Resources MinOver(uint32_t n, int64_t a, int64_t b) const;
+  // {FreeNow(n), AvailNow(n, len)} at once: a node with steps has what is free now as its first
+  // step's, and asking FreeNow apart read its reservations and NodeInfo as well.
+  std::pair<Resources, Resources> NowAndAvail(uint32_t n, int64_t len) const {
+    if (Untouched(n)) return {(*nodes_)[n].free, (*nodes_)[n].free};
+    const std::vector<Step>& steps = Built(n);
+    if (stable_until_[n] < 0) Refresh(n);
+    return {steps[0].free, len <= stable_until_[n] ? steps[0].free : MinOver(n, 0, len)};
+  }
   // MinOver(n, 0, len), in O(1) while no reservation on the node begins before `len`.
   Resources AvailNow(uint32_t n, int64_t len) const {
     if (Untouched(n)) return (*nodes_)[n].free;
