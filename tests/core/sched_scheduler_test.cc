@@ -435,6 +435,58 @@ TEST(KeptReservationTest, AWaitingJobsReasonFollowsTheFreeRoomFromPassToPass) {
   EXPECT_EQ(d[1].reason, Reason::kResources);  // room for three tasks of 1500 MB
 }
 
+// Without pending reasons (Options::pending_reasons, off in `sluice sim`), a chain of passes
+// decides as with them, and a waiting job's reason is kNone. The chain of the test above.
+TEST(KeptReservationTest, PassesWithoutPendingReasonsDecideAlike) {
+  auto chain = [](bool reasons) {
+    Cluster c = FirstBusyUntil600(3);
+    std::vector<std::vector<uint32_t>> sets = {c.All()};
+    std::vector<JobRequest> q = {SetJob(c, 1, 12, 3600), SetJob(c, 2, 4, 3600),
+                                 SetJob(c, 3, 2, 300)};
+    q[0].nodes = 3;
+    q[1].mem_per_cpu_mb = 1500;
+    q[2].mem_per_cpu_mb = 1000;
+    PassCache cache;
+    Options o = Opts(Policy::kConservative);
+    o.pending_reasons = reasons;
+    auto pass = [&](UnixTime now, size_t jobs) {
+      std::vector<const JobRequest*> queue;
+      for (size_t i = 0; i < jobs; ++i) queue.push_back(&q[i]);
+      return RunPass(o, now, c.nodes, {}, queue, sets, nullptr, &cache);
+    };
+    std::vector<Decision> all = pass(kNow, 2);
+    cache.KeepReservations();
+    std::vector<Decision> d = pass(kNow + 30, 3);
+    all.insert(all.end(), d.begin(), d.end());
+    for (const Decision& x : d) {
+      if (!x.start || x.alloc.empty()) continue;
+      c.nodes[x.alloc.front().first].free -= x.alloc.front().second;
+      c.nodes[x.alloc.front().first].releases.push_back({kNow + 330, x.alloc.front().second});
+      cache.NodeChanged(x.alloc.front().first);
+    }
+    cache.KeepReservations();
+    d = pass(kNow + 40, 2);
+    all.insert(all.end(), d.begin(), d.end());
+    return all;
+  };
+  const std::vector<Decision> with = chain(true), without = chain(false);
+  ASSERT_EQ(with.size(), 7u);
+  ASSERT_EQ(without.size(), with.size());
+  bool some_reason = false;
+  for (size_t i = 0; i < with.size(); ++i) {
+    EXPECT_EQ(without[i].id, with[i].id);
+    EXPECT_EQ(without[i].start, with[i].start) << i;
+    EXPECT_EQ(without[i].alloc, with[i].alloc) << i;
+    EXPECT_EQ(without[i].expected_start, with[i].expected_start) << i;
+    EXPECT_EQ(without[i].anchor, with[i].anchor) << i;
+    if (!with[i].start) {
+      some_reason = some_reason || with[i].reason != Reason::kNone;
+      EXPECT_EQ(without[i].reason, Reason::kNone) << i;
+    }
+  }
+  EXPECT_TRUE(some_reason);
+}
+
 // A waiting job's reason is kept from pass to pass by shape while nothing free now changes, and
 // asked again once something does. Three 4-CPU nodes, n0 and n1 busy until +600: W (all three)
 // is reserved at +600 and L (eight tasks) waits behind it for resources (n2's four CPUs are all

@@ -42,6 +42,10 @@ struct SchedulerConfig {
   std::string placement = "best-fit";
   // GpuPlacement= (Sluice's): which GPUs of a node a job gets: least-occupied or utilization.
   std::string gpu_placement = "least-occupied";
+  // Not in slurm.conf: whether a pass works out why each waiting job waits (squeue's REASON,
+  // Priority or Resources). `sluice sim` shows no reasons and turns it off; decisions are the
+  // same either way.
+  bool pending_reasons = true;
 };
 
 // An account in the fair-share tree (Slurm keeps these in slurmdbd; Sluice reads them from the

@@ -65,6 +65,7 @@ Result<Options> Options::FromConfig(const cluster::SchedulerConfig& config) {
   }
   o.placement = config.placement;
   o.gpu_placement = config.gpu_placement;
+  o.pending_reasons = config.pending_reasons;
   return o;
 }
 
@@ -3003,8 +3004,10 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
         PassCache::State::Kept& kept = *entry_found;
         if (plans < opt_.bf_max_job_test && KeptStands(job, set_id, len, kept)) {
           // As the last pass left it: only the reason may have changed.
-          d.reason = FitsFree(job, shape, set_id, len_now, &alloc) ? model::Reason::kPriority
-                                                                   : model::Reason::kResources;
+          if (opt_.pending_reasons) {
+            d.reason = FitsFree(job, shape, set_id, len_now, &alloc) ? model::Reason::kPriority
+                                                                     : model::Reason::kResources;
+          }
           d.expected_start = kept.start;
           d.anchor = true;
           st_.MarkKept(kept);
@@ -3029,9 +3032,11 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
       ++st.started;
     } else {
       // Would it fit the free resources, were it not for reservations of earlier jobs?
-      const bool fits_free = (planner_.has_reservations() || has_holds_) &&
-                             FitsFree(job, shape, set_id, len_now, &alloc);
-      d.reason = fits_free ? model::Reason::kPriority : model::Reason::kResources;
+      if (opt_.pending_reasons) {
+        const bool fits_free = (planner_.has_reservations() || has_holds_) &&
+                               FitsFree(job, shape, set_id, len_now, &alloc);
+        d.reason = fits_free ? model::Reason::kPriority : model::Reason::kResources;
+      }
       const bool reserve = policy == Options::Policy::kConservative ||
                            (policy == Options::Policy::kEasy && !easy_reserved);
       // Shares are not planned (see RunPass): a shared request waits without a planned start.

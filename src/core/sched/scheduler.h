@@ -155,6 +155,10 @@ struct Options {
   // GPU score plugin name for GPU choice within a node: "least-occupied" (fewest shares in use)
   // or "utilization" (lowest reported utilization); unknown: least-occupied.
   std::string gpu_placement = "least-occupied";
+  // Whether a waiting job's Decision::reason says Priority or Resources (a fit test against the
+  // free resources alone, for every waiting job at every pass); without, it is kNone. Nothing
+  // else depends on it (SchedulerConfig::pending_reasons).
+  bool pending_reasons = true;
 
   // Maps the configuration; InvalidArgument for an unknown policy, placement or GPU placement
   // (names checked against Registry::Global()), or a non-positive window or resolution.
@@ -172,7 +176,8 @@ struct Decision {
   std::vector<std::vector<model::GpuAllocation>> gpus;
   // When !start: the planned start; 0 when none within bf_window or not planned.
   UnixTime expected_start = 0;
-  model::Reason reason = model::Reason::kNone;  // when !start: kResources or kPriority
+  // When !start: kResources or kPriority (kNone without Options::pending_reasons).
+  model::Reason reason = model::Reason::kNone;
   // When !start: the verdict bears on the jobs behind it (a planner query was spent on it, or
   // it blocks a fifo queue). A pass after nothing but new submissions need look only at these
   // jobs and the new ones (see ClusterState::Schedule).
