@@ -1060,11 +1060,23 @@ class Pass {
     }
     // Every node is a candidate: its own freed nodes one by one, the classes for the rest.
     if (own_freed) {
+      // Its nodes of one planner group holding it alike answer alike (equal steps and kind),
+      // and come in a row: about 14 a run on CEA-Curie.
+      uint32_t last_group = Planner::kNoGroup;
+      Resources last_held;
+      bool last_answer = false;
       for (const auto& [n, r] : kept.alloc) {
         if (n >= nodes_.size() || !st_.freed_flag[n]) continue;
         ++fc_.own_in_class[fc_.class_of[n]];
         if (count < enough && holds(n, &need)) {
-          count += CouldStartBefore(job, n, need, len, start, &r, start, AddSlots(start, len));
+          const uint32_t g = planner_.GroupOf(n);
+          if (g == Planner::kNoGroup || g != last_group || !(r == last_held)) {
+            last_answer =
+                CouldStartBefore(job, n, need, len, start, &r, start, AddSlots(start, len));
+            last_group = g;
+            last_held = r;
+          }
+          count += last_answer;
         }
       }
     }
