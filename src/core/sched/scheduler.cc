@@ -240,6 +240,7 @@ struct PassCache::State {
       std::vector<std::vector<uint32_t>> members;  // by class, untouched classes only
       std::vector<size_t> member_pos;              // by class: members before it have left
       std::vector<uint32_t> own_in_class;          // FreedCouldHold's scratch, zero between calls
+      std::vector<uint32_t> own_classes;           // the classes it counted in, to zero again
       std::unordered_map<uint64_t, uint32_t> by_key;        // untouched nodes' by NodeInfo hash
       std::vector<std::pair<uint64_t, uint32_t>> of_group;  // (sort, class) by planner group
     } freed;
@@ -1065,9 +1066,10 @@ class Pass {
       uint32_t last_group = Planner::kNoGroup;
       Resources last_held;
       bool last_answer = false;
+      fc_.own_classes.clear();
       for (const auto& [n, r] : kept.alloc) {
         if (n >= nodes_.size() || !st_.freed_flag[n]) continue;
-        ++fc_.own_in_class[fc_.class_of[n]];
+        if (fc_.own_in_class[fc_.class_of[n]]++ == 0) fc_.own_classes.push_back(fc_.class_of[n]);
         if (count < enough && holds(n, &need)) {
           const uint32_t g = planner_.GroupOf(n);
           if (g == Planner::kNoGroup || g != last_group || !(r == last_held)) {
@@ -1092,11 +1094,7 @@ class Pass {
       if (could) count += others;
     }
     if (own_freed) {
-      for (const auto& a : kept.alloc) {
-        if (a.first < nodes_.size() && st_.freed_flag[a.first]) {
-          fc_.own_in_class[fc_.class_of[a.first]] = 0;
-        }
-      }
+      for (uint32_t c : fc_.own_classes) fc_.own_in_class[c] = 0;
     }
     return count;
   }
