@@ -2842,11 +2842,11 @@ void Pass::ChooseNodes(const JobRequest& job, const Shape& shape, const CandSet&
       size = static_cast<uint32_t>(groups[run.id].nodes.size());
     }
     if (size == 0) continue;
+    total += size;
     const Resources room = PlanMinOver(members[0], found, AddSlots(found, len));
     const uint8_t kind = st_.node_kind[members[0]];
     if (by_kind && kind != 0 && kind != kMixed) {
       scored_runs_.push_back({key_of(members[0], room), members, size});
-      total += size;
       continue;
     }
     for (uint32_t i = 0; i < size; ++i) {
@@ -2858,7 +2858,6 @@ void Pass::ChooseNodes(const JobRequest& job, const Shape& shape, const CandSet&
       }
       ranked.push_back({group_key, tie_of(n)});
     }
-    total += size;
   }
   const size_t want = k - chosen_.size();
   // Their order tells Distribute which nodes get fewer tasks; when every node gets as many
@@ -2909,22 +2908,25 @@ void Pass::ChooseNodes(const JobRequest& job, const Shape& shape, const CandSet&
   }
   if (!take_all) {
     size_t rest = want - below;
-    if (ties_by_number) {
-      // The lowest-numbered nodes at the boundary: through a bitset by node number.
-      uint32_t lo = UINT32_MAX, hi = 0;
-      auto mark = [&](uint32_t n) {
-        select_bits_[n / 64] |= uint64_t{1} << (n % 64);
-        lo = std::min(lo, n / 64);
-        hi = std::max(hi, n / 64);
-      };
-      if (select_bits_.size() * 64 < nodes_.size()) select_bits_.resize(nodes_.size() / 64 + 1, 0);
+    // Calls f(n) for each node at the boundary (a ranked entry's tie holds its node low).
+    auto at_boundary = [&](auto&& f) {
       for (const Ranked& e : ranked) {
-        if (e.key() == boundary) mark(static_cast<uint32_t>(e.tie()));
+        if (e.key() == boundary) f(static_cast<uint32_t>(e.tie()));
       }
       for (const auto& run : scored_runs_) {
         if (run.key != boundary) continue;
-        for (uint32_t i = 0; i < run.size; ++i) mark(run.nodes[i]);
+        for (uint32_t i = 0; i < run.size; ++i) f(run.nodes[i]);
       }
+    };
+    if (ties_by_number) {
+      // The lowest-numbered nodes at the boundary: through a bitset by node number.
+      uint32_t lo = UINT32_MAX, hi = 0;
+      if (select_bits_.size() * 64 < nodes_.size()) select_bits_.resize(nodes_.size() / 64 + 1, 0);
+      at_boundary([&](uint32_t n) {
+        select_bits_[n / 64] |= uint64_t{1} << (n % 64);
+        lo = std::min(lo, n / 64);
+        hi = std::max(hi, n / 64);
+      });
       for (uint32_t w = lo; w <= hi && lo != UINT32_MAX; ++w) {
         for (uint64_t word = select_bits_[w]; word != 0 && rest > 0; word &= word - 1, --rest) {
           picked.push_back({boundary, w * uint64_t{64} + std::countr_zero(word)});
@@ -2933,13 +2935,7 @@ void Pass::ChooseNodes(const JobRequest& job, const Shape& shape, const CandSet&
       }
     } else {
       const size_t at = picked.size();
-      for (const Ranked& e : ranked) {
-        if (e.key() == boundary) picked.push_back(e);
-      }
-      for (const auto& run : scored_runs_) {
-        if (run.key != boundary) continue;
-        for (uint32_t i = 0; i < run.size; ++i) picked.push_back({boundary, tie_of(run.nodes[i])});
-      }
+      at_boundary([&](uint32_t n) { picked.push_back({boundary, tie_of(n)}); });
       const auto best_end = picked.begin() + static_cast<ptrdiff_t>(at + rest);
       std::nth_element(picked.begin() + static_cast<ptrdiff_t>(at), best_end, picked.end());
       picked.erase(best_end, picked.end());

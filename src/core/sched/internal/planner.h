@@ -88,12 +88,7 @@ class Planner {
     return {steps[0].free, len <= stable_until_[n] ? steps[0].free : MinOver(n, 0, len)};
   }
   // MinOver(n, 0, len), in O(1) while no reservation on the node begins before `len`.
-  Resources AvailNow(uint32_t n, int64_t len) const {
-    if (Untouched(n)) return (*nodes_)[n].free;
-    const std::vector<Step>& steps = Built(n);
-    if (stable_until_[n] < 0) Refresh(n);
-    return len <= stable_until_[n] ? steps[0].free : MinOver(n, 0, len);
-  }
+  Resources AvailNow(uint32_t n, int64_t len) const { return NowAndAvail(n, len).second; }
   // Takes `r` from node n over [a, b) for this pass only. A take on a node not built yet waits
   // until the node is built (most of a wide reservation's nodes never are).
   void Take(uint32_t n, int64_t a, int64_t b, const Resources& r);
