@@ -1059,7 +1059,8 @@ class Pass {
         !monotone_ || has_holds_) {
       return FreedBefore(job, set_id, kept.r, len, start, enough, own_freed ? job.id : 0);
     }
-    // Every node is a candidate: its own freed nodes one by one, the classes for the rest.
+    // Every node is a candidate: its own freed nodes by runs of one group, the classes for the
+    // rest.
     if (own_freed) {
       // Its nodes of one planner group holding it alike answer alike (equal steps and kind),
       // and come in a row: about 14 a run on CEA-Curie.
