@@ -336,6 +336,47 @@ TEST_F(ClusterStateTest, ConservativeReplanDoesNotPushALaterReservation) {
   EXPECT_EQ(launches[0].node, "n3");
 }
 
+// Under conservative, a pass after arrivals alone looks at the new jobs only (the waiting jobs'
+// reservations stand where they are): their verdicts keep, the new job is planned around them,
+// and the reservations are still there for the pass after an end to move. The setting of the
+// test above, with an arrival X between the plans and C's end.
+TEST_F(ClusterStateTest, ConservativePassAfterArrivalsKeepsTheWaitingJobsPlans) {
+  ClusterConfig conservative = ThreeNodes();
+  conservative.scheduler.policy = "conservative";
+  Reset(conservative);
+  Submit(Timed(4, 1, 1000));            // n1 until 2000 (the grid boundary 2040)
+  Submit(Timed(4, 1, 3000));            // n2 until 4000
+  JobId c = Submit(Timed(4, 1, 3000));  // n3 until 4000
+  Schedule();
+  TakeLaunches();
+  JobId w = Submit(Timed(8, 2, 1000));  // two whole nodes from 4000
+  JobId l = Submit(Timed(4, 1, 1500));  // n1 from 2040
+  Schedule();
+  const UnixTime w_planned = Job(w)->expected_start;
+  EXPECT_GE(w_planned, 4000);
+  EXPECT_EQ(Job(l)->expected_start, 2040);
+  // X (three nodes) can only follow W.
+  now_ = 1200;
+  JobId x = Submit(Timed(12, 3, 600));
+  Schedule();
+  EXPECT_TRUE(TakeLaunches().empty());
+  EXPECT_EQ(Job(w)->expected_start, w_planned);
+  EXPECT_EQ(Job(l)->expected_start, 2040);
+  EXPECT_EQ(Job(x)->state, JobState::kPending);
+  EXPECT_GE(Job(x)->expected_start, w_planned + 1000);
+  now_ = 1500;
+  End(c);
+  Schedule();
+  // W moves up to the end of L's window (not over it), X with it; L runs now on n3.
+  EXPECT_LT(Job(w)->expected_start, w_planned);
+  EXPECT_GE(Job(w)->expected_start, 2040 + 1500);
+  EXPECT_GE(Job(x)->expected_start, Job(w)->expected_start + 1000);
+  auto launches = TakeLaunches();
+  ASSERT_EQ(launches.size(), 1u);
+  EXPECT_EQ(launches[0].job->id, l);
+  EXPECT_EQ(launches[0].node, "n3");
+}
+
 // The promise over a random workload: arrivals, and runs that end at or before their limits.
 // Once a waiting job has a planned start, no later pass moves it later, and the job starts no
 // later than it. (With bf_interval 0, as in the simulator, every pass is a full one that goes on

@@ -395,6 +395,88 @@ TEST(KeptReservationTest, CountedRoomLeavesReservedNodesToJobsThatEndBeforeThem)
   EXPECT_EQ(d[3].expected_start, kNow + 600 + 3600);
 }
 
+// After submissions alone a conservative pass may be handed only the new jobs
+// (PassCache::KeepUnseenReservations): the reservations of the jobs it is not handed stand and
+// hold their windows, so the new jobs are decided as a pass over the whole queue decides them.
+// The chain of the test above: W reserved at +600, job 2 behind it at +600 + 3600.
+TEST(KeptReservationTest, APassHandedOnlyNewJobsKeepsTheOthersReservations) {
+  Cluster c = FirstBusyUntil600(30);
+  std::vector<std::vector<uint32_t>> sets = {c.All()};
+  auto job = [&](model::JobId id, uint32_t tasks, Seconds limit) {
+    return SetJob(c, id, tasks, limit);
+  };
+  std::vector<JobRequest> q = {job(1, 120, 3600), job(2, 1, 3600), job(3, 6, 300),
+                               job(4, 8, 3600)};
+  q[0].nodes = 30;
+  auto chain = [&](bool unseen) {
+    PassCache cache;
+    PassStats stats;
+    auto pass = [&](UnixTime now, size_t from, size_t to) {
+      std::vector<const JobRequest*> queue;
+      for (size_t i = from; i < to; ++i) queue.push_back(&q[i]);
+      return RunPass(Opts(Policy::kConservative), now, c.nodes, {}, queue, sets, &stats, &cache);
+    };
+    std::vector<Decision> all = pass(kNow, 0, 2);
+    cache.KeepReservations();
+    EXPECT_TRUE(cache.ReservationsStandUnseen(kNow + 30, 2));
+    EXPECT_FALSE(cache.ReservationsStandUnseen(kNow + 30, 3));   // an anchor without one
+    EXPECT_FALSE(cache.ReservationsStandUnseen(kNow + 600, 2));  // W's start has come
+    if (unseen) cache.KeepUnseenReservations();
+    std::vector<Decision> d = pass(kNow + 30, unseen ? 2 : 0, 4);
+    EXPECT_EQ(d.size(), unseen ? 2u : 4u);
+    all.insert(all.end(), d.end() - 2, d.end());
+    // The next pass (every job, nothing changed) finds W, job 2 and L where they were, their
+    // reservations kept.
+    cache.KeepReservations();
+    d = pass(kNow + 40, 0, 4);
+    EXPECT_EQ(d.size(), 4u);
+    EXPECT_EQ(stats.kept, 3u);
+    all.insert(all.end(), d.begin(), d.end());
+    return all;
+  };
+  const std::vector<Decision> unseen = chain(true), whole = chain(false);
+  ASSERT_EQ(unseen.size(), 8u);
+  ASSERT_EQ(whole.size(), unseen.size());
+  for (size_t i = 0; i < whole.size(); ++i) {
+    EXPECT_EQ(unseen[i].id, whole[i].id) << i;
+    EXPECT_EQ(unseen[i].start, whole[i].start) << i;
+    EXPECT_EQ(unseen[i].alloc, whole[i].alloc) << i;
+    EXPECT_EQ(unseen[i].expected_start, whole[i].expected_start) << i;
+    EXPECT_EQ(unseen[i].anchor, whole[i].anchor) << i;
+  }
+  EXPECT_TRUE(unseen[2].start);   // S ends before W's window
+  EXPECT_FALSE(unseen[3].start);  // L waits behind W and job 2
+  EXPECT_EQ(unseen[3].expected_start, kNow + 600 + 3600);
+  EXPECT_EQ(unseen[4].expected_start, kNow + 600);
+  EXPECT_EQ(unseen[5].expected_start, kNow + 600 + 3600);
+}
+
+// The reservations kept unseen count against bf_max_job_test as if the pass had looked at them:
+// with room for two plans, both taken, a new job that must wait gets none.
+TEST(KeptReservationTest, ReservationsKeptUnseenCountAgainstTheJobTest) {
+  Cluster c = FirstBusyUntil600(3);
+  std::vector<std::vector<uint32_t>> sets = {c.All()};
+  std::vector<JobRequest> q = {SetJob(c, 1, 12, 3600), SetJob(c, 2, 12, 3600),
+                               SetJob(c, 3, 12, 3600)};
+  for (auto& j : q) j.nodes = 3;
+  Options o = Opts(Policy::kConservative);
+  o.bf_max_job_test = 2;
+  PassCache cache;
+  auto d = RunPass(o, kNow, c.nodes, {}, std::vector<const JobRequest*>{&q[0], &q[1]}, sets,
+                   nullptr, &cache);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[1].expected_start, kNow + 600 + 3600);
+  cache.KeepReservations();
+  ASSERT_TRUE(cache.ReservationsStandUnseen(kNow + 10, 2));
+  cache.KeepUnseenReservations();
+  d = RunPass(o, kNow + 10, c.nodes, {}, std::vector<const JobRequest*>{&q[2]}, sets, nullptr,
+              &cache);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_FALSE(d[0].start);
+  EXPECT_FALSE(d[0].anchor);
+  EXPECT_EQ(d[0].expected_start, 0);
+}
+
 // Along a conservative chain a waiting job's reason comes from the free nodes' capacity for its
 // shape, carried from pass to pass and brought up to date where nodes changed. Three 4-CPU,
 // 4000 MB nodes, n0 busy until +600 (a release): W (all three nodes) is reserved at +600, L

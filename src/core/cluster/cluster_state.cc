@@ -1319,8 +1319,14 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       id_order && full && reservations_.empty() &&
       std::all_of(anchors_.begin(), anchors_.end(), [&](JobId id) { return pending_.count(id); });
   const bool incremental = plans_may_stand && only_submissions;
+  // Under conservative the anchors' reservations, left in the planner, stand as they are (none
+  // begins by now, and each anchor holds one): only the new jobs need a look, and the queue's
+  // length costs nothing.
+  const bool only_new = incremental && holds.empty() &&
+                        options.policy == sched::Options::Policy::kConservative &&
+                        pass_cache_.ReservationsStandUnseen(now, anchors_.size());
   if (incremental) {
-    looked_at = anchors_;
+    if (!only_new) looked_at = anchors_;
     looked_at.insert(looked_at.end(), rejudge.begin(), rejudge.end());
     std::sort(looked_at.begin(), looked_at.end());
     looked_at.erase(std::unique(looked_at.begin(), looked_at.end()), looked_at.end());
@@ -1392,6 +1398,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   }
   // Nothing was freed since the last pass: its reservations stand (see only_submissions).
   if (incremental) pass_cache_.KeepReservations();
+  if (only_new) pass_cache_.KeepUnseenReservations();
   const bool recheck = plans_may_stand && only_ends && !incremental;
   if (recheck) pass_cache_.RecheckReservations();
   const std::vector<sched::Decision> decisions = sched::RunPass(
@@ -1408,15 +1415,28 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       SetPendingInfo(id, reason == Reason::kNone ? Reason::kPriority : reason, 0, &job);
     };
     for (JobId id : rejudge) behind(id);
-    for (JobId id : anchors_) behind(id);
+    // (Anchors the pass was not handed keep their verdicts.)
+    if (!only_new) {
+      for (JobId id : anchors_) behind(id);
+    }
     // Whether nodes or reservations let a job naming them run can change with neither in the
     // queue's view: such jobs are judged again at every pass.
     for (JobId id : rejudge) {
       if (pending_.count(id) > 0 && NamesNodes(*jobs_.Get(id))) rejudge_.push_back(id);
     }
-    anchors_.clear();
+    if (!only_new) anchors_.clear();
+    const size_t kept_anchors = anchors_.size();
     for (const sched::Decision& d : decisions) {
       if (!d.start && d.anchor) anchors_.push_back(d.id);
+    }
+    if (only_new) {
+      // The kept anchors and the new ones, each in id order (pulled so): merged, without the
+      // jobs handed in again (those naming nodes).
+      const auto mid = anchors_.begin() + static_cast<ptrdiff_t>(kept_anchors);
+      if (!std::is_sorted(anchors_.begin(), mid)) std::sort(anchors_.begin(), mid);
+      if (!std::is_sorted(mid, anchors_.end())) std::sort(mid, anchors_.end());
+      std::inplace_merge(anchors_.begin(), mid, anchors_.end());
+      anchors_.erase(std::unique(anchors_.begin(), anchors_.end()), anchors_.end());
     }
   }
   anchors_valid_ = full;

@@ -357,6 +357,7 @@ struct PassCache::State {
     k.pass = 0;
   }
   bool keep_reservations = false;
+  bool keep_unseen = false;  // KeepUnseenReservations: the pass is handed only new jobs
   bool recheck_reservations = false;
   // The last pass was conservative and left its reservations in the planner (Reserve), kept
   // in `kept`: a pass the caller vouches for (keep or recheck) goes on from them.
@@ -440,6 +441,18 @@ void PassCache::Reset() {
   state_->resumable = false;
 }
 void PassCache::KeepReservations() { state_->keep_reservations = true; }
+bool PassCache::ReservationsStandUnseen(UnixTime now, size_t anchors) {
+  State& s = *state_;
+  if (!s.valid || !s.resumable || s.kept.size() != anchors) return false;
+  if (s.kept_min_start <= now) {
+    // The bound is made exact: a walk of the reservations, where a look at their jobs would be
+    // a pass over them.
+    s.kept_min_start = std::numeric_limits<UnixTime>::max();
+    for (const auto& [id, kept] : s.kept) s.kept_min_start = std::min(s.kept_min_start, kept.start);
+  }
+  return s.kept_min_start > now;
+}
+void PassCache::KeepUnseenReservations() { state_->keep_unseen = true; }
 void PassCache::NodeFreed(uint32_t n) { state_->Freed(n); }
 void PassCache::RecheckReservations() { state_->recheck_reservations = true; }
 
@@ -585,6 +598,7 @@ class Pass {
       st_.fit_now.clear();
       st_.resumable = false;
       st_.keep_reservations = false;
+      st_.keep_unseen = false;
       st_.recheck_reservations = false;
       st_.node_count = n;
       st_.external_count = candidate_sets.size();
@@ -640,6 +654,11 @@ class Pass {
     }
     ++st_.passes;
     st_.kept_marked = 0;
+    // The reservations of the jobs the caller does not hand in are made again as they stand.
+    unseen_ = resume_ && st_.keep_reservations && st_.keep_unseen;
+    if (unseen_) {
+      for (auto& [id, kept] : st_.kept) st_.MarkKept(kept);
+    }
     for (uint32_t c : changed) {
       if (c >= n) continue;
       planner_.Changed(c);
@@ -1765,6 +1784,9 @@ class Pass {
   bool monotone_ = false;  // running jobs come only as NodeInfo::releases (see EarliestMonotone)
   // Going on from the last pass's reservations, left in the planner (PassCache::State).
   bool resume_ = false;
+  // A resumed pass handed only the jobs added since (PassCache::KeepUnseenReservations): every
+  // kept reservation was made again at its start.
+  bool unseen_ = false;
   // Brings the release walk (PassCache::State::walk) up to date: made afresh when it is not
   // valid, else the entries of nodes whose releases changed or that gained their first
   // reservation or lost their last are redone, where they changed.
@@ -2952,7 +2974,10 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
   const auto policy = opt_.policy;
   bool fifo_blocked = false;
   bool easy_reserved = false;
-  uint32_t plans = 0;  // planner queries, bounded by bf_max_job_test
+  // Planner queries, bounded by bf_max_job_test: the reservations kept unseen count as looked at.
+  uint32_t plans = unseen_ ? static_cast<uint32_t>(
+                                 std::min<size_t>(st_.kept.size(), opt_.bf_max_job_test))
+                           : 0;
   Alloc& alloc = st_.alloc;
   out.reserve(st_.examined_last);
   std::vector<std::vector<model::GpuAllocation>> gpus;
@@ -3006,6 +3031,24 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     const int64_t len = DurationSlots(job.time_limit);
     const int64_t len_now = DurationSlots(
         job.time_limit >= kUnlimited - res_ ? job.time_limit : job.time_limit + (now_ - grid_));
+    if (unseen_ && entry_found != nullptr) {
+      if (entry_found->limit == job.time_limit) {
+        // Kept unseen (it starts later than now and nothing was freed), handed in anyway.
+        if (opt_.pending_reasons) {
+          d.reason = FitsFree(job, shape, set_id, len_now, &alloc) ? model::Reason::kPriority
+                                                                   : model::Reason::kResources;
+        }
+        d.expected_start = entry_found->start;
+        d.anchor = true;
+        ++st.reserved;
+        ++st.kept;
+        out.push_back(std::move(d));
+        continue;
+      }
+      // Its limit changed: looked at as the last pass left it.
+      st_.UnmarkKept(*entry_found);
+      entry_found->pass = st_.passes - 1;
+    }
     if (resume_) {
       if (entry_found != nullptr && entry_found->pass + 1 == st_.passes) {
         PassCache::State::Kept& kept = *entry_found;
@@ -3148,6 +3191,7 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
   if (st_.kept_marked != st_.kept.size()) DropUnmarkedKept();
   st_.resumable = policy == Options::Policy::kConservative && !has_holds_ && monotone_;
   st_.keep_reservations = false;
+  st_.keep_unseen = false;
   st_.recheck_reservations = false;
   st_.ClearFreed();
   st_.examined_last = st.examined;

@@ -240,6 +240,18 @@ class PassCache {
   // pass (jobs were only added, behind the others). The reservations that pass made still hold
   // and none could begin earlier, so a job holding one keeps it instead of being planned again.
   void KeepReservations();
+  // Whether the next pass, at `now` after KeepReservations, may be handed only the jobs added
+  // since: the last pass was conservative and left its reservations in the planner (it had no
+  // holds), none of them begins by `now`, and the `anchors` jobs the caller would hand in
+  // again (the last pass's planned ones) all hold one: a job planned without a start within
+  // the window is planned again as the window moves. Only for a conservative pass without
+  // holds: then
+  // KeepUnseenReservations() says so, and the pass keeps the reservations of the jobs it is not
+  // handed as they are (their last decisions stand, as a look would have found them) and counts
+  // them against bf_max_job_test as if it had looked. A pass after submissions alone then costs
+  // the new jobs rather than the whole queue. A job handed in anyway keeps its reservation.
+  bool ReservationsStandUnseen(UnixTime now, size_t anchors);
+  void KeepUnseenReservations();
   // Running jobs on node n ended since the last pass (its room grew); kept for the next pass.
   void NodeFreed(uint32_t n);
   // For the next pass only: the caller vouches that since the last pass jobs only ended
