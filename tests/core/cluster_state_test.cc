@@ -7,6 +7,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <tuple>
 
 namespace sluice::core::cluster {
 namespace {
@@ -102,6 +103,27 @@ class ClusterStateTest : public ::testing::Test {
     end.exit_code = exit_code;
     end.timed_out = timed_out;
     Apply(cmd::JobEnded{Job(id)->allocation.front().node, end});
+  }
+
+  // Under conservative: n1 busy until 2000 (the grid boundary 2040), n2 and n3 until 4000 (C on
+  // n3); W (two whole nodes) planned from 4000, L (one whole node, done before W) on n1 from
+  // 2040. Returns C, W and L.
+  std::tuple<JobId, JobId, JobId> ConservativeWideBehindLong() {
+    ClusterConfig conservative = ThreeNodes();
+    conservative.scheduler.policy = "conservative";
+    Reset(conservative);
+    Submit(Timed(4, 1, 1000));
+    Submit(Timed(4, 1, 3000));
+    const JobId c = Submit(Timed(4, 1, 3000));
+    Schedule();
+    TakeLaunches();
+    const JobId w = Submit(Timed(8, 2, 1000));
+    const JobId l = Submit(Timed(4, 1, 1500));
+    Schedule();
+    EXPECT_TRUE(TakeLaunches().empty());
+    EXPECT_GE(Job(w)->expected_start, 4000);
+    EXPECT_EQ(Job(l)->expected_start, 2040);
+    return {c, w, l};
   }
 
   UnixTime now_ = 1000;
@@ -307,21 +329,8 @@ TEST_F(ClusterStateTest, ConservativeReservationsMoveOnlyWhereAnEndLetsThem) {
 // plan. When C ends early, the wide job W (ahead in the queue) may move earlier, but not into
 // the window L holds on n1; L itself then starts at once on the freed node.
 TEST_F(ClusterStateTest, ConservativeReplanDoesNotPushALaterReservation) {
-  ClusterConfig conservative = ThreeNodes();
-  conservative.scheduler.policy = "conservative";
-  Reset(conservative);
-  Submit(Timed(4, 1, 1000));            // n1 until 2000 (the grid boundary 2040)
-  Submit(Timed(4, 1, 3000));            // n2 until 4000
-  JobId c = Submit(Timed(4, 1, 3000));  // n3 until 4000
-  Schedule();
-  TakeLaunches();
-  JobId w = Submit(Timed(8, 2, 1000));  // two whole nodes: n1 and another from 4000
-  JobId l = Submit(Timed(4, 1, 1500));  // one whole node: n1 from 2040, done before W
-  Schedule();
-  EXPECT_TRUE(TakeLaunches().empty());
+  const auto [c, w, l] = ConservativeWideBehindLong();
   const UnixTime w_planned = Job(w)->expected_start;
-  EXPECT_GE(w_planned, 4000);
-  EXPECT_EQ(Job(l)->expected_start, 2040);
   now_ = 1500;
   End(c);
   Schedule();
@@ -341,20 +350,8 @@ TEST_F(ClusterStateTest, ConservativeReplanDoesNotPushALaterReservation) {
 // and the reservations are still there for the pass after an end to move. The setting of the
 // test above, with an arrival X between the plans and C's end.
 TEST_F(ClusterStateTest, ConservativePassAfterArrivalsKeepsTheWaitingJobsPlans) {
-  ClusterConfig conservative = ThreeNodes();
-  conservative.scheduler.policy = "conservative";
-  Reset(conservative);
-  Submit(Timed(4, 1, 1000));            // n1 until 2000 (the grid boundary 2040)
-  Submit(Timed(4, 1, 3000));            // n2 until 4000
-  JobId c = Submit(Timed(4, 1, 3000));  // n3 until 4000
-  Schedule();
-  TakeLaunches();
-  JobId w = Submit(Timed(8, 2, 1000));  // two whole nodes from 4000
-  JobId l = Submit(Timed(4, 1, 1500));  // n1 from 2040
-  Schedule();
+  const auto [c, w, l] = ConservativeWideBehindLong();
   const UnixTime w_planned = Job(w)->expected_start;
-  EXPECT_GE(w_planned, 4000);
-  EXPECT_EQ(Job(l)->expected_start, 2040);
   // X (three nodes) can only follow W.
   now_ = 1200;
   JobId x = Submit(Timed(12, 3, 600));

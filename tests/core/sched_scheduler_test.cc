@@ -405,8 +405,7 @@ TEST(KeptReservationTest, APassHandedOnlyNewJobsKeepsTheOthersReservations) {
   auto job = [&](model::JobId id, uint32_t tasks, Seconds limit) {
     return SetJob(c, id, tasks, limit);
   };
-  std::vector<JobRequest> q = {job(1, 120, 3600), job(2, 1, 3600), job(3, 6, 300),
-                               job(4, 8, 3600)};
+  std::vector<JobRequest> q = {job(1, 120, 3600), job(2, 1, 3600), job(3, 6, 300), job(4, 8, 3600)};
   q[0].nodes = 30;
   auto chain = [&](bool unseen) {
     PassCache cache;

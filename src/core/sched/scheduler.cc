@@ -2975,9 +2975,8 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
   bool fifo_blocked = false;
   bool easy_reserved = false;
   // Planner queries, bounded by bf_max_job_test: the reservations kept unseen count as looked at.
-  uint32_t plans = unseen_ ? static_cast<uint32_t>(
-                                 std::min<size_t>(st_.kept.size(), opt_.bf_max_job_test))
-                           : 0;
+  uint32_t plans =
+      unseen_ ? static_cast<uint32_t>(std::min<size_t>(st_.kept.size(), opt_.bf_max_job_test)) : 0;
   Alloc& alloc = st_.alloc;
   out.reserve(st_.examined_last);
   std::vector<std::vector<model::GpuAllocation>> gpus;
