@@ -374,6 +374,37 @@ TEST_F(ClusterStateTest, ConservativePassAfterArrivalsKeepsTheWaitingJobsPlans) 
   EXPECT_EQ(launches[0].node, "n3");
 }
 
+// Waiting jobs a pass after arrivals leaves unseen keep their reasons only while nothing started
+// since those were given: A (two whole nodes for long) waits for Priority behind W's
+// reservation on every node while n2 and n3 are free; once B backfills onto one of them, A
+// would not fit the free nodes either, and the next pass after an arrival says Resources.
+TEST_F(ClusterStateTest, ConservativeReasonsFollowABackfillBetweenArrivals) {
+  ClusterConfig conservative = ThreeNodes();
+  conservative.scheduler.policy = "conservative";
+  Reset(conservative);
+  Submit(Timed(4, 1, 1000));  // n1 until 2000
+  Schedule();
+  TakeLaunches();
+  const JobId w = Submit(Timed(12, 3, 1000));  // every node from 2040
+  const JobId a = Submit(Timed(8, 2, 3000));
+  Schedule();
+  EXPECT_EQ(Job(w)->reason, Reason::kResources);
+  EXPECT_EQ(Job(a)->reason, Reason::kPriority);
+  now_ = 1100;
+  const JobId b = Submit(Timed(1, 0, 500));  // ends before W's window: backfills now
+  Schedule();
+  auto launches = TakeLaunches();
+  ASSERT_EQ(launches.size(), 1u);
+  EXPECT_EQ(launches[0].job->id, b);
+  now_ = 1200;
+  const JobId c = Submit(Timed(12, 3, 100));
+  Schedule();
+  EXPECT_TRUE(TakeLaunches().empty());
+  EXPECT_EQ(Job(c)->state, JobState::kPending);
+  EXPECT_EQ(Job(a)->reason, Reason::kResources);
+  EXPECT_GT(Job(a)->expected_start, Job(w)->expected_start);
+}
+
 // The promise over a random workload: arrivals, and runs that end at or before their limits.
 // Once a waiting job has a planned start, no later pass moves it later, and the job starts no
 // later than it. (With bf_interval 0, as in the simulator, every pass is a full one that goes on

@@ -1324,6 +1324,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   // length costs nothing.
   const bool only_new = incremental && holds.empty() &&
                         options.policy == sched::Options::Policy::kConservative &&
+                        (!options.pending_reasons || anchor_reasons_current_) &&
                         pass_cache_.ReservationsStandUnseen(now, anchors_.size());
   if (incremental) {
     if (!only_new) looked_at = anchors_;
@@ -1440,6 +1441,9 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     }
   }
   anchors_valid_ = full;
+  anchor_reasons_current_ =
+      full && std::none_of(decisions.begin(), decisions.end(),
+                           [](const sched::Decision& d) { return d.start; });
   // A quick pass judged only the head of the queue: the next full pass still owes the new jobs
   // a first verdict.
   if (!full) rejudge_.insert(rejudge_.begin(), rejudge.begin(), rejudge.end());

@@ -219,6 +219,10 @@ class ClusterState {
   // anchor): a pass after nothing but submissions re-judges only these and the new jobs.
   std::vector<JobId> anchors_;
   bool anchors_valid_ = false;
+  // The anchors' pending reasons were worked out against what is free now: the last full pass
+  // started no job (a start after a reason was given can change it from Priority to Resources).
+  // A conservative pass may leave them unseen only then, where reasons are worked out at all.
+  bool anchor_reasons_current_ = false;
   std::set<JobId> dirty_jobs_;
   std::set<JobId> purged_;
   std::vector<uint32_t> dirty_nodes_;     // node numbers, each once
