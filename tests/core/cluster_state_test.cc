@@ -936,7 +936,7 @@ TEST(CpuIdsTest, OneRunUntilAnIdBreaksItThenAList) {
 
 TEST(PickCpusTest, GpuSocketFirstThenBestFitSocket) {
   model::Node n = CpuNode(8, 2);
-  n.cpu_in_use.assign(8, false);
+  n.cpu_in_use.Reset(8);
   model::Gpu g0, g1;
   g0.index = 0;
   g0.socket = 0;
@@ -946,17 +946,54 @@ TEST(PickCpusTest, GpuSocketFirstThenBestFitSocket) {
   // A GPU on socket 1: its CPUs come from socket 1 (ids 4-7).
   EXPECT_EQ(ClusterState::PickCpus(n, 2, {{1, 0, 0}}).ToVector(), (std::vector<uint32_t>{4, 5}));
   // Without GPUs: the fullest socket that still holds them all.
-  n.cpu_in_use[0] = n.cpu_in_use[1] = true;  // socket 0 has 2 free, socket 1 has 4
+  n.cpu_in_use.Set(0, 2, true);  // socket 0 has 2 free, socket 1 has 4
   EXPECT_EQ(ClusterState::PickCpus(n, 2, {}).ToVector(), (std::vector<uint32_t>{2, 3}));
   EXPECT_EQ(ClusterState::PickCpus(n, 3, {}).ToVector(), (std::vector<uint32_t>{4, 5, 6}));
   // More than a socket holds: spill over, every CPU distinct and free.
   EXPECT_EQ(ClusterState::PickCpus(n, 6, {}).ToVector(), (std::vector<uint32_t>{2, 3, 4, 5, 6, 7}));
 }
 
+// A node's CPUs in use: inline up to 128 ids, on the heap past them, the same either way.
+TEST(CpuUseTest, MarksRunsAndKeepsThemThroughResizes) {
+  model::CpuUse u;
+  u.Reset(16);
+  u.Set(3, 7, true);
+  u.Set(5, 6, false);
+  std::vector<uint32_t> used;
+  for (uint32_t i = 0; i < 20; ++i) {
+    if (u[i]) used.push_back(i);
+  }
+  EXPECT_EQ(used, (std::vector<uint32_t>{3, 4, 6}));
+  EXPECT_FALSE(u[16]);  // past the end: free
+  u.Set(10, 40, true);  // clipped to the 16 ids
+  EXPECT_TRUE(u[15]);
+  u.Resize(300);  // onto the heap: kept, new ids free
+  EXPECT_TRUE(u[3] && u[4] && !u[5] && u[6] && u[15]);
+  EXPECT_FALSE(u[16]);
+  u.Set(60, 260, true);
+  EXPECT_TRUE(u[60] && u[64] && u[127] && u[128] && u[259]);
+  EXPECT_FALSE(u[59] || u[260]);
+  u.Resize(100);  // back inline: ids past 100 gone, and free when it grows again
+  EXPECT_TRUE(u[99] && u[60] && u[3]);
+  EXPECT_FALSE(u[100]);
+  u.Resize(200);
+  EXPECT_FALSE(u[100] || u[150] || u[199]);
+  EXPECT_TRUE(u[99]);
+  u.Resize(64);
+  u.Resize(70);
+  EXPECT_FALSE(u[64] || u[69]);
+  EXPECT_TRUE(u[63]);
+  u.Reset(8);
+  for (uint32_t i = 0; i < 8; ++i) EXPECT_FALSE(u[i]);
+  const model::CpuUse listed{true, false, true};
+  EXPECT_EQ(listed.size(), 3u);
+  EXPECT_TRUE(listed[0] && !listed[1] && listed[2] && !listed[3]);
+}
+
 TEST(PickCpusTest, OneSocketTakesTheLowestFreeIds) {
   model::Node n = CpuNode(6, 1);
   EXPECT_EQ(ClusterState::PickCpus(n, 2, {}).ToVector(), (std::vector<uint32_t>{0, 1}));  // idle
-  n.cpu_in_use = {true, false, true, false, false};  // shorter than cpus: id 5 is free
+  n.cpu_in_use = model::CpuUse{true, false, true, false, false};  // shorter than cpus: 5 is free
   n.alloc_cpus = 2;
   EXPECT_EQ(ClusterState::PickCpus(n, 3, {}).ToVector(), (std::vector<uint32_t>{1, 3, 4}));
   EXPECT_EQ(ClusterState::PickCpus(n, 4, {}).ToVector(), (std::vector<uint32_t>{1, 3, 4, 5}));

@@ -97,7 +97,7 @@ void ClusterState::AddNodes(std::vector<Node> nodes) {
   for (Node& node : nodes) {
     node.alloc_cpus = 0;
     node.alloc_memory_mb = 0;
-    node.cpu_in_use.assign(node.cpus, false);
+    node.cpu_in_use.Reset(node.cpus);
     for (auto& g : node.gpus) {  // rebuilt from the running jobs' allocations
       g.whole = false;
       g.shares_used = 0;
@@ -933,12 +933,11 @@ model::CpuIds ClusterState::PickCpus(const Node& node, uint32_t count,
     if (node.alloc_cpus == 0) return model::CpuIds::Run(0, want);  // an idle node: the first
     model::CpuIds ids;
     for (uint32_t id = 0; id < node.cpus && ids.size() < want; ++id) {
-      if (id >= node.cpu_in_use.size() || !node.cpu_in_use[id]) ids.push_back(id);
+      if (!node.cpu_in_use[id]) ids.push_back(id);
     }
     return ids;
   }
-  std::vector<bool> used = node.cpu_in_use;
-  used.resize(node.cpus, false);
+  const model::CpuUse& used = node.cpu_in_use;  // ids past its end are free
   const uint32_t sockets = std::max<uint32_t>(node.sockets, 1);
   std::vector<uint32_t> free_on(sockets, 0);
   for (uint32_t id = 0; id < node.cpus; ++id) free_on[node.SocketOf(id)] += used[id] ? 0 : 1;
@@ -979,15 +978,11 @@ model::CpuIds ClusterState::PickCpus(const Node& node, uint32_t count,
 }
 
 namespace {
-// Sets `ids` to `used` in `in_use`, skipping ids past its end. Runs of consecutive ids are
-// filled at once: vector<bool> fills whole words, where setting bit by bit costs some twenty
-// instructions a CPU.
-void MarkCpus(const model::CpuIds& ids, bool used, std::vector<bool>* in_use) {
-  const size_t size = in_use->size();
-  ids.ForEachRun([&](uint32_t first, uint32_t count) {
-    const size_t last = std::min<size_t>(size_t{first} + count, size);
-    if (first < last) std::fill(in_use->begin() + first, in_use->begin() + last, used);
-  });
+// Sets `ids` to `used` in `in_use`, skipping ids past its end. Runs of consecutive ids are set
+// a word at a time, where setting bit by bit costs some twenty instructions a CPU.
+void MarkCpus(const model::CpuIds& ids, bool used, model::CpuUse* in_use) {
+  ids.ForEachRun(
+      [&](uint32_t first, uint32_t count) { in_use->Set(first, size_t{first} + count, used); });
 }
 }  // namespace
 
@@ -1005,7 +1000,7 @@ void ClusterState::Allocate(const std::vector<NodeAllocation>& alloc, bool relea
       n.alloc_cpus += a.cpus;
       n.alloc_memory_mb += a.memory_mb;
     }
-    if (n.cpu_in_use.size() != n.cpus) n.cpu_in_use.resize(n.cpus, false);
+    if (n.cpu_in_use.size() != n.cpus) n.cpu_in_use.Resize(n.cpus);
     MarkCpus(a.cpu_ids, !release, &n.cpu_in_use);
     // GPUs: whole ones are held outright; shares add to the GPU's MPS percent and memory.
     for (const auto& g : a.gpus) {
@@ -1441,9 +1436,8 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     }
   }
   anchors_valid_ = full;
-  anchor_reasons_current_ =
-      full && std::none_of(decisions.begin(), decisions.end(),
-                           [](const sched::Decision& d) { return d.start; });
+  anchor_reasons_current_ = full && std::none_of(decisions.begin(), decisions.end(),
+                                                 [](const sched::Decision& d) { return d.start; });
   // A quick pass judged only the head of the queue: the next full pass still owes the new jobs
   // a first verdict.
   if (!full) rejudge_.insert(rejudge_.begin(), rejudge.begin(), rejudge.end());

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,19 +33,55 @@ struct Gpu {
   double utilization = 0;         // last reported, 0..1 (NVML); gates overprovisioned shares
 };
 
+// Which of a node's CPU ids running jobs hold, a bit an id. Up to 128 ids the bits are held
+// inline, beside the node's counts, rather than in a heap block of their own that every start
+// and end on the node reached for apart (a cache miss a node, thousands for a wide job).
+class CpuUse {
+ public:
+  CpuUse() = default;
+  CpuUse(std::initializer_list<bool> used);
+  size_t size() const { return size_; }
+  // Whether CPU `id` is in use (false past the end).
+  bool operator[](size_t id) const {
+    return id < size_ && ((Words()[id / 64] >> (id % 64)) & 1) != 0;
+  }
+  // `n` ids, all free.
+  void Reset(size_t n);
+  // `n` ids, those kept as they were and new ones free.
+  void Resize(size_t n);
+  // Marks ids [first, last), clipped to the size, used or free.
+  void Set(size_t first, size_t last, bool used);
+
+ private:
+  static constexpr size_t kInlineWords = 2;
+  bool Inline() const { return size_ <= 64 * kInlineWords; }
+  const uint64_t* Words() const { return Inline() ? inline_ : heap_.data(); }
+  uint64_t* Words() { return Inline() ? inline_ : heap_.data(); }
+  uint32_t size_ = 0;
+  uint64_t inline_[kInlineWords] = {};
+  std::vector<uint64_t> heap_;  // past kInlineWords words
+};
+
+// What every pass and every start or end reads of a node comes first, within its first two
+// cache lines (names, lists and labels after).
 struct Node {
-  std::string name;
   uint32_t cpus = 0;
-  uint32_t sockets = 1;
-  uint32_t cores_per_socket = 1;
-  uint32_t threads_per_core = 1;
-  uint64_t memory_mb = 0;
   uint32_t alloc_cpus = 0;
+  uint64_t memory_mb = 0;
   uint64_t alloc_memory_mb = 0;
+  uint32_t sockets = 1;
+  uint32_t weight = 1;      // Weight=: lower-weight nodes are allocated first
   bool responding = false;  // the agent is connected
   bool down = false;        // declared DOWN (did not come back within the node timeout)
-  std::string reason;       // why it is down
-  UnixTime last_seen = 0;   // the agent's last registration or message
+  // A share beyond 100% of a GPU is granted only while its utilization is below this (0..1).
+  double gpu_overprovision_threshold = 0.5;
+  CpuUse cpu_in_use;  // by CPU id; ids run socket by socket, core by core
+  std::vector<Gpu> gpus;
+  std::string name;
+  uint32_t cores_per_socket = 1;
+  uint32_t threads_per_core = 1;
+  std::string reason;      // why it is down
+  UnixTime last_seen = 0;  // the agent's last registration or message
   UnixTime boot_time = 0;
   UnixTime agent_start_time = 0;
   std::string arch;
@@ -52,11 +89,6 @@ struct Node {
   std::string address;  // where the agent runs (host name)
   std::vector<std::string> partitions;
   std::vector<std::string> features;  // Feature= in slurm.conf; --constraint matches these
-  uint32_t weight = 1;                // Weight=: lower-weight nodes are allocated first
-  std::vector<Gpu> gpus;
-  std::vector<bool> cpu_in_use;  // by CPU id; ids run socket by socket, core by core
-  // A share beyond 100% of a GPU is granted only while its utilization is below this (0..1).
-  double gpu_overprovision_threshold = 0.5;
 
   NodeState State() const;
   uint32_t FreeCpus() const { return cpus - alloc_cpus; }
