@@ -260,10 +260,11 @@ sched::NodeInfo ClusterState::NodeInfoOf(uint32_t number, bool idle) const {
   return info;
 }
 
-void ClusterState::FillNodeInfo(uint32_t number, bool idle, sched::NodeInfo* out) const {
+void ClusterState::FillNodeInfo(uint32_t number, bool idle, sched::NodeInfo* out,
+                                bool refresh) const {
   const Node& n = **node_slots_[number];
   sched::NodeInfo& info = *out;
-  if (info.name != n.name) info.name = n.name;  // a refresh in place has it already
+  if (!refresh) info.name = n.name;
   info.total = {n.cpus, n.memory_mb, 0};
   info.free = idle ? info.total : sched::Resources{n.FreeCpus(), n.FreeMemoryMb(), 0};
   info.usable = idle || n.Usable();
@@ -361,7 +362,7 @@ const ClusterState::PassInput& ClusterState::CurrentPass(UnixTime now) {
     pass_sets_valid_ = false;
   }
   for (uint32_t i : pass_dirty_) {
-    FillNodeInfo(i, /*idle=*/false, &pass_.nodes[i]);
+    FillNodeInfo(i, /*idle=*/false, &pass_.nodes[i], /*refresh=*/true);
     pass_dirty_flag_[i] = 0;
     pass_cache_.NodeChanged(i);
   }

@@ -131,8 +131,9 @@ class ClusterState {
   const PartitionShape& PartitionShapeOf(const model::Partition& partition);
   // The node as a pass sees it; `idle`: every resource free and the node usable.
   sched::NodeInfo NodeInfoOf(uint32_t number, bool idle) const;
-  // The same into `out`, every field set, reusing its buffers.
-  void FillNodeInfo(uint32_t number, bool idle, sched::NodeInfo* out) const;
+  // The same into `out`, every field set, reusing its buffers; `refresh`: `out` is this node's
+  // view already (its name, which never changes, is left alone).
+  void FillNodeInfo(uint32_t number, bool idle, sched::NodeInfo* out, bool refresh = false) const;
   // The pass input for `now`, brought up to date: nodes changed since the last pass are
   // refreshed, the candidate sets rebuilt only when the nodes or the active reservations
   // changed. Kept between passes so that a pass costs what changed, not the cluster's size.

@@ -75,8 +75,8 @@ struct Node {
   bool down = false;        // declared DOWN (did not come back within the node timeout)
   // A share beyond 100% of a GPU is granted only while its utilization is below this (0..1).
   double gpu_overprovision_threshold = 0.5;
-  CpuUse cpu_in_use;  // by CPU id; ids run socket by socket, core by core
   std::vector<Gpu> gpus;
+  CpuUse cpu_in_use;  // by CPU id; ids run socket by socket, core by core
   std::string name;
   uint32_t cores_per_socket = 1;
   uint32_t threads_per_core = 1;
