@@ -110,10 +110,7 @@ void ClusterState::AddNodes(std::vector<Node> nodes) {
     node_number_.emplace(node.name, static_cast<uint32_t>(node_order_.size()));
     node_order_.push_back(node.name);
     releases_by_node_.emplace_back();
-    const std::string name = node.name;
-    model::NodePtr& slot = nodes_[name];
-    slot = std::make_shared<Node>(std::move(node));
-    node_slots_.push_back(&slot);
+    nodes_.push_back(std::make_shared<Node>(std::move(node)));
   }
   InvalidatePassCaches();
 }
@@ -175,10 +172,10 @@ void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_node
   }
   std::vector<Node> added;
   for (auto& n : dynamic_nodes) {
-    if (nodes_.count(n.name) == 0) added.push_back(n);
+    if (node_number_.count(n.name) == 0) added.push_back(n);
   }
   if (!added.empty()) AddNodes(std::move(added));
-  for (auto& [name, node] : nodes_) {
+  for (auto& node : nodes_) {
     auto copy = std::make_shared<Node>(*node);
     copy->responding = false;
     copy->last_seen = now;
@@ -227,7 +224,7 @@ Reply ClusterState::Apply(const Command& command, UnixTime now, std::vector<Effe
       return {};
     }
     Reply operator()(const cmd::NodeHeartbeat& c) {
-      if (s.nodes_.count(c.node) > 0 && !s.nodes_[c.node]->responding) {
+      if (const model::NodePtr* n = s.FindNodePtr(c.node); n != nullptr && !(*n)->responding) {
         s.SetResponding(c.node, true, now);
       }
       return {};
@@ -262,7 +259,7 @@ sched::NodeInfo ClusterState::NodeInfoOf(uint32_t number, bool idle) const {
 
 void ClusterState::FillNodeInfo(uint32_t number, bool idle, sched::NodeInfo* out,
                                 bool refresh) const {
-  const Node& n = **node_slots_[number];
+  const Node& n = *nodes_[number];
   sched::NodeInfo& info = *out;
   if (!refresh) info.name = n.name;
   info.total = {n.cpus, n.memory_mb, 0};
@@ -501,7 +498,7 @@ Result<sched::JobRequest> ClusterState::MakeRequest(const Job& job, const Partit
       for (const auto& name : pool) {
         auto it = node_number_.find(name);
         if (it == node_number_.end() || !Contains(partition.nodes, name)) continue;
-        const Node& n = *nodes_.at(name);
+        const Node& n = *nodes_[it->second];
         if (reservation == nullptr &&
             std::find(in.candidate_sets[set].begin(), in.candidate_sets[set].end(), it->second) ==
                 in.candidate_sets[set].end()) {
@@ -796,7 +793,7 @@ Reply ClusterState::RegisterNode(const cmd::RegisterNode& c, UnixTime now,
                                  std::vector<Effect>* effects) {
   const NodeInventory& inv = c.inventory;
   if (inv.name.empty()) return {InvalidArgument("node registration without a node name")};
-  if (nodes_.count(inv.name) == 0) {
+  if (node_number_.count(inv.name) == 0) {
     if (inv.cpus == 0 || inv.memory_mb == 0) {
       return {InvalidArgument("node " + inv.name + " reported no CPUs or memory")};
     }
@@ -844,13 +841,14 @@ Reply ClusterState::RegisterNode(const cmd::RegisterNode& c, UnixTime now,
     }
   }
   Reply r;
-  r.node_cpus = nodes_[inv.name]->cpus;
-  r.node_memory_mb = nodes_[inv.name]->memory_mb;
+  const Node& registered = **FindNodePtr(inv.name);
+  r.node_cpus = registered.cpus;
+  r.node_memory_mb = registered.memory_mb;
   return r;
 }
 
 void ClusterState::SetResponding(const std::string& name, bool responding, UnixTime now) {
-  if (nodes_.count(name) == 0) return;
+  if (node_number_.count(name) == 0) return;
   Node& node = MutableNode(name);
   node.responding = responding;
   node.last_seen = now;
@@ -1032,7 +1030,7 @@ Status ClusterState::CheckReservation(const model::Reservation& r,
     return InvalidArgument("Invalid partition name specified: " + r.partition);
   }
   for (const auto& n : r.nodes) {
-    if (nodes_.count(n) == 0) return InvalidArgument("Invalid node name specified: " + n);
+    if (node_number_.count(n) == 0) return InvalidArgument("Invalid node name specified: " + n);
   }
   for (const auto& [name, other] : reservations_) {
     if (name == except || other->end <= r.start || r.end <= other->start) continue;
@@ -1057,7 +1055,8 @@ Reply ClusterState::CreateReservation(const cmd::CreateReservation& c, UnixTime 
     const Partition* part = r.partition.empty() ? nullptr : FindPartition(r.partition);
     for (const auto& name : part != nullptr ? part->nodes : node_order_) {
       if (r.nodes.size() == c.node_count) break;
-      if (nodes_.count(name) == 0 || !nodes_.at(name)->Usable()) continue;
+      const model::NodePtr* node = FindNodePtr(name);
+      if (node == nullptr || !(*node)->Usable()) continue;
       model::Reservation probe = r;
       probe.nodes = {name};
       if (CheckReservation(probe, "").ok()) r.nodes.push_back(name);
@@ -1128,7 +1127,7 @@ void ClusterState::Tick(UnixTime now) {
     }
   }
   for (uint32_t i = 0; i < node_order_.size(); ++i) {
-    const Node& n = **node_slots_[i];
+    const Node& n = *nodes_[i];
     if (n.responding || n.down || n.last_seen + config_.node_timeout > now) continue;
     const std::string& name = node_order_[i];
     Node& node = MutableNodeAt(i);
@@ -1151,8 +1150,8 @@ Reason ClusterState::StaticReason(const Job& job, const Partition* partition, Un
     return Reason::kPartitionNodeLimit;
   }
   for (const auto& name : job.spec->nodelist) {
-    auto it = nodes_.find(name);
-    if (it == nodes_.end() || !it->second->Usable()) return Reason::kReqNodeNotAvail;
+    const model::NodePtr* node = FindNodePtr(name);
+    if (node == nullptr || !(*node)->Usable()) return Reason::kReqNodeNotAvail;
   }
   if (!job.spec->reservation.empty()) {
     auto it = reservations_.find(job.spec->reservation);
@@ -1469,7 +1468,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       a.cpus = res.cpus;
       a.memory_mb = res.memory_mb;
       if (i < d.gpus.size()) a.gpus = d.gpus[i];
-      a.cpu_ids = PickCpus(**node_slots_[index], a.cpus, a.gpus, per_socket_max);
+      a.cpu_ids = PickCpus(*nodes_[index], a.cpus, a.gpus, per_socket_max);
     }
     Allocate(j.allocation, /*release=*/false, numbers);
     limits_.JobStarted(j);
@@ -1500,11 +1499,11 @@ Changes ClusterState::TakeChanges() {
   c.nodes.reserve(dirty_nodes_.size());
   if (dirty_nodes_.size() * 16 >= dirty_node_flag_.size()) {
     for (uint32_t i = 0; i < dirty_node_flag_.size(); ++i) {
-      if (dirty_node_flag_[i]) c.nodes.push_back(*node_slots_[i]);
+      if (dirty_node_flag_[i]) c.nodes.push_back(nodes_[i]);
     }
   } else {
     std::sort(dirty_nodes_.begin(), dirty_nodes_.end());
-    for (uint32_t i : dirty_nodes_) c.nodes.push_back(*node_slots_[i]);
+    for (uint32_t i : dirty_nodes_) c.nodes.push_back(nodes_[i]);
   }
   DropChanges();
   return c;
@@ -1524,7 +1523,7 @@ std::shared_ptr<const ClusterView> ClusterState::MakeView(UnixTime now) const {
   auto view = std::make_shared<ClusterView>();
   view->now = now;
   view->jobs = jobs_;
-  for (const auto& name : node_order_) view->nodes.push_back(nodes_.at(name));
+  view->nodes = nodes_;  // in node_order_'s order
   view->partitions = partitions_;
   for (const auto& [name, r] : reservations_) view->reservations.push_back(r);
   return view;
@@ -1544,8 +1543,8 @@ Node& ClusterState::MutableNode(const std::string& name) {
 }
 
 Node& ClusterState::MutableNodeAt(uint32_t i) {
-  model::NodePtr& slot = *node_slots_[i];
-  if (dirty_node_flag_.size() <= i) dirty_node_flag_.resize(node_slots_.size(), 0);
+  model::NodePtr& slot = nodes_[i];
+  if (dirty_node_flag_.size() <= i) dirty_node_flag_.resize(nodes_.size(), 0);
   if (!dirty_node_flag_[i]) {
     dirty_node_flag_[i] = 1;
     dirty_nodes_.push_back(i);

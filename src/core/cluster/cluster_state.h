@@ -177,7 +177,7 @@ class ClusterState {
 
   ClusterConfig config_;
   JobTable jobs_;
-  std::map<std::string, model::NodePtr> nodes_;
+  std::vector<model::NodePtr> nodes_;  // by node number, as node_order_ names them
   std::vector<std::string> node_order_;
   std::vector<model::PartitionPtr> partitions_;
   // A pending job's scheduling inputs (derived, never journaled): its partition and request,
@@ -235,7 +235,11 @@ class ClusterState {
 
   // Derived scheduling state, kept between passes and never journaled (see CurrentPass).
   std::unordered_map<std::string, uint32_t> node_number_;  // name -> position in node_order_
-  std::vector<model::NodePtr*> node_slots_;  // by node number: its entry in nodes_ (stable)
+  // The node named `name`, or null.
+  const model::NodePtr* FindNodePtr(const std::string& name) const {
+    auto it = node_number_.find(name);
+    return it == node_number_.end() ? nullptr : &nodes_[it->second];
+  }
   PassInput pass_;
   bool pass_valid_ = false;       // pass_.nodes matches the nodes, except pass_dirty_ ones
   bool pass_sets_valid_ = false;  // pass_.candidate_sets matches the active reservations

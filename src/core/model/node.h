@@ -73,6 +73,7 @@ struct Node {
   uint32_t weight = 1;      // Weight=: lower-weight nodes are allocated first
   bool responding = false;  // the agent is connected
   bool down = false;        // declared DOWN (did not come back within the node timeout)
+  UnixTime last_seen = 0;   // the agent's last registration or message
   // A share beyond 100% of a GPU is granted only while its utilization is below this (0..1).
   double gpu_overprovision_threshold = 0.5;
   std::vector<Gpu> gpus;
@@ -80,8 +81,7 @@ struct Node {
   std::string name;
   uint32_t cores_per_socket = 1;
   uint32_t threads_per_core = 1;
-  std::string reason;      // why it is down
-  UnixTime last_seen = 0;  // the agent's last registration or message
+  std::string reason;  // why it is down
   UnixTime boot_time = 0;
   UnixTime agent_start_time = 0;
   std::string arch;
