@@ -272,7 +272,9 @@ TEST_P(SchedGpuOverprovisionTest, BeyondOneGpuOnlyWhileUtilizationIsUnderThresho
   c.Sync();
   auto d = Pass(c, {Mps(c, 1, 50)});
   EXPECT_EQ(d[0].start, p.granted);
-  if (p.granted) EXPECT_EQ(GpusOf(d[0]), Ids{0});
+  if (p.granted) {
+    EXPECT_EQ(GpusOf(d[0]), Ids{0});
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, SchedGpuOverprovisionTest,
