@@ -245,11 +245,12 @@ class PassCache {
   // holds), none of them begins by `now`, and the `anchors` jobs the caller would hand in
   // again (the last pass's planned ones) all hold one: a job planned without a start within
   // the window is planned again as the window moves. Only for a conservative pass without
-  // holds: then
-  // KeepUnseenReservations() says so, and the pass keeps the reservations of the jobs it is not
-  // handed as they are (their last decisions stand, as a look would have found them) and counts
-  // them against bf_max_job_test as if it had looked. A pass after submissions alone then costs
-  // the new jobs rather than the whole queue. A job handed in anyway keeps its reservation.
+  // holds: then KeepUnseenReservations() says so, and the pass keeps the reservations of the
+  // jobs it is not handed as they are (their last decisions stand, as a look would have found
+  // them) and counts them against bf_max_job_test as if it had looked. A pass after
+  // submissions alone then costs the new jobs rather than the whole queue. A job handed in
+  // anyway keeps its reservation. (The caller keeps the unseen jobs' pending reasons: they
+  // hold while nothing started since they were given.)
   bool ReservationsStandUnseen(UnixTime now, size_t anchors);
   void KeepUnseenReservations();
   // Running jobs on node n ended since the last pass (its room grew); kept for the next pass.
