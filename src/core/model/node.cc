@@ -42,10 +42,6 @@ NodeState Node::State() const {
   return NodeState::kMixed;
 }
 
-}  // namespace sluice::core::model
-
-namespace sluice::core::model {
-
 CpuUse::CpuUse(std::initializer_list<bool> used) {
   Reset(used.size());
   size_t id = 0;
@@ -57,7 +53,7 @@ CpuUse::CpuUse(std::initializer_list<bool> used) {
 
 void CpuUse::Reset(size_t n) {
   size_ = static_cast<uint32_t>(n);
-  inline_[0] = inline_[1] = 0;
+  std::fill(inline_, inline_ + kInlineWords, 0);
   if (Inline()) {
     heap_.clear();
   } else {
@@ -73,7 +69,7 @@ void CpuUse::Resize(size_t n) {
   if (was_inline && !to_inline) {
     heap_.assign(words, 0);
     std::copy(inline_, inline_ + kInlineWords, heap_.begin());
-    inline_[0] = inline_[1] = 0;
+    std::fill(inline_, inline_ + kInlineWords, 0);
   } else if (!was_inline && to_inline) {
     for (size_t w = 0; w < kInlineWords; ++w) inline_[w] = w < heap_.size() ? heap_[w] : 0;
     heap_.clear();

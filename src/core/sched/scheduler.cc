@@ -3030,18 +3030,22 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
     const int64_t len = DurationSlots(job.time_limit);
     const int64_t len_now = DurationSlots(
         job.time_limit >= kUnlimited - res_ ? job.time_limit : job.time_limit + (now_ - grid_));
+    // The job keeps its reservation as the last pass left it: only the reason may have changed.
+    auto keep_as_it_stands = [&](const PassCache::State::Kept& kept) {
+      if (opt_.pending_reasons) {
+        d.reason = FitsFree(job, shape, set_id, len_now, &alloc) ? model::Reason::kPriority
+                                                                 : model::Reason::kResources;
+      }
+      d.expected_start = kept.start;
+      d.anchor = true;
+      ++st.reserved;
+      ++st.kept;
+      out.push_back(std::move(d));
+    };
     if (unseen_ && entry_found != nullptr) {
       if (entry_found->limit == job.time_limit) {
         // Kept unseen (it starts later than now and nothing was freed), handed in anyway.
-        if (opt_.pending_reasons) {
-          d.reason = FitsFree(job, shape, set_id, len_now, &alloc) ? model::Reason::kPriority
-                                                                   : model::Reason::kResources;
-        }
-        d.expected_start = entry_found->start;
-        d.anchor = true;
-        ++st.reserved;
-        ++st.kept;
-        out.push_back(std::move(d));
+        keep_as_it_stands(*entry_found);
         continue;
       }
       // Its limit changed: looked at as the last pass left it.
@@ -3052,18 +3056,9 @@ std::vector<Decision> Pass::Run(const JobSource& next, bool stop_when_blocked, P
       if (entry_found != nullptr && entry_found->pass + 1 == st_.passes) {
         PassCache::State::Kept& kept = *entry_found;
         if (plans < opt_.bf_max_job_test && KeptStands(job, set_id, len, kept)) {
-          // As the last pass left it: only the reason may have changed.
-          if (opt_.pending_reasons) {
-            d.reason = FitsFree(job, shape, set_id, len_now, &alloc) ? model::Reason::kPriority
-                                                                     : model::Reason::kResources;
-          }
-          d.expected_start = kept.start;
-          d.anchor = true;
           st_.MarkKept(kept);
           ++plans;
-          ++st.reserved;
-          ++st.kept;
-          out.push_back(std::move(d));
+          keep_as_it_stands(kept);
           continue;
         }
         if (!BeginVirtualBack(job, set_id, kept)) GiveBack(job.id, kept);
