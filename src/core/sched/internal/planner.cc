@@ -346,11 +346,15 @@ void Planner::Regroup(uint32_t n) {
 void Planner::RegroupFirst(uint32_t n) {
   flags_[n].regroup = 1;
   regroup_.push_back(n);
-  // Alike with its group only while grouped and untouched by this pass's takes since.
+  // Alike with its group only while grouped and untouched by this pass's takes since. A node
+  // nothing was taken from (its first reservation) is alike with any other such node whose
+  // NodeInfo is equal: the cause leads it to their group once its NodeInfo is checked.
   const Flags& f = flags_[n];
-  cause_[n].from = f.grouped && !f.pending ? f.group : kNoGroup;
-  cause_[n].count = 0;
-  cause_[n].info = false;
+  RegroupCause& cause = cause_[n];
+  const bool alone = !f.grouped && !f.pending && Untouched(n);
+  cause.from = f.grouped && !f.pending ? f.group : alone ? kFromUntouched : kNoGroup;
+  cause.count = 0;
+  cause.info = alone;
 }
 
 void Planner::TookFrom(uint32_t n, size_t first, int64_t b) {
@@ -370,13 +374,15 @@ void Planner::MarkPending() {
   for (uint32_t n : pending_) {
     flags_[n].pending = 0;
     MarkTaken(n);
-    Regroup(n);
+    if (!flags_[n].regroup) Regroup(n);  // else with its takes as causes (Take)
   }
   pending_.clear();
 }
 
 void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
   if (a > 0) has_reservations_ = true;
+  // Recorded before the node is pending: its group (or none, Untouched) as it was.
+  RegroupFor(n, {GroupOp::kTake, a, b, r});
   if (!flags_[n].pending) {
     flags_[n].pending = 1;
     pending_.push_back(n);
@@ -411,7 +417,7 @@ void Planner::TakeBuiltNow(uint32_t n, int64_t a, int64_t b, const Resources& r)
 
 void Planner::Reserve(uint32_t n, UnixTime start, int64_t len, const Resources& r, uint64_t owner) {
   MarkTaken(n);
-  RegroupFor(n, {true, start, len, r});
+  RegroupFor(n, {GroupOp::kReserve, start, len, r});
   auto& list = reserved_[n];
   if (list.empty()) reservation_log_.push_back(n);
   const Reserved e{start, len, r, owner};
@@ -473,7 +479,7 @@ void Planner::Unreserve(uint32_t n, uint64_t owner) {
   if (list.empty() && marks_[n].deferred != pass_ && marks_[n].listed != pass_) {
     Untake(n);
   } else if (count == 1) {
-    RegroupFor(n, {false, gone.start, gone.len, gone.r});
+    RegroupFor(n, {GroupOp::kUnreserve, gone.start, gone.len, gone.r});
   } else {
     Regroup(n);
   }

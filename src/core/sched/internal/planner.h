@@ -219,12 +219,13 @@ class Planner {
   void MarkPending();
   void Untake(uint32_t n);
   // Node n changed since it was grouped. Regroup: in any way; RegroupFor: by a reservation made
-  // or given back, recorded (RegroupCause) so that TakenGroups can tell nodes of one group that
-  // the same changes reached (a plan's reservation on its nodes) without comparing their inputs.
+  // or given back, a take or a new NodeInfo, recorded (RegroupCause) so that TakenGroups can
+  // tell nodes of one group that the same changes reached (a plan's reservation on its nodes, a
+  // job started on them) without comparing their inputs.
   struct GroupOp {
-    bool add;  // Reserve; else Unreserve
-    UnixTime start;
-    int64_t len;
+    enum Kind : uint8_t { kReserve, kUnreserve, kTake, kInfo } kind;
+    UnixTime start;  // Take: the first slot
+    int64_t len;     // Take: the slot it ends at
     Resources r;
     bool operator==(const GroupOp&) const = default;
   };
@@ -390,8 +391,10 @@ class Planner {
              (count < 2 || ops[1] == o.ops[1]);
     }
   };
-  // Changed's op (no reservation has this window).
-  static constexpr GroupOp kInfoChanged{false, std::numeric_limits<UnixTime>::min(), -1, {}};
+  // RegroupCause::from for a node that was Untouched (not in any group).
+  static constexpr uint32_t kFromUntouched = UINT32_MAX - 2;
+  // Changed's op (the NodeInfo itself is compared apart: RegroupCause::info).
+  static constexpr GroupOp kInfoChanged{GroupOp::kInfo, 0, 0, {}};
   // Ops by id: an op equal to the last one recorded gets its id, any other a new one, so that
   // equal ids are equal ops (a reservation's nodes take one op in a row).
   GroupOp last_op_{};
