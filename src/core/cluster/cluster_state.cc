@@ -1542,7 +1542,9 @@ Node& ClusterState::MutableNode(const std::string& name) {
   return MutableNodeAt(node_number_.at(name));
 }
 
-Node& ClusterState::MutableNodeAt(uint32_t i) {
+// Flattened: every node of a job that starts or ends comes here (1.5 million times over a
+// CEA-Curie replay), and the lists' push_back was a call each, a third of the cost.
+[[gnu::flatten]] Node& ClusterState::MutableNodeAt(uint32_t i) {
   model::NodePtr& slot = nodes_[i];
   if (dirty_node_flag_.size() <= i) dirty_node_flag_.resize(nodes_.size(), 0);
   if (!dirty_node_flag_[i]) {
