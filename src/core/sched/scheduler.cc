@@ -432,7 +432,9 @@ struct PassCache::State {
 
 PassCache::PassCache() : state_(std::make_unique<State>()) {}
 PassCache::~PassCache() = default;
-void PassCache::NodeChanged(uint32_t n) { state_->Changed(n); }
+// NodeChanged and NodeFreed are flattened, as ClusterState::MutableNodeAt: each comes once for
+// every node of a job that starts or ends, where the list's push_back was a call.
+[[gnu::flatten]] void PassCache::NodeChanged(uint32_t n) { state_->Changed(n); }
 void PassCache::Reset() {
   state_->valid = false;
   state_->fit_now.clear();
@@ -453,7 +455,7 @@ bool PassCache::ReservationsStandUnseen(UnixTime now, size_t anchors) {
   return s.kept_min_start > now;
 }
 void PassCache::KeepUnseenReservations() { state_->keep_unseen = true; }
-void PassCache::NodeFreed(uint32_t n) { state_->Freed(n); }
+[[gnu::flatten]] void PassCache::NodeFreed(uint32_t n) { state_->Freed(n); }
 void PassCache::RecheckReservations() { state_->recheck_reservations = true; }
 
 namespace {
