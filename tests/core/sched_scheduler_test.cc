@@ -1250,6 +1250,22 @@ TEST(PlannerTest, UntouchedNodesReachedAlikeGroupByNodeInfo) {
   EXPECT_EQ(groups(), (Groups{{0, 1}, {2}, {3}, {4, 5}, {6}}));
 }
 
+// A pass that keeps reservations drops the last one's takes: the nodes those set apart return
+// to the nodes holding the same reservations, and a node of another group stays apart though
+// the same take left it.
+TEST(PlannerTest, TakesDroppedByTheNextPassReturnNodesToTheirGroups) {
+  std::vector<NodeInfo> nodes = IdleNodes(5);
+  internal::Planner p;
+  p.Begin(nodes, 600, 60, {});
+  auto groups = [&p] { return SortedGroups(p); };
+  for (uint32_t n : {0u, 1u, 2u, 3u}) p.Reserve(n, 1200, 5, {2, 0, 0}, 1);
+  p.Reserve(4, 1800, 5, {2, 0, 0}, 2);
+  for (uint32_t n : {0u, 1u, 4u}) p.Take(n, 0, 3, {1, 0, 0});
+  EXPECT_EQ(groups(), (Groups{{0, 1}, {2, 3}, {4}}));
+  p.Begin(nodes, 660, 60, {}, /*keep_reserved=*/true);
+  EXPECT_EQ(groups(), (Groups{{0, 1, 2, 3}, {4}}));
+}
+
 }  // namespace
 }  // namespace sluice::core::sched
 

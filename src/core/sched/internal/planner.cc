@@ -61,7 +61,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
       if (reserved_[node].empty()) {
         Untake(node);
       } else {
-        Regroup(node);
+        RegroupFor(node, kTakesDropped);
       }
     }
     pass_taken_.clear();

@@ -223,7 +223,7 @@ class Planner {
   // tell nodes of one group that the same changes reached (a plan's reservation on its nodes, a
   // job started on them) without comparing their inputs.
   struct GroupOp {
-    enum Kind : uint8_t { kReserve, kUnreserve, kTake, kInfo } kind;
+    enum Kind : uint8_t { kReserve, kUnreserve, kTake, kInfo, kTakesDropped } kind;
     UnixTime start;  // Take: the first slot
     int64_t len;     // Take: the slot it ends at
     Resources r;
@@ -395,6 +395,8 @@ class Planner {
   static constexpr uint32_t kFromUntouched = UINT32_MAX - 2;
   // Changed's op (the NodeInfo itself is compared apart: RegroupCause::info).
   static constexpr GroupOp kInfoChanged{GroupOp::kInfo, 0, 0, {}};
+  // A new pass's op on the nodes the last one took from (Take): its takes are gone.
+  static constexpr GroupOp kTakesDropped{GroupOp::kTakesDropped, 0, 0, {}};
   // Ops by id: an op equal to the last one recorded gets its id, any other a new one, so that
   // equal ids are equal ops (a reservation's nodes take one op in a row).
   GroupOp last_op_{};
