@@ -450,6 +450,37 @@ TEST(KeptReservationTest, APassHandedOnlyNewJobsKeepsTheOthersReservations) {
   EXPECT_EQ(unseen[5].expected_start, kNow + 600 + 3600);
 }
 
+// The release walk a conservative chain keeps from pass to pass carries what each node has free
+// after each of its releases: a job started on a node, ending with one of its jobs, leaves its
+// release times as they were but less room before then, and a plan of the next pass must see
+// that. n1 (4 CPUs) runs a 1-CPU job until +900 and another until +1500; then a 2-CPU job to
+// +1500 starts there.
+TEST(KeptReservationTest, APlanSeesANodeThatKeptItsReleaseTimesButLostRoom) {
+  Cluster c(3);
+  c.ReleasedAt(0, 600).ReleasedAt(2, 2000);
+  c.nodes[1].free = {2, 4000, 0};
+  c.nodes[1].releases = {{kNow + 900, {1, 0, 0}}, {kNow + 1500, {1, 0, 0}}};
+  std::vector<std::vector<uint32_t>> sets = {c.All()};
+  std::vector<JobRequest> q = {SetJob(c, 1, 4, 3600), SetJob(c, 2, 3, 600)};
+  PassCache cache;
+  auto pass = [&](UnixTime now, std::vector<const JobRequest*> queue) {
+    return RunPass(Opts(Policy::kConservative), now, c.nodes, {}, queue, sets, nullptr, &cache);
+  };
+  // Job 1 (a whole node) is reserved on n0 at +600.
+  std::vector<Decision> d = pass(kNow, {&q[0]});
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].expected_start, kNow + 600);
+  c.nodes[1].free = {0, 4000, 0};
+  c.nodes[1].releases.push_back({kNow + 1500, {2, 0, 0}});
+  cache.NodeChanged(1);
+  cache.KeepReservations();
+  // Job 2 (3 CPUs) fits n1 from +1500 now, no longer from +900 (and n2 from +2000).
+  d = pass(kNow + 30, {&q[0], &q[1]});
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].expected_start, kNow + 600);
+  EXPECT_EQ(d[1].expected_start, kNow + 1500);
+}
+
 // The reservations kept unseen count against bf_max_job_test as if the pass had looked at them:
 // with room for two plans, both taken, a new job that must wait gets none.
 TEST(KeptReservationTest, ReservationsKeptUnseenCountAgainstTheJobTest) {

@@ -306,13 +306,20 @@ struct PassCache::State {
   // A job's nodes all end at one time, so the walk holds a few hundred times of a few thousand
   // entries: an update edits the nodes of a time in place (the order of a time's nodes does
   // not matter to a plan) rather than merging a copy of every entry, which moved 0.8 GB over a
-  // CEA-Curie replay for the few dozen entries each update changes.
+  // CEA-Curie replay for the few dozen entries each update changes. Each entry carries what its
+  // node has free once its releases up to the time are back (WalkNode::free), so that a plan's
+  // sweep reads the walk alone rather than each node's NodeInfo and releases (a million times
+  // over a CEA-Curie replay, each elsewhere in memory).
   struct WalkTime {
     UnixTime time;
     uint32_t nodes;  // index into walk_nodes
   };
+  struct WalkNode {
+    Resources free;  // NodeInfo::free with the releases up to the time, at most its total
+    uint32_t node;
+  };
   std::vector<WalkTime> walk;                     // by time, each once
-  std::vector<std::vector<uint32_t>> walk_nodes;  // the nodes of a time, in no order
+  std::vector<std::vector<WalkNode>> walk_nodes;  // the nodes of a time, in no order
   std::vector<uint32_t> walk_unused;              // walk_nodes entries no time holds
   struct WalkKey {
     UnixTime time;
@@ -1813,8 +1820,8 @@ class Pass {
         }
         it = walk.insert(it, {t, id});
       }
-      std::vector<uint32_t>& nodes = st_.walk_nodes[it->nodes];
-      nodes.push_back(n);
+      std::vector<PassCache::State::WalkNode>& nodes = st_.walk_nodes[it->nodes];
+      nodes.push_back({internal::FreeAfterReleases(nodes_[n], t), n});
       return static_cast<uint32_t>(nodes.size() - 1);
     };
     // Takes node n out at key's time; the time's last node takes its place (a wide job's nodes
@@ -1826,14 +1833,14 @@ class Pass {
         in_step = false;
         return;
       }
-      std::vector<uint32_t>& nodes = st_.walk_nodes[it->nodes];
-      if (key.pos >= nodes.size() || nodes[key.pos] != n) {
+      std::vector<PassCache::State::WalkNode>& nodes = st_.walk_nodes[it->nodes];
+      if (key.pos >= nodes.size() || nodes[key.pos].node != n) {
         in_step = false;
         return;
       }
-      const uint32_t last = nodes.back();
+      const uint32_t last = nodes.back().node;
       if (last != n) {
-        nodes[key.pos] = last;
+        nodes[key.pos] = nodes.back();
         for (auto& k : st_.walk_keys[last]) {
           if (k.time == key.time) k.pos = key.pos;
         }
@@ -1845,8 +1852,9 @@ class Pass {
       }
     };
     // Node n's entries as they are now (none while it holds a reservation); where they differ
-    // from those in the walk, the old ones go and the new ones come.
-    auto redo = [&](uint32_t n) {
+    // from those in the walk, or its NodeInfo changed (`changed`: what it has free then may
+    // differ at the same times), the old ones go and the new ones come.
+    auto redo = [&](uint32_t n, bool changed) {
       keys.clear();
       if (!planner_.HasReservation(n)) {
         for (const Release& r : nodes_[n].releases) {
@@ -1856,7 +1864,8 @@ class Pass {
         keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
       }
       std::vector<PassCache::State::WalkKey>& had = st_.walk_keys[n];
-      if (std::equal(keys.begin(), keys.end(), had.begin(), had.end(),
+      if ((!changed || had.empty()) &&
+          std::equal(keys.begin(), keys.end(), had.begin(), had.end(),
                      [](UnixTime t, const auto& k) { return t == k.time; })) {
         return;
       }
@@ -1872,16 +1881,16 @@ class Pass {
       st_.walk_unused.clear();
       for (uint32_t n = 0; n < nodes_.size(); ++n) {
         st_.walk_keys[n].clear();
-        redo(n);
+        redo(n, false);
       }
     } else {
-      auto once = [&](uint32_t n) {
+      auto once = [&](uint32_t n, bool changed) {
         if (n >= nodes_.size() || st_.walk_dirty[n] == epoch) return;
         st_.walk_dirty[n] = epoch;
-        redo(n);
+        redo(n, changed);
       };
-      for (uint32_t n : st_.releases_stale) once(n);
-      for (uint32_t n : flipped) once(n);
+      for (uint32_t n : st_.releases_stale) once(n, true);
+      for (uint32_t n : flipped) once(n, false);
     }
     for (uint32_t n : st_.releases_stale) st_.releases_stale_flag[n] = 0;
     st_.releases_stale.clear();
@@ -2651,14 +2660,16 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     }
     const UnixTime by = s > 0 ? grid_ + s * res_ : std::numeric_limits<UnixTime>::min();
     for (; release < releases.size() && releases[release].time <= by; ++release) {
-      for (const uint32_t n : st_.walk_nodes[releases[release].nodes]) {
+      for (const auto& [free, n] : st_.walk_nodes[releases[release].nodes]) {
         if (seen(n)) continue;
         if (!eligible(n, &need)) {
           st_.seen[n] = stamp;
           continue;
         }
         // Room first appears at one of the node's release slots: this one, if the node says so.
-        if (!fits(n, need, planner_.FreeAt(n, s))) continue;
+        // What it has free after this release may fall short of what it has at slot s, where
+        // it has later releases up to then: those come later in this loop.
+        if (!fits(n, need, free)) continue;
         st_.seen[n] = stamp;
         feasible_.emplace_back(n, s, w);
         ++count;

@@ -263,7 +263,10 @@ Resources Planner::FreeAt(uint32_t n, int64_t slot) const {
   const NodeInfo& node = (*nodes_)[n];
   if (slot <= 0) return node.free;
   // EndSlot(end) <= slot exactly when end <= now + slot x res (an overdue end is slot 1).
-  const UnixTime by = grid_ + slot * res_;
+  return FreeAfterReleases(node, grid_ + slot * res_);
+}
+
+Resources FreeAfterReleases(const NodeInfo& node, UnixTime by) {
   Resources free = node.free;
   for (const auto& r : node.releases) {
     if (r.end <= by) free += r.resources;

@@ -25,6 +25,8 @@ struct Step {
 // Over a node's steps: the componentwise minimum of the free resources over [a, b), and the
 // index of the step beginning at `slot`, split off the one it falls in where none does.
 Resources MinOverSteps(const std::vector<Step>& steps, int64_t a, int64_t b);
+// What a node has free once its releases ending by `by` are back, at most its total.
+Resources FreeAfterReleases(const NodeInfo& node, UnixTime by);
 size_t SplitSteps(std::vector<Step>* steps, int64_t slot);
 
 // Free resources per node over time: running jobs return theirs at their end slot; jobs started
