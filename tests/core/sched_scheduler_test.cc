@@ -1281,6 +1281,43 @@ TEST(PlannerTest, UntouchedNodesReachedAlikeGroupByNodeInfo) {
   EXPECT_EQ(groups(), (Groups{{0, 1}, {2}, {3}, {4, 5}, {6}}));
 }
 
+// RoomFrom: the time from which a group's nodes first have a number of free CPUs, asked of the
+// group rather than its steps; kept as the next pass moves the grid on, and worked out afresh
+// for a group taken up by other inputs.
+TEST(PlannerTest, RoomFromIsWhenAGroupFirstHasTheCpus) {
+  std::vector<NodeInfo> nodes = IdleNodes(2);
+  internal::Planner p;
+  p.Begin(nodes, 600, 60, {});
+  // Both nodes: 1 CPU free until 1200 (3 reserved from now for 10 slots), 4 from then on.
+  for (uint32_t n : {0u, 1u}) p.Reserve(n, 600, 10, {3, 0, 0}, 1);
+  auto group_of = [&p](uint32_t n) {
+    const auto groups = p.TakenGroups();
+    for (uint32_t g = 0; g < groups.size(); ++g) {
+      if (std::find(groups[g].nodes.begin(), groups[g].nodes.end(), n) != groups[g].nodes.end()) {
+        return g;
+      }
+    }
+    return internal::Planner::kNoGroup;
+  };
+  uint32_t g = group_of(0);
+  ASSERT_NE(g, internal::Planner::kNoGroup);
+  EXPECT_EQ(group_of(1), g);
+  EXPECT_LT(p.RoomFrom(g, 1), UnixTime{600});  // now
+  EXPECT_EQ(p.RoomFrom(g, 2), UnixTime{1200});
+  EXPECT_EQ(p.RoomFrom(g, 4), UnixTime{1200});
+  EXPECT_EQ(p.RoomFrom(g, 5), internal::Planner::kNoTime);
+  p.Begin(nodes, 660, 60, {}, /*keep_reserved=*/true);
+  EXPECT_EQ(group_of(0), g);
+  EXPECT_EQ(p.RoomFrom(g, 2), UnixTime{1200});
+  // Given back and reserved otherwise: 4 CPUs from now until 1860, then 4 free.
+  for (uint32_t n : {0u, 1u}) p.Unreserve(n, 1);
+  EXPECT_EQ(group_of(0), internal::Planner::kNoGroup);
+  for (uint32_t n : {0u, 1u}) p.Reserve(n, 660, 20, {4, 0, 0}, 2);
+  g = group_of(0);
+  ASSERT_NE(g, internal::Planner::kNoGroup);
+  EXPECT_EQ(p.RoomFrom(g, 1), UnixTime{1860});
+}
+
 // A pass that keeps reservations drops the last one's takes: the nodes those set apart return
 // to the nodes holding the same reservations, and a node of another group stays apart though
 // the same take left it.

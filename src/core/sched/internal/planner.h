@@ -158,8 +158,19 @@ class Planner {
     // nodes.front() while nodes is not empty, kept beside the list: loops over hundreds of
     // groups ask each for one node, and reading it here saves a cache miss a group.
     uint32_t first = 0;
+    // RoomFrom's answers: where the most CPUs free so far rises along the group's steps, as
+    // (time the step begins, that many CPUs), worked out when first asked after the group took
+    // its inputs (FindOrAddGroup). A group keeps its inputs from pass to pass, and its steps
+    // lie in absolute time, so the answers stand (a later pass only drops steps now past).
+    bool rises_known = false;
+    std::vector<std::pair<UnixTime, uint32_t>> rises;
   };
   std::span<const TakenGroup> TakenGroups();
+  // The earliest time at which a node of group g (as of the last TakenGroups) may have `cpus`
+  // free CPUs, or kNoTime: no step has that many. A plan passes by a group that has none by its
+  // cap without fetching the group's steps (three in four of the groups a plan asks).
+  UnixTime RoomFrom(uint32_t g, uint32_t cpus);
+  static constexpr UnixTime kNoTime = std::numeric_limits<UnixTime>::max();
   // Calls f(g) for each group of the last TakenGroups that has nodes, in group order: emptied
   // groups wait in place for reuse, and loops over the groups passed by as many of them as
   // there were groups with nodes (CEA-Curie conservative: over half).
