@@ -1267,17 +1267,21 @@ TEST(PlannerTest, NodesOfAGroupWhoseNodeInfoChangesAlikeStayTogether) {
 // keeps them together, and one that differs sets its node apart.
 TEST(PlannerTest, UntouchedNodesReachedAlikeGroupByNodeInfo) {
   std::vector<NodeInfo> nodes = IdleNodes(7);
-  nodes[2].free = {2, 200, 0};  // busy until 900: another NodeInfo
-  nodes[2].releases.push_back({900, {2, 200, 0}});
+  for (uint32_t n : {2u, 6u}) {
+    nodes[n].free = {2, 200, 0};  // busy until 900: another NodeInfo
+    nodes[n].releases.push_back({900, {2, 200, 0}});
+  }
   internal::Planner p;
   p.Begin(nodes, 600, 60, {});
   auto groups = [&p] { return SortedGroups(p); };
   for (uint32_t n : {0u, 1u, 2u, 3u}) p.Reserve(n, 1200, 5, {2, 0, 0}, 1);
   EXPECT_EQ(groups(), (Groups{{0, 1, 3}, {2}}));
-  // Jobs started now with one shape on 0 and 1 (of one group) and on 4 and 5 (untouched), and
-  // with another on 3 and 6.
-  for (uint32_t n : {0u, 1u, 4u, 5u}) p.Take(n, 0, 3, {1, 0, 0});
-  for (uint32_t n : {3u, 6u}) p.Take(n, 0, 4, {1, 0, 0});
+  // The next pass (takes record their causes where the reservations stay): jobs started now
+  // with one shape on 0 and 1 (of one group) and on 4, 5 and 6 (untouched, 6 busy), and with
+  // another on 3.
+  p.Begin(nodes, 660, 60, {}, /*keep_reserved=*/true);
+  for (uint32_t n : {0u, 1u, 4u, 5u, 6u}) p.Take(n, 0, 3, {1, 0, 0});
+  p.Take(3, 0, 4, {1, 0, 0});
   EXPECT_EQ(groups(), (Groups{{0, 1}, {2}, {3}, {4, 5}, {6}}));
 }
 

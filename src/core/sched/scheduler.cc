@@ -2546,13 +2546,16 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     CountOwnInGroups(1);
     PrefetchFirstNodes(groups);
     // A start by the cap needs a step with room that begins by then: a group whose free CPUs
-    // never reach the job's by then has no range, and is passed by without its steps.
-    const UnixTime cap_time = grid_ + std::min(cap, w) * res_;
+    // never reach the job's by then has no range, and is passed by without its steps. Only
+    // along a conservative chain, whose groups last from pass to pass: elsewhere a group is
+    // asked about once or twice before its pass ends, and working out where its CPUs rise
+    // costs what its walk does.
+    const UnixTime cap_time = resume_ ? grid_ + std::min(cap, w) * res_ : Planner::kNoTime;
     planner_.ForEachLiveGroup([&](uint32_t g) {
       const uint32_t first = groups[g].first;
       const auto count = static_cast<int32_t>(groups[g].nodes.size() - sk_.own_in_group[g]);
       if (count == 0 || !holds(first, &need)) return;
-      if (planner_.RoomFrom(g, need.cpus) > cap_time) return;
+      if (resume_ && planner_.RoomFrom(g, need.cpus) > cap_time) return;
       const std::vector<internal::Step>& steps = planner_.Steps(first);
       __builtin_prefetch(steps.data());
       AddSource(&steps, first, g, false, count, need);

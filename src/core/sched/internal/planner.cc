@@ -54,6 +54,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
     regroup_.clear();
     keep_reserved = false;
   }
+  causes_for_takes_ = keep_reserved;
   if (keep_reserved) {
     // The last pass's takes are gone: its nodes keep only their reservations, if any.
     for (uint32_t node : pass_taken_) {
@@ -349,6 +350,10 @@ void Planner::Regroup(uint32_t n) {
 void Planner::RegroupFirst(uint32_t n) {
   flags_[n].regroup = 1;
   regroup_.push_back(n);
+  StartCause(n);
+}
+
+void Planner::StartCause(uint32_t n) {
   // Alike with its group only while grouped and untouched by this pass's takes since. A node
   // nothing was taken from (its first reservation) is alike with any other such node whose
   // NodeInfo is equal: the cause leads it to their group once its NodeInfo is checked.
@@ -377,15 +382,27 @@ void Planner::MarkPending() {
   for (uint32_t n : pending_) {
     flags_[n].pending = 0;
     MarkTaken(n);
-    if (!flags_[n].regroup) Regroup(n);  // else with its takes as causes (Take)
+    if (!causes_for_takes_) {
+      Regroup(n);
+    } else if (!flags_[n].regroup) {
+      // With the cause its takes recorded (Take), or its changes since, if already listed.
+      flags_[n].regroup = 1;
+      regroup_.push_back(n);
+    }
   }
   pending_.clear();
 }
 
 void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
   if (a > 0) has_reservations_ = true;
-  // Recorded before the node is pending: its group (or none, Untouched) as it was.
-  RegroupFor(n, {GroupOp::kTake, a, b, r});
+  // Its cause, from its group (or Untouched) as it was before the pass's first take since; it
+  // joins the regroup list only when marked (MarkPending). Only along a chain of passes that
+  // keep reservations, whose groups last: elsewhere (an EASY pass's reservation, a fifo pass's
+  // starts) takes are many and their groups few and short-lived.
+  if (causes_for_takes_) {
+    if (!flags_[n].regroup && !flags_[n].pending) StartCause(n);
+    AddCause(n, {GroupOp::kTake, a, b, r});
+  }
   if (!flags_[n].pending) {
     flags_[n].pending = 1;
     pending_.push_back(n);

@@ -245,6 +245,12 @@ class Planner {
   void Regroup(uint32_t n);
   void RegroupFor(uint32_t n, const GroupOp& op) {
     if (!flags_[n].regroup) RegroupFirst(n);
+    AddCause(n, op);
+  }
+  // RegroupFirst's list entry and cause; the cause alone (StartCause), and an op added to it.
+  void RegroupFirst(uint32_t n);
+  void StartCause(uint32_t n);
+  void AddCause(uint32_t n, const GroupOp& op) {
     RegroupCause& cause = cause_[n];
     if (cause.from == kNoGroup) return;
     if (cause.count == 2) {
@@ -257,7 +263,6 @@ class Planner {
     }
     cause.ops[cause.count++] = op_id_;
   }
-  void RegroupFirst(uint32_t n);
 
   const std::vector<NodeInfo>* nodes_ = nullptr;
   const std::vector<RunningJob>* running_ = nullptr;
@@ -418,6 +423,8 @@ class Planner {
   // TakenGroups' scratch: the group each cause led to, this call.
   std::vector<std::pair<RegroupCause, uint32_t>> led_to_;
   static constexpr size_t kCausesKept = 64;
+  // Take records its op as a cause (this pass keeps the last one's reservations).
+  bool causes_for_takes_ = false;
 };
 
 // A candidate set's usable nodes bucketed by free CPUs ("level"), one bitset per level over the
