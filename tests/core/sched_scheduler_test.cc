@@ -888,42 +888,59 @@ TEST(SchedTest, APlacementThatReadsMoreThanTheKindScoresEveryNodeOfAGroup) {
   EXPECT_TRUE(third_start("odd-first-test"));
 }
 
-// A plan that takes some nodes of a planner group (alike in room and score, ranked as one run)
-// takes the best by weight, then number, and gives the larger share to the first of them. Four
-// 4-CPU nodes busy until +600: job 1 (all four) is reserved at +600, so they form one group; job
-// 2 (5 tasks on 2 nodes: 3 and 2) is planned after it on two of them. What it left free on each
-// node shows in whether a job behind it, naming the node, could start beside it.
-TEST(SchedTest, APlanTakingPartOfAPlannerGroupRanksItsNodesByWeightThenNumber) {
-  auto free_beside = [](std::vector<uint32_t> weights) {
-    std::vector<uint32_t> free(4, 0);
-    for (uint32_t x = 0; x < 4; ++x) {
-      for (uint32_t tasks = 4; tasks > 0 && free[x] == 0; --tasks) {
-        Cluster c(4);
-        for (uint32_t n = 0; n < 4; ++n) {
-          c.ReleasedAt(n, 600);
-          c.nodes[n].weight = weights[n];
-        }
-        std::vector<std::vector<uint32_t>> sets = {c.All()};
-        std::vector<JobRequest> q = {SetJob(c, 1, 16, 1000), SetJob(c, 2, 5, 1000),
-                                     SetJob(c, 3, tasks, 1000)};
-        q[0].nodes = 4;
-        q[1].nodes = 2;
-        q[2].nodes = 1;
-        q[2].required = {x};
-        std::vector<const JobRequest*> queue = {&q[0], &q[1], &q[2]};
-        auto d =
-            RunPass(Opts(Policy::kConservative), kNow, c.nodes, {}, queue, sets, nullptr, nullptr);
-        EXPECT_EQ(d[0].expected_start, kNow + 600);
-        EXPECT_GT(d[1].expected_start, kNow + 1500);  // after job 1, rounded to the grid
-        if (d[2].expected_start == d[1].expected_start) free[x] = tasks;
+// 4-CPU nodes of the given weights, busy until +600: job 1 (every node) is reserved at +600, so
+// they form one planner group; job 2 (`tasks` tasks on `nodes` nodes) is planned after it. What
+// job 2 left free on each node shows in whether a job behind it, naming the node, could start
+// beside it: those free CPUs by node.
+std::vector<uint32_t> FreeBesideAPlan(const std::vector<uint32_t>& weights, uint32_t nodes,
+                                      uint32_t tasks) {
+  const auto size = static_cast<uint32_t>(weights.size());
+  std::vector<uint32_t> free(size, 0);
+  for (uint32_t x = 0; x < size; ++x) {
+    for (uint32_t beside = 4; beside > 0 && free[x] == 0; --beside) {
+      Cluster c(static_cast<int>(size));
+      for (uint32_t n = 0; n < size; ++n) {
+        c.ReleasedAt(n, 600);
+        c.nodes[n].weight = weights[n];
       }
+      std::vector<std::vector<uint32_t>> sets = {c.All()};
+      std::vector<JobRequest> q = {SetJob(c, 1, 4 * size, 1000), SetJob(c, 2, tasks, 1000),
+                                   SetJob(c, 3, beside, 1000)};
+      q[0].nodes = size;
+      q[1].nodes = nodes;
+      q[2].nodes = 1;
+      q[2].required = {x};
+      std::vector<const JobRequest*> queue = {&q[0], &q[1], &q[2]};
+      auto d =
+          RunPass(Opts(Policy::kConservative), kNow, c.nodes, {}, queue, sets, nullptr, nullptr);
+      EXPECT_EQ(d[0].expected_start, kNow + 600);
+      EXPECT_GT(d[1].expected_start, kNow + 1500);  // after job 1, rounded to the grid
+      if (d[2].expected_start == d[1].expected_start) free[x] = beside;
     }
-    return free;
-  };
+  }
+  return free;
+}
+
+// A plan that takes some nodes of a planner group (alike in room and score, ranked as one run)
+// takes the best by weight, then number, and gives the larger share to the first of them: job
+// 2 has 5 tasks on 2 of four nodes (3 and 2).
+TEST(SchedTest, APlanTakingPartOfAPlannerGroupRanksItsNodesByWeightThenNumber) {
+  auto free_beside = [](std::vector<uint32_t> weights) { return FreeBesideAPlan(weights, 2, 5); };
   using Free = std::vector<uint32_t>;
   EXPECT_EQ(free_beside({1, 1, 1, 1}), (Free{1, 2, 4, 4}));  // n0 (3 tasks), n1 (2)
   EXPECT_EQ(free_beside({4, 3, 2, 1}), (Free{4, 4, 2, 1}));  // n3, n2
   EXPECT_EQ(free_beside({2, 1, 1, 2}), (Free{4, 1, 2, 4}));  // n1, n2
+}
+
+// Unequal shares in three sizes: 9 tasks on 4 of five nodes are 3, 3, 2 and 1 down the ranking
+// (weight, then number); only where the shares change does the ranking's order count, and it
+// must still hold there.
+TEST(SchedTest, APlanGivesItsUnequalSharesDownTheRanking) {
+  using Free = std::vector<uint32_t>;
+  // By weight: n1, n3, n4, n2 (n0 left out).
+  EXPECT_EQ(FreeBesideAPlan({5, 1, 4, 2, 3}, 4, 9), (Free{4, 1, 3, 1, 2}));
+  // By number among equal weights: n0, n1, n2, n3.
+  EXPECT_EQ(FreeBesideAPlan({1, 1, 1, 1, 1}, 4, 9), (Free{1, 1, 2, 3, 4}));
 }
 
 TEST(SchedTest, ExclusiveTakesWholeIdleNodes) {

@@ -211,13 +211,15 @@ struct PassCache::State {
     };
     std::vector<Ranked> ranked, picked;
     // Pass::sk_: a look again's reservation given back, its nodes and their counts by planner
-    // group, the nodes it moves; FreedBefore's answers by group (stamped); Distribute's node
-    // order.
+    // group, the nodes it moves; FreedBefore's answers by group (stamped); SortByNode's
+    // scratch (node bits, each node's entry by node number, the sorted entries).
     struct LookAgain {
       std::vector<std::pair<uint32_t, Resources>> moved_out, moved_in, given_back_alloc;
-      std::vector<uint32_t> own_nodes, own_in_group, distribute_sorted;
+      std::vector<uint32_t> own_nodes, own_in_group;
       std::vector<uint32_t> block_nodes;  // own_nodes by block (Pass::OwnBlock::first)
-      std::vector<uint64_t> distribute_bits;
+      std::vector<uint64_t> sort_bits;
+      std::vector<uint32_t> sorted_nodes, alloc_nodes, entry_of;  // entry_of: by node number
+      std::vector<std::pair<uint32_t, Resources>> sorted_alloc;
       std::vector<std::pair<uint64_t, bool>> group_answer;
       uint64_t group_answer_stamp = 0;
       // BeginVirtualBack: a planner group's first block (stamped by the look).
@@ -1719,28 +1721,8 @@ class Pass {
     if (k > 0 && (round_robin ? tasks % k == 0 : tasks == uint64_t{k} * per_node_max)) {
       // Every node takes as many tasks: the nodes in index order make the allocation in order
       // (sorting node numbers beats sorting the allocation), and alike nodes take alike.
-      // In node order through a bitset by node number over the words they span: a plan's
-      // hundred nodes cost about a word each, where sorting them cost some sixty instructions
-      // a node.
-      std::vector<uint32_t>& sorted = sk_.distribute_sorted;
-      uint32_t lo = UINT32_MAX, hi = 0;
-      for (uint32_t n : chosen) {
-        lo = std::min(lo, n / 64);
-        hi = std::max(hi, n / 64);
-      }
-      sorted.clear();
-      if (hi - lo < 2 * k + 8) {
-        std::vector<uint64_t>& bits = sk_.distribute_bits;
-        if (bits.size() <= hi) bits.resize(hi + 1, 0);
-        for (uint32_t n : chosen) bits[n / 64] |= uint64_t{1} << (n % 64);
-        for (uint32_t w = lo; w <= hi; ++w) {
-          for (uint64_t word = bits[w]; word != 0; word &= word - 1) {
-            sorted.push_back(w * 64 + static_cast<uint32_t>(std::countr_zero(word)));
-          }
-          bits[w] = 0;
-        }
-      }
-      if (sorted.size() != k) {  // spread thin (or a node twice): sorted as they are
+      std::vector<uint32_t>& sorted = sk_.sorted_nodes;
+      if (!InNodeOrder(chosen, &sorted)) {  // spread thin (or a node twice): sorted as they are
         sorted.assign(chosen.begin(), chosen.end());
         std::sort(sorted.begin(), sorted.end());
       }
@@ -1765,9 +1747,85 @@ class Pass {
       left -= t;
       out->emplace_back(chosen[i], TaskResources(job, nodes_[chosen[i]].total, t));
     }
-    std::sort(out->begin(), out->end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
+    SortByNode(out);
   }
+
+  // Where Distribute's shares change along `k` nodes in order (block: the first of fewer than
+  // per_node_max tasks; spread: the first without the extra one): the nodes before it take
+  // the most, one node after a block's take one each, so only that place in a ranking matters
+  // and the rest of its order does not. k: every node takes as many.
+  static uint32_t ShareBoundary(uint32_t tasks, uint32_t per_node_max, uint32_t k, bool spread) {
+    if (k == 0) return 0;
+    if (spread) return tasks % k == 0 ? k : tasks % k;
+    uint32_t left = tasks;
+    for (uint32_t i = 0; i < k; ++i) {
+      const uint32_t t = std::min(per_node_max, left - (k - 1 - i));
+      if (t < per_node_max) return i;
+      left -= t;
+    }
+    return k;
+  }
+  // Orders `ranked` (the best first, by key then tie) only as far as Distribute's shares tell
+  // its entries apart: the ones before the boundary (ShareBoundary over the whole allocation,
+  // `offset` entries of which came before these), the one at it, and the rest.
+  template <typename Entry>
+  static void OrderForShares(std::vector<Entry>* ranked, size_t count, uint32_t boundary,
+                             size_t offset) {
+    if (boundary < offset || boundary - offset >= count) return;
+    std::nth_element(ranked->begin(), ranked->begin() + static_cast<ptrdiff_t>(boundary - offset),
+                     ranked->begin() + static_cast<ptrdiff_t>(count));
+  }
+  // `nodes` in node number order into `sorted`, through a bitset by node number: a plan's
+  // hundred nodes cost about a word each, where sorting them cost some sixty instructions a
+  // node. False (and `sorted` left as it is) where they span too many words for it to pay, or
+  // hold a node twice.
+  bool InNodeOrder(const std::vector<uint32_t>& nodes, std::vector<uint32_t>* sorted) const {
+    const size_t k = nodes.size();
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (uint32_t n : nodes) {
+      lo = std::min(lo, n / 64);
+      hi = std::max(hi, n / 64);
+    }
+    if (k == 0 || hi - lo >= 2 * k + 8) return false;
+    std::vector<uint64_t>& bits = sk_.sort_bits;
+    if (bits.size() <= hi) bits.resize(hi + 1, 0);
+    for (uint32_t n : nodes) bits[n / 64] |= uint64_t{1} << (n % 64);
+    sorted->clear();
+    for (uint32_t w = lo; w <= hi; ++w) {
+      for (uint64_t word = bits[w]; word != 0; word &= word - 1) {
+        sorted->push_back(w * 64 + static_cast<uint32_t>(std::countr_zero(word)));
+      }
+      bits[w] = 0;
+    }
+    return sorted->size() == k;
+  }
+  // Sorts an allocation by node number: through InNodeOrder for a wide one, by comparison for
+  // a few nodes.
+  void SortByNode(Alloc* out) const {
+    auto by_node = [](const auto& a, const auto& b) { return a.first < b.first; };
+    if (out->size() < kSortByBits) {
+      std::sort(out->begin(), out->end(), by_node);
+      return;
+    }
+    std::vector<uint32_t>& nodes = sk_.alloc_nodes;
+    std::vector<uint32_t>& entry = sk_.entry_of;
+    if (entry.size() < nodes_.size()) entry.resize(nodes_.size());
+    nodes.clear();
+    for (uint32_t i = 0; i < out->size(); ++i) {
+      nodes.push_back((*out)[i].first);
+      entry[(*out)[i].first] = i;
+    }
+    if (!InNodeOrder(nodes, &sk_.sorted_nodes)) {
+      std::sort(out->begin(), out->end(), by_node);
+      return;
+    }
+    Alloc& sorted = sk_.sorted_alloc;
+    sorted.clear();
+    for (uint32_t n : sk_.sorted_nodes) sorted.push_back((*out)[entry[n]]);
+    out->swap(sorted);
+  }
+  // Below this many nodes an allocation is sorted by comparison.
+  static constexpr size_t kSortByBits = 32;
 
   const Options& opt_;
   const UnixTime now_;
@@ -2903,16 +2961,24 @@ void Pass::ChooseNodes(const JobRequest& job, const Shape& shape, const CandSet&
     }
   }
   const size_t want = k - chosen_.size();
+  const size_t offset = chosen_.size();
   // Their order tells Distribute which nodes get fewer tasks; when every node gets as many
-  // (k x r tasks; spread: a multiple of k), any order gives the same allocation.
+  // (k x r tasks; spread: a multiple of k), any order gives the same allocation, and otherwise
+  // only where the shares change (OrderForShares).
   const bool spread = score_->walk() == Walk::kSpread;
   const bool uniform = spread ? k > 0 && shape.tasks % k == 0 : shape.tasks == uint64_t{k} * r;
+  auto order_for_shares = [&](std::vector<Ranked>* best, size_t count) {
+    if (uniform) return;
+    const auto all = static_cast<uint32_t>(offset + count);
+    OrderForShares(best, count, ShareBoundary(shape.tasks, r, all, spread), offset);
+  };
   if (scored_runs_.empty()) {
-    // The best `want` in order (entries are distinct, so any exact method picks the same):
-    // select then sort, as a heap over nearly all of them (partial_sort) costs more than both.
-    const auto best_end = ranked.begin() + static_cast<ptrdiff_t>(std::min(want, ranked.size()));
+    // The best `want` (entries are distinct, so any exact method picks the same): selected,
+    // as a heap over nearly all of them (partial_sort) costs more.
+    const size_t count = std::min(want, ranked.size());
+    const auto best_end = ranked.begin() + static_cast<ptrdiff_t>(count);
     if (best_end != ranked.end()) std::nth_element(ranked.begin(), best_end, ranked.end());
-    if (!uniform) std::sort(ranked.begin(), best_end);
+    order_for_shares(&ranked, count);
     for (auto it = ranked.begin(); it != best_end; ++it) {
       chosen_.push_back(static_cast<uint32_t>(it->tie()));
     }
@@ -2984,7 +3050,7 @@ void Pass::ChooseNodes(const JobRequest& job, const Shape& shape, const CandSet&
       picked.erase(best_end, picked.end());
     }
   }
-  if (!uniform) std::sort(picked.begin(), picked.end());
+  order_for_shares(&picked, picked.size());
   for (const Ranked& e : picked) chosen_.push_back(static_cast<uint32_t>(e.tie()));
 }
 
