@@ -655,27 +655,21 @@ uint32_t Planner::FindOrAddGroup(uint32_t n, uint64_t h) {
   return g;
 }
 
-UnixTime Planner::RoomFrom(uint32_t g, uint32_t cpus) {
+void Planner::FindRises(uint32_t g) {
   TakenGroup& group = groups_[g];
-  if (!group.rises_known) {
-    group.rises.clear();
-    const std::vector<Step>& steps = Built(group.first);
-    // Slot 0 holds from before now: its room may be gone at a later pass, so it counts as
-    // having been there always (never passed by).
-    const int64_t last_slot = (kNoTime - grid_) / res_;
-    for (size_t i = 0; i < steps.size(); ++i) {
-      if (i > 0 && steps[i].free.cpus <= group.rises.back().second) continue;
-      const UnixTime at = i == 0                       ? std::numeric_limits<UnixTime>::min()
-                          : steps[i].slot >= last_slot ? kNoTime
-                                                       : grid_ + steps[i].slot * res_;
-      group.rises.emplace_back(at, steps[i].free.cpus);
-    }
-    group.rises_known = true;
+  group.rises.clear();
+  const std::vector<Step>& steps = Built(group.first);
+  // Slot 0 holds from before now: its room may be gone at a later pass, so it counts as having
+  // been there always (never passed by).
+  const int64_t last_slot = (kNoTime - grid_) / res_;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (i > 0 && steps[i].free.cpus <= group.rises.back().second) continue;
+    const UnixTime at = i == 0                       ? std::numeric_limits<UnixTime>::min()
+                        : steps[i].slot >= last_slot ? kNoTime
+                                                     : grid_ + steps[i].slot * res_;
+    group.rises.emplace_back(at, steps[i].free.cpus);
   }
-  for (const auto& [at, most] : group.rises) {
-    if (most >= cpus) return at;
-  }
-  return kNoTime;
+  group.rises_known = true;
 }
 
 std::span<const Planner::TakenGroup> Planner::TakenGroups() {

@@ -169,7 +169,14 @@ class Planner {
   // The earliest time at which a node of group g (as of the last TakenGroups) may have `cpus`
   // free CPUs, or kNoTime: no step has that many. A plan passes by a group that has none by its
   // cap without fetching the group's steps (three in four of the groups a plan asks).
-  UnixTime RoomFrom(uint32_t g, uint32_t cpus);
+  UnixTime RoomFrom(uint32_t g, uint32_t cpus) {
+    const TakenGroup& group = groups_[g];
+    if (!group.rises_known) FindRises(g);
+    for (const auto& [at, most] : group.rises) {
+      if (most >= cpus) return at;
+    }
+    return kNoTime;
+  }
   static constexpr UnixTime kNoTime = std::numeric_limits<UnixTime>::max();
   // Calls f(g) for each group of the last TakenGroups that has nodes, in group order: emptied
   // groups wait in place for reuse, and loops over the groups passed by as many of them as
@@ -250,6 +257,7 @@ class Planner {
   // RegroupFirst's list entry and cause; the cause alone (StartCause), and an op added to it.
   void RegroupFirst(uint32_t n);
   void StartCause(uint32_t n);
+  void FindRises(uint32_t g);  // RoomFrom's TakenGroup::rises
   void AddCause(uint32_t n, const GroupOp& op) {
     RegroupCause& cause = cause_[n];
     if (cause.from == kNoGroup) return;
