@@ -2300,21 +2300,28 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
   if (by_group) planner_.TakenGroups();
   struct {
     bool known = false;
+    uint8_t kind = 0;
     Resources total, avail;
     uint32_t sockets = 0, cap = 0;
     uint32_t group = Planner::kNoGroup;
   } last;
+  constexpr uint8_t kMixed = PassCache::State::kMixedKind;
   auto cap = [&](uint32_t n) -> uint32_t {
-    const NodeInfo& node = nodes_[n];
     const uint32_t group =
         by_group && OwnSteps(n) == nullptr ? planner_.GroupOf(n) : Planner::kNoGroup;
     if (group != Planner::kNoGroup && last.known && last.group == group) return last.cap;
-    if (!node.usable) return 0;
+    // A node's kind (PassCache::State::node_kind) is 0 where it is not usable and otherwise
+    // stands for its total and sockets: asked rather than its NodeInfo, elsewhere in memory.
+    const uint8_t kind = st_.node_kind[n];
+    if (kind == 0) return 0;
     const Resources avail = respect_plan ? PlanAvailNow(n, len) : FreeIgnoringReservations(n, len);
     if (alike) {
-      if (!last.known || !(last.avail == avail) || !(last.total == node.total) ||
-          last.sockets != node.sockets) {
-        last = {true, node.total, avail, node.sockets, Cap(job, n, avail)};
+      const NodeInfo& node = nodes_[n];
+      const bool same_kind = kind != kMixed ? kind == last.kind
+                                            : last.kind == kMixed && last.total == node.total &&
+                                                  last.sockets == node.sockets;
+      if (!last.known || !(last.avail == avail) || !same_kind) {
+        last = {true, kind, node.total, avail, node.sockets, Cap(job, n, avail)};
       }
       last.group = group;
       return last.cap;
