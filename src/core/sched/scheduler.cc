@@ -1742,25 +1742,33 @@ class Pass {
       return;
     }
     for (uint32_t i = 0; i < k; ++i) {
-      const uint32_t t = round_robin ? tasks / k + (i < tasks % k ? 1 : 0)
-                                     : std::min(per_node_max, left - (k - 1 - i));
+      const uint32_t t = ShareOf(i, k, tasks, left, per_node_max, round_robin);
       left -= t;
       out->emplace_back(chosen[i], TaskResources(job, nodes_[chosen[i]].total, t));
     }
     SortByNode(out);
   }
+  // Distribute's share for the i-th of k nodes, `left` of the tasks not dealt yet: round robin,
+  // the first tasks % k one more; block, per_node_max while the rest can still have one each.
+  static uint32_t ShareOf(uint32_t i, uint32_t k, uint32_t tasks, uint32_t left,
+                          uint32_t per_node_max, bool round_robin) {
+    return round_robin ? tasks / k + (i < tasks % k ? 1 : 0)
+                       : std::min(per_node_max, left - (k - 1 - i));
+  }
 
-  // Where Distribute's shares change along `k` nodes in order (block: the first of fewer than
-  // per_node_max tasks; spread: the first without the extra one): the nodes before it take
-  // the most, one node after a block's take one each, so only that place in a ranking matters
-  // and the rest of its order does not. k: every node takes as many.
+  // The first of `k` nodes in Distribute's order to take fewer tasks than the first (k: none).
+  // Block shares are per_node_max, then one smaller, then one each; spread shares one more for
+  // the first tasks % k: the nodes before it take the most, and past a block's smaller share
+  // every node takes one, so only that place in a ranking matters, not the rest of its order.
   static uint32_t ShareBoundary(uint32_t tasks, uint32_t per_node_max, uint32_t k, bool spread) {
-    if (k == 0) return 0;
-    if (spread) return tasks % k == 0 ? k : tasks % k;
-    uint32_t left = tasks;
+    uint32_t left = tasks, most = 0;
     for (uint32_t i = 0; i < k; ++i) {
-      const uint32_t t = std::min(per_node_max, left - (k - 1 - i));
-      if (t < per_node_max) return i;
+      const uint32_t t = ShareOf(i, k, tasks, left, per_node_max, spread);
+      if (i == 0) {
+        most = t;
+      } else if (t < most) {
+        return i;
+      }
       left -= t;
     }
     return k;
@@ -1768,8 +1776,8 @@ class Pass {
   // Orders `ranked` (the best first, by key then tie) only as far as Distribute's shares tell
   // its entries apart: the ones before the boundary (ShareBoundary over the whole allocation,
   // `offset` entries of which came before these), the one at it, and the rest.
-  template <typename Entry>
-  static void OrderForShares(std::vector<Entry>* ranked, size_t count, uint32_t boundary,
+  using Ranked = PassCache::State::Scratch::Ranked;
+  static void OrderForShares(std::vector<Ranked>* ranked, size_t count, uint32_t boundary,
                              size_t offset) {
     if (boundary < offset || boundary - offset >= count) return;
     std::nth_element(ranked->begin(), ranked->begin() + static_cast<ptrdiff_t>(boundary - offset),
@@ -1777,8 +1785,8 @@ class Pass {
   }
   // `nodes` in node number order into `sorted`, through a bitset by node number: a plan's
   // hundred nodes cost about a word each, where sorting them cost some sixty instructions a
-  // node. False (and `sorted` left as it is) where they span too many words for it to pay, or
-  // hold a node twice.
+  // node. False where they span too many words for it to pay (`sorted` untouched) or hold a
+  // node twice (`sorted` then holds each once).
   bool InNodeOrder(const std::vector<uint32_t>& nodes, std::vector<uint32_t>* sorted) const {
     const size_t k = nodes.size();
     uint32_t lo = UINT32_MAX, hi = 0;
@@ -2615,7 +2623,7 @@ int64_t Pass::EarliestMonotone(const JobRequest& job, uint32_t set_id, uint32_t 
     // along a conservative chain, whose groups last from pass to pass: elsewhere a group is
     // asked about once or twice before its pass ends, and working out where its CPUs rise
     // costs what its walk does.
-    const UnixTime cap_time = resume_ ? grid_ + std::min(cap, w) * res_ : Planner::kNoTime;
+    const UnixTime cap_time = grid_ + std::min(cap, w) * res_;
     planner_.ForEachLiveGroup([&](uint32_t g) {
       const uint32_t first = groups[g].first;
       const auto count = static_cast<int32_t>(groups[g].nodes.size() - sk_.own_in_group[g]);
@@ -2885,7 +2893,6 @@ int64_t Pass::Plan(const JobRequest& job, const Shape& shape, uint32_t set_id, i
 
 void Pass::ChooseNodes(const JobRequest& job, const Shape& shape, const CandSet& cs, uint32_t k,
                        uint32_t r, int64_t found, int64_t len) {
-  using Ranked = PassCache::State::Scratch::Ranked;
   std::vector<Ranked>& ranked = ranked_scratch_;
   ranked.clear();
   chosen_.clear();
