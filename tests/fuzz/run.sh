@@ -8,9 +8,10 @@ SECONDS_TO_RUN=${2:-20}
 mkdir -p "$OUT/obj" "$OUT/corpus"
 CXX="clang++ -std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -I$ROOT/src"
 objs=()
-# The parsers with everything they link: common, core, compat and the simulator's trace readers.
+# The parsers with everything they link: common, core, compat and the simulator's trace readers
+# (not the programs among them, *_main.cc, as in CMakeLists.txt).
 for src in $(find "$ROOT/src/common" "$ROOT/src/core" "$ROOT/src/compat" "$ROOT/src/sim" \
-    -name '*.cc' | sort); do
+    -name '*.cc' ! -name '*_main.cc' | sort); do
   rel=${src#"$ROOT/src/"}
   obj="$OUT/obj/${rel//\//_}"
   obj="${obj%.cc}.o"

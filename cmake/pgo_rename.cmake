@@ -1,0 +1,22 @@
+# Copies the training run's profile files (cmake/pgo.cmake) from the names of the instrumented
+# objects under FROM to those of the real objects under TO: GCC names each by its object's
+# absolute path, '/' written '#'. -D RAW=dir USE=dir FROM=dir TO=dir.
+string(REPLACE "/" "#" from "${FROM}")
+string(REPLACE "/" "#" to "${TO}")
+file(REMOVE_RECURSE ${USE})
+file(MAKE_DIRECTORY ${USE})
+file(GLOB profiles ${RAW}/*.gcda)
+set(copied 0)
+foreach(profile ${profiles})
+  get_filename_component(name ${profile} NAME)
+  string(FIND "${name}" "${from}#" at)
+  if(at EQUAL 0)
+    string(LENGTH "${from}" skip)
+    string(SUBSTRING "${name}" ${skip} -1 rest)
+    file(COPY_FILE ${profile} "${USE}/${to}${rest}")
+    math(EXPR copied "${copied} + 1")
+  endif()
+endforeach()
+if(copied EQUAL 0)
+  message(FATAL_ERROR "the training run left no profile under ${RAW} for objects in ${FROM}")
+endif()
