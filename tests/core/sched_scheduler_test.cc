@@ -1302,6 +1302,46 @@ TEST(PlannerTest, UntouchedNodesReachedAlikeGroupByNodeInfo) {
   EXPECT_EQ(groups(), (Groups{{0, 1}, {2}, {3}, {4, 5}, {6}}));
 }
 
+// Untouched (nothing taken this pass, no reservation, no running-list entry) through what
+// changes it: a reservation made and given back, a take, a running job listing the node, and
+// the passes after, which keep reservations but not takes.
+TEST(PlannerTest, UntouchedFollowsReservationsTakesAndListings) {
+  std::vector<NodeInfo> nodes = IdleNodes(3);
+  RunningJob job;
+  job.id = 9;
+  job.end = 3000;
+  job.alloc = {{2, {1, 0, 0}}};
+  internal::Planner p;
+  p.Begin(nodes, 600, 60, {job});
+  EXPECT_TRUE(p.Untouched(0));
+  EXPECT_TRUE(p.Untouched(1));
+  EXPECT_FALSE(p.Untouched(2));  // listed by the running job
+  p.Reserve(0, 1200, 5, {2, 0, 0}, 1);
+  p.Reserve(0, 1800, 5, {2, 0, 0}, 2);
+  p.Take(1, 0, 3, {1, 0, 0});
+  EXPECT_FALSE(p.Untouched(0));
+  EXPECT_FALSE(p.Untouched(1));
+  p.Unreserve(0, 1);
+  EXPECT_FALSE(p.Untouched(0));  // one reservation left
+  p.Unreserve(0, 2);
+  EXPECT_TRUE(p.Untouched(0));
+  // Reserved again and taken from in this pass: given back, the take still holds it.
+  p.Reserve(0, 1200, 5, {2, 0, 0}, 3);
+  p.Take(0, 0, 2, {1, 0, 0});
+  p.Unreserve(0, 3);
+  EXPECT_FALSE(p.Untouched(0));
+  // The next pass keeps reservations: none are left, and this pass's takes are gone; the
+  // running job no longer listed leaves node 2 untouched too.
+  p.Reserve(1, 1200, 5, {2, 0, 0}, 4);
+  p.Begin(nodes, 660, 60, {}, /*keep_reserved=*/true);
+  EXPECT_TRUE(p.Untouched(0));
+  EXPECT_FALSE(p.Untouched(1));  // its reservation stays
+  EXPECT_TRUE(p.Untouched(2));
+  // A pass that drops reservations leaves every node untouched until something takes it.
+  p.Begin(nodes, 720, 60, {});
+  EXPECT_TRUE(p.Untouched(1));
+}
+
 // RoomFrom: the time from which a group's nodes first have a number of free CPUs, asked of the
 // group rather than its steps; kept as the next pass moves the grid on, and worked out afresh
 // for a group taken up by other inputs.

@@ -32,6 +32,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
   const size_t n = nodes.size();
   if (marks_.size() != n) {
     marks_.assign(n, Marks{});
+    touched_.assign(n, 0);
     flags_.assign(n, Flags{});
     steps_.resize(n);
     stable_until_.assign(n, kNever);
@@ -74,6 +75,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
       taken_bits_[node / 64] &= ~(uint64_t{1} << (node % 64));
       reserved_[node].clear();
       reserved_hash_[node] = 0;
+      touched_[node] = 0;  // this pass has not listed it yet
     }
     reserved_count_ = 0;
     taken_nodes_.clear();
@@ -97,6 +99,7 @@ void Planner::Prepare(const std::vector<NodeInfo>& nodes, const std::vector<Runn
       if (node >= n) continue;
       if (marks_[node].listed != pass_) {
         marks_[node].listed = pass_;
+        Touch(node);
         marks_[node].refs_head = -1;
         if (flags_[node].taken) Regroup(node);
       }
@@ -409,6 +412,7 @@ void Planner::Take(uint32_t n, int64_t a, int64_t b, const Resources& r) {
   }
   if (marks_[n].deferred != pass_) {
     marks_[n].deferred = pass_;
+    Touch(n);
     marks_[n].deferred_head = -1;
     marks_[n].deferred_from = a;
     pass_taken_.push_back(n);
@@ -447,6 +451,7 @@ void Planner::Reserve(uint32_t n, UnixTime start, int64_t len, const Resources& 
            std::tie(y.start, y.len, y.r.cpus, y.r.memory_mb, y.r.gpus);
   };
   list.insert(std::upper_bound(list.begin(), list.end(), e, before), e);
+  touched_[n] = kHeld;
   ++reserved_count_;
   reserved_hash_[n] += ReservedHashOf(e);
   if (marks_[n].built != pass_) {
@@ -468,7 +473,10 @@ void Planner::Unreserve(uint32_t n, uint64_t owner) {
     return true;
   });
   if (count == 0) return;
-  if (list.empty()) reservation_log_.push_back(n);
+  if (list.empty()) {
+    reservation_log_.push_back(n);
+    touched_[n] = marks_[n].listed == pass_ || marks_[n].deferred == pass_ ? pass_ : 0;
+  }
   reserved_count_ -= count;
   reserved_hash_[n] -= ReservedHashOf(gone) * count;
   // Steps that never ran out of room take the reservation back exactly; others are built
