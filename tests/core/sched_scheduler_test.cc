@@ -1377,6 +1377,19 @@ TEST(PlannerTest, RoomFromIsWhenAGroupFirstHasTheCpus) {
   g = group_of(0);
   ASSERT_NE(g, internal::Planner::kNoGroup);
   EXPECT_EQ(p.RoomFrom(g, 1), UnixTime{1860});
+  // More rises than the group holds inline (TakenGroup::kInlineRises): none now, 1 CPU from
+  // 1860, 2 from 2460, 4 from 3060.
+  for (uint32_t n : {0u, 1u}) {
+    p.Reserve(n, 1860, 10, {3, 0, 0}, 3);
+    p.Reserve(n, 2460, 10, {2, 0, 0}, 4);
+  }
+  g = group_of(0);
+  ASSERT_NE(g, internal::Planner::kNoGroup);
+  EXPECT_EQ(p.RoomFrom(g, 1), UnixTime{1860});
+  EXPECT_EQ(p.RoomFrom(g, 2), UnixTime{2460});
+  EXPECT_EQ(p.RoomFrom(g, 3), UnixTime{3060});
+  EXPECT_EQ(p.RoomFrom(g, 4), UnixTime{3060});
+  EXPECT_EQ(p.RoomFrom(g, 5), internal::Planner::kNoTime);
 }
 
 // A pass that keeps reservations drops the last one's takes: the nodes those set apart return

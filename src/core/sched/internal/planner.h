@@ -152,8 +152,10 @@ class Planner {
   // nodes in ~30 groups), and the nodes of a wide job it starts come out alike too. Groups may
   // be empty; a node's group is kept current as takes change it (only the nodes changed since
   // the last call are regrouped), and kept reservations keep their groups from pass to pass.
-  struct TakenGroup {
-    uint64_t hash = 0;
+  //
+  // What a plan's loop over the groups reads (the nodes, the first of them, the first rises) is
+  // in the group's first cache line.
+  struct alignas(64) TakenGroup {
     std::vector<uint32_t> nodes;
     // nodes.front() while nodes is not empty, kept beside the list: loops over hundreds of
     // groups ask each for one node, and reading it here saves a cache miss a group.
@@ -162,7 +164,14 @@ class Planner {
     // (time the step begins, that many CPUs), worked out when first asked after the group took
     // its inputs (FindOrAddGroup). A group keeps its inputs from pass to pass, and its steps
     // lie in absolute time, so the answers stand (a later pass only drops steps now past).
+    // Most groups have one or two rises (room now, and all of it after their reservations):
+    // up to kInlineRises are held here (rise_count), more in `rises` (rise_count above).
     bool rises_known = false;
+    uint8_t rise_count = 0;
+    static constexpr uint8_t kInlineRises = 2;
+    UnixTime rise_at[kInlineRises] = {};
+    uint32_t rise_cpus[kInlineRises] = {};
+    uint64_t hash = 0;
     std::vector<std::pair<UnixTime, uint32_t>> rises;
   };
   std::span<const TakenGroup> TakenGroups();
@@ -172,6 +181,12 @@ class Planner {
   UnixTime RoomFrom(uint32_t g, uint32_t cpus) {
     const TakenGroup& group = groups_[g];
     if (!group.rises_known) FindRises(g);
+    if (group.rise_count <= TakenGroup::kInlineRises) {
+      for (uint8_t i = 0; i < group.rise_count; ++i) {
+        if (group.rise_cpus[i] >= cpus) return group.rise_at[i];
+      }
+      return kNoTime;
+    }
     for (const auto& [at, most] : group.rises) {
       if (most >= cpus) return at;
     }
