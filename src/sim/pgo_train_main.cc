@@ -63,7 +63,7 @@ std::vector<SimJob> Workload(uint64_t seed, uint32_t count, uint32_t procs, uint
 int main() {
   struct Run {
     const char* policy;
-    std::vector<SimJob> jobs;
+    const std::vector<SimJob>& jobs;  // each workload is replayed under every policy
     uint32_t procs, cores_per_node;
   };
   const std::vector<SimJob> wide = Workload(1, 6000, 93312, 14, 0.9);

@@ -678,12 +678,12 @@ void Planner::FindRises(uint32_t g) {
     group.rises.emplace_back(at, steps[i].free.cpus);
   }
   group.rises_known = true;
-  group.rise_count = static_cast<uint8_t>(std::min<size_t>(group.rises.size(), 255));
-  if (group.rise_count <= TakenGroup::kInlineRises) {
-    for (uint8_t i = 0; i < group.rise_count; ++i) {
-      group.rise_at[i] = group.rises[i].first;
-      group.rise_cpus[i] = group.rises[i].second;
-    }
+  group.rises_held =
+      static_cast<uint8_t>(std::min<size_t>(group.rises.size(), TakenGroup::kInlineRises));
+  group.more_rises = group.rises.size() > TakenGroup::kInlineRises;
+  for (uint8_t i = 0; i < group.rises_held; ++i) {
+    group.rise_at[i] = group.rises[i].first;
+    group.rise_cpus[i] = group.rises[i].second;
   }
 }
 

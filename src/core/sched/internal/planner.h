@@ -165,9 +165,11 @@ class Planner {
     // its inputs (FindOrAddGroup). A group keeps its inputs from pass to pass, and its steps
     // lie in absolute time, so the answers stand (a later pass only drops steps now past).
     // Most groups have one or two rises (room now, and all of it after their reservations):
-    // up to kInlineRises are held here (rise_count), more in `rises` (rise_count above).
+    // the first kInlineRises of `rises` are held here too (rises_held of them), and the list is
+    // read only where it has more (more_rises).
     bool rises_known = false;
-    uint8_t rise_count = 0;
+    bool more_rises = false;
+    uint8_t rises_held = 0;
     static constexpr uint8_t kInlineRises = 2;
     UnixTime rise_at[kInlineRises] = {};
     uint32_t rise_cpus[kInlineRises] = {};
@@ -181,14 +183,13 @@ class Planner {
   UnixTime RoomFrom(uint32_t g, uint32_t cpus) {
     const TakenGroup& group = groups_[g];
     if (!group.rises_known) FindRises(g);
-    if (group.rise_count <= TakenGroup::kInlineRises) {
-      for (uint8_t i = 0; i < group.rise_count; ++i) {
-        if (group.rise_cpus[i] >= cpus) return group.rise_at[i];
-      }
-      return kNoTime;
+    for (uint8_t i = 0; i < group.rises_held; ++i) {
+      if (group.rise_cpus[i] >= cpus) return group.rise_at[i];
     }
-    for (const auto& [at, most] : group.rises) {
-      if (most >= cpus) return at;
+    if (group.more_rises) {
+      for (size_t i = group.rises_held; i < group.rises.size(); ++i) {
+        if (group.rises[i].second >= cpus) return group.rises[i].first;
+      }
     }
     return kNoTime;
   }
