@@ -737,7 +737,7 @@ Reply ClusterState::Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effec
     if (current.state == JobState::kCompleting) continue;
     Job& job = MutableJob(id);
     if (job.state == JobState::kPending) {
-      pending_.erase(id);
+      if (auto it = pending_.find(id); it != pending_.end()) ErasePending(it);
       FinishJob(job, JobState::kCancelled, now);
       // The jobs behind it may start now.
       NeedFreshPass();
@@ -1295,24 +1295,28 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   // The queue in priority order, pulled by the pass. Under priority/basic it is the pending
   // set's id order and no QOS limit weighs the queue as a whole, so jobs are admitted as the
   // pass reaches them: a fifo pass blocked at its head costs nothing for the jobs behind.
-  std::vector<const Job*> pulled;  // parallel to the pass's decisions
+  std::vector<const Job*> pulled;              // parallel to the pass's decisions
+  std::vector<QueuedRequest*> pulled_entries;  // their queue entries, likewise
   // The job's request for the pass as it reaches the job (null: it waits for its own reason).
   auto pull = [&](JobId id, QueuedRequest& entry) -> const sched::JobRequest* {
     const Job& job = *jobs_.Get(id);
     const sched::JobRequest* req = admit(id, entry, job);
-    if (req != nullptr) pulled.push_back(&job);
+    if (req != nullptr) {
+      pulled.push_back(&job);
+      pulled_entries.push_back(&entry);
+    }
     return req;
   };
   std::function<const sched::JobRequest*()> next_job;
+  // The pass was handed every job of its list (so every anchor it was to judge, it judged).
+  bool exhausted = false;
   const bool id_order = !priority_.multifactor() && !limits_.AnyLimited();
   std::vector<JobId> looked_at;  // the incremental pass's jobs: anchors, then new jobs
   std::map<JobId, QueuedRequest>::iterator cursor = pending_.begin();
   // Whether the last pass's plans can stand at all (then only_submissions or only_ends say how
   // far): the anchors must all still wait, since without one the jobs behind it need the full
   // pass.
-  const bool plans_may_stand =
-      id_order && full && reservations_.empty() &&
-      std::all_of(anchors_.begin(), anchors_.end(), [&](JobId id) { return pending_.count(id); });
+  const bool plans_may_stand = id_order && full && reservations_.empty() && anchors_gone_ == 0;
   const bool incremental = plans_may_stand && only_submissions;
   // Under conservative the anchors' reservations, left in the planner, stand as they are (none
   // begins by now, and each anchor holds one): only the new jobs need a look, and the queue's
@@ -1334,6 +1338,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
         if (it == pending_.end()) continue;
         if (const sched::JobRequest* req = pull(id, it->second)) return req;
       }
+      exhausted = at == looked_at.size();
       return nullptr;
     };
   } else if (id_order) {
@@ -1342,6 +1347,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
         auto& [id, entry] = *cursor++;
         if (const sched::JobRequest* req = pull(id, entry)) return req;
       }
+      exhausted = cursor == pending_.end();
       return nullptr;
     };
   }
@@ -1387,8 +1393,12 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     }
     size_t at = 0;
     next_job = [&]() -> const sched::JobRequest* {
-      if (at == order.size() || pulled.size() >= depth) return nullptr;
+      if (at == order.size() || pulled.size() >= depth) {
+        exhausted = at == order.size();
+        return nullptr;
+      }
       pulled.push_back(order[at].job);
+      pulled_entries.push_back(order[at].entry);
       return order[at++].request;
     };
   }
@@ -1411,8 +1421,9 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       SetPendingInfo(id, reason == Reason::kNone ? Reason::kPriority : reason, 0, &job);
     };
     for (JobId id : rejudge) behind(id);
-    // (Anchors the pass was not handed keep their verdicts.)
-    if (!only_new) {
+    // (Anchors the pass was not handed keep their verdicts.) A pass handed its whole list
+    // judged every anchor still pending.
+    if (!only_new && !exhausted) {
       for (JobId id : anchors_) behind(id);
     }
     // Whether nodes or reservations let a job naming them run can change with neither in the
@@ -1420,10 +1431,17 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     for (JobId id : rejudge) {
       if (pending_.count(id) > 0 && NamesNodes(*jobs_.Get(id))) rejudge_.push_back(id);
     }
-    if (!only_new) anchors_.clear();
+    if (!only_new) {
+      anchors_.clear();
+      ++anchors_epoch_;
+      anchors_gone_ = 0;
+    }
     const size_t kept_anchors = anchors_.size();
-    for (const sched::Decision& d : decisions) {
-      if (!d.start && d.anchor) anchors_.push_back(d.id);
+    for (size_t i = 0; i < decisions.size(); ++i) {
+      const sched::Decision& d = decisions[i];
+      if (d.start || !d.anchor) continue;
+      anchors_.push_back(d.id);
+      pulled_entries[i]->anchor_epoch = anchors_epoch_;
     }
     if (only_new) {
       // The kept anchors and the new ones, each in id order (pulled so): merged, without the
@@ -1473,7 +1491,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     Allocate(j.allocation, /*release=*/false, numbers);
     limits_.JobStarted(j);
     TrackRunning(j, std::move(numbers));
-    pending_.erase(d.id);
+    if (auto it = pending_.find(d.id); it != pending_.end()) ErasePending(it);
     // The record is final for this batch: launches carry it as it is journaled.
     effects->push_back(effect::LaunchJob{jobs_.Find(d.id), j.allocation.front().node});
   }

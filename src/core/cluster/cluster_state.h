@@ -190,7 +190,8 @@ class ClusterState {
     bool names_nodes = false;
     bool ok = false;  // MakeRequest succeeded (else the job waits: Resources)
     sched::JobRequest request;
-    uint64_t seen_pass = 0;  // the last pass (pass_serial_) that judged the job
+    uint64_t seen_pass = 0;     // the last pass (pass_serial_) that judged the job
+    uint64_t anchor_epoch = 0;  // anchors_epoch_ while the job is one of anchors_
   };
   // Pending jobs in id order (priority/basic's queue order) with their scheduling inputs.
   std::map<JobId, QueuedRequest> pending_;
@@ -220,6 +221,17 @@ class ClusterState {
   // anchor): a pass after nothing but submissions re-judges only these and the new jobs.
   std::vector<JobId> anchors_;
   bool anchors_valid_ = false;
+  // Whether every anchor is still pending, without a lookup of each at every pass: the anchors
+  // carry the epoch of the set they joined (QueuedRequest::anchor_epoch), and a job of the
+  // current set that leaves the queue is counted (a requeued one stays counted, and the next
+  // pass is a full one). A new set of anchors is a new epoch.
+  uint64_t anchors_epoch_ = 1;
+  size_t anchors_gone_ = 0;
+  // Takes the job out of the queue, counting it if it is an anchor.
+  void ErasePending(std::map<JobId, QueuedRequest>::iterator it) {
+    if (it->second.anchor_epoch == anchors_epoch_) ++anchors_gone_;
+    pending_.erase(it);
+  }
   // The anchors' pending reasons were worked out against what is free now: the last full pass
   // started no job (a start after a reason was given can change it from Priority to Resources).
   // A conservative pass may leave them unseen only then, where reasons are worked out at all.

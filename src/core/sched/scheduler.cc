@@ -2549,10 +2549,7 @@ bool Pass::TryNow(const JobRequest& job, const Shape& shape, uint32_t set_id, in
       if (known != nullptr && left > 0) known->Add(cap_len, shape.tasks - left, cap_version);
     }
     ok = req_ok && left == 0;
-    if (ok && !known_fit) {
-      std::sort(out->begin(), out->end(),
-                [](const auto& a, const auto& b) { return a.first < b.first; });
-    }
+    if (ok && !known_fit) SortByNode(out);
   } else {
     bool req_ok = true;
     for (uint32_t n : job.required) {
