@@ -737,7 +737,7 @@ Reply ClusterState::Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effec
     if (current.state == JobState::kCompleting) continue;
     Job& job = MutableJob(id);
     if (job.state == JobState::kPending) {
-      if (auto it = pending_.find(id); it != pending_.end()) ErasePending(it);
+      ErasePending(id);
       FinishJob(job, JobState::kCancelled, now);
       // The jobs behind it may start now.
       NeedFreshPass();
@@ -1491,7 +1491,7 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     Allocate(j.allocation, /*release=*/false, numbers);
     limits_.JobStarted(j);
     TrackRunning(j, std::move(numbers));
-    if (auto it = pending_.find(d.id); it != pending_.end()) ErasePending(it);
+    ErasePending(d.id);
     // The record is final for this batch: launches carry it as it is journaled.
     effects->push_back(effect::LaunchJob{jobs_.Find(d.id), j.allocation.front().node});
   }

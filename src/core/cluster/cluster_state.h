@@ -227,8 +227,10 @@ class ClusterState {
   // pass is a full one). A new set of anchors is a new epoch.
   uint64_t anchors_epoch_ = 1;
   size_t anchors_gone_ = 0;
-  // Takes the job out of the queue, counting it if it is an anchor.
-  void ErasePending(std::map<JobId, QueuedRequest>::iterator it) {
+  // Takes the job out of the queue (if queued), counting it if it is an anchor.
+  void ErasePending(JobId id) {
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;
     if (it->second.anchor_epoch == anchors_epoch_) ++anchors_gone_;
     pending_.erase(it);
   }
