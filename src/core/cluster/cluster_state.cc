@@ -1312,7 +1312,11 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
   bool exhausted = false;
   const bool id_order = !priority_.multifactor() && !limits_.AnyLimited();
   std::vector<JobId> looked_at;  // the incremental pass's jobs: anchors, then new jobs
+  // Where each way of pulling the queue has got to. They live as long as next_job, which the
+  // pass calls after the blocks that set it up have closed.
   std::map<JobId, QueuedRequest>::iterator cursor = pending_.begin();
+  size_t looked_at_next = 0;  // into looked_at
+  size_t order_next = 0;      // into order (below)
   // Whether the last pass's plans can stand at all (then only_submissions or only_ends say how
   // far): the anchors must all still wait, since without one the jobs behind it need the full
   // pass.
@@ -1330,15 +1334,14 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
     looked_at.insert(looked_at.end(), rejudge.begin(), rejudge.end());
     std::sort(looked_at.begin(), looked_at.end());
     looked_at.erase(std::unique(looked_at.begin(), looked_at.end()), looked_at.end());
-    size_t at = 0;
     next_job = [&]() -> const sched::JobRequest* {
-      while (at < looked_at.size() && pulled.size() < depth) {
-        const JobId id = looked_at[at++];
+      while (looked_at_next < looked_at.size() && pulled.size() < depth) {
+        const JobId id = looked_at[looked_at_next++];
         auto it = pending_.find(id);
         if (it == pending_.end()) continue;
         if (const sched::JobRequest* req = pull(id, it->second)) return req;
       }
-      exhausted = at == looked_at.size();
+      exhausted = looked_at_next == looked_at.size();
       return nullptr;
     };
   } else if (id_order) {
@@ -1391,15 +1394,14 @@ void ClusterState::Schedule(UnixTime now, std::vector<Effect>* effects) {
       }
       order.resize(kept);
     }
-    size_t at = 0;
     next_job = [&]() -> const sched::JobRequest* {
-      if (at == order.size() || pulled.size() >= depth) {
-        exhausted = at == order.size();
+      if (order_next == order.size() || pulled.size() >= depth) {
+        exhausted = order_next == order.size();
         return nullptr;
       }
-      pulled.push_back(order[at].job);
-      pulled_entries.push_back(order[at].entry);
-      return order[at++].request;
+      pulled.push_back(order[order_next].job);
+      pulled_entries.push_back(order[order_next].entry);
+      return order[order_next++].request;
     };
   }
   // Nothing was freed since the last pass: its reservations stand (see only_submissions).
