@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "compat/slurm/format_width.h"
+
 namespace sluice::compat::slurm {
 namespace {
 
@@ -120,6 +124,18 @@ TEST(SprioFormatTest, CustomFormatPrefixSuffixAndErrors) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
   EXPECT_EQ(bad.status().message(), "Invalid job format specification: Z");
+}
+
+TEST(SprioFormatTest, WidthsPastTheWidestAreTheWidest) {
+  // Twenty digits overflow any int; two billion would pad each row to two gigabytes.
+  for (const char* format : {"%.99999999999999999999i|", "%.2000000000i|"}) {
+    auto out = FormatSprio({Row1()}, format, Weights(), false);
+    ASSERT_TRUE(out.ok()) << format;
+    EXPECT_EQ(*out, std::string(kMaxFieldWidth - 5, ' ') + "65539|\n") << format;
+  }
+  auto exact = FormatSprio({Row1()}, "%.4096i|", Weights(), false);
+  ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(exact->size(), 4096u + 2);
 }
 
 }  // namespace

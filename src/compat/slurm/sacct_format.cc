@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "common/strings.h"
+#include "compat/slurm/format_width.h"
 #include "compat/slurm/hostlist.h"
 #include "compat/slurm/time_format.h"
 
@@ -459,8 +460,6 @@ std::string_view SacctLongFormat() {
          "tresusageoutave,tresusageouttot";
 }
 
-constexpr long kMaxWidth = 4096;
-
 Result<std::vector<SacctColumn>> ParseSacctFormat(std::string_view list) {
   std::vector<SacctColumn> out;
   for (const std::string& item : str::Split(list, ',')) {
@@ -469,10 +468,9 @@ Result<std::vector<SacctColumn>> ParseSacctFormat(std::string_view list) {
     std::optional<int> width;
     if (const size_t pct = name.find('%'); pct != std::string_view::npos) {
       // sacct reads the width with atoi: "%-20" is left-justified, junk reads as 0. A width
-      // past 4096 either way is taken as 4096, as squeue's are (atoi's overflow is undefined,
-      // and "%88888888888" asked for gigabytes of padding a row).
+      // past the widest either way is taken as the widest, as squeue's and sprio's are.
       const long asked = std::strtol(std::string(name.substr(pct + 1)).c_str(), nullptr, 10);
-      width = static_cast<int>(std::clamp<long>(asked, -kMaxWidth, kMaxWidth));
+      width = static_cast<int>(std::clamp<long>(asked, -kMaxFieldWidth, kMaxFieldWidth));
       name = name.substr(0, pct);
     }
     const std::string lower = str::ToLower(name);

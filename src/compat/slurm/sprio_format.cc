@@ -1,6 +1,9 @@
 #include "compat/slurm/sprio_format.h"
 
+#include <algorithm>
 #include <cstdio>
+
+#include "compat/slurm/format_width.h"
 
 namespace sluice::compat::slurm {
 
@@ -40,8 +43,10 @@ Result<Format> Parse(std::string_view format) {
       f.right = true;
       ++i;
     }
+    // A wider column than the widest is taken as the widest (the digits once overflowed an
+    // int, and "%2000000000i" padded every row to two gigabytes).
     while (i < token.size() && token[i] >= '0' && token[i] <= '9') {
-      f.width = f.width * 10 + (token[i++] - '0');
+      f.width = std::min(f.width * 10 + (token[i++] - '0'), kMaxFieldWidth);
     }
     f.type = i < token.size() ? token[i++] : '\0';
     if (f.type == '\0' || kTypes.find(f.type) == std::string_view::npos) {

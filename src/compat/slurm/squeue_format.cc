@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/strings.h"
+#include "compat/slurm/format_width.h"
 #include "compat/slurm/hostlist.h"
 #include "compat/slurm/time_format.h"
 
@@ -271,7 +272,7 @@ Result<std::vector<Field>> ParseFormat(std::string_view format) {
         ++j;
       }
       while (j < format.size() && std::isdigit(static_cast<unsigned char>(format[j]))) {
-        f.width = std::min<size_t>(f.width * 10 + (format[j] - '0'), 4096);
+        f.width = std::min<size_t>(f.width * 10 + (format[j] - '0'), kMaxFieldWidth);
         ++j;
       }
       if (j >= format.size() || HeaderFor(format[j]).empty()) {
