@@ -11,6 +11,7 @@
 #include "compat/slurm/sacct_format.h"
 #include "compat/slurm/sbatch_options.h"
 #include "compat/slurm/slurm_conf.h"
+#include "compat/slurm/sprio_format.h"
 #include "compat/slurm/squeue_format.h"
 #include "compat/slurm/time_format.h"
 #include "core/model/constraint.h"
@@ -62,6 +63,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (auto columns = compat::slurm::ParseSacctFormat(input); columns.ok()) {
         (void)compat::slurm::FormatSacct({compat::slurm::AccountingRecordOf(*job)}, *columns, {});
       }
+      compat::slurm::SprioRow row;
+      row.job_id = 7;
+      (void)compat::slurm::FormatSprio({row}, input, {}, true);
+      (void)compat::slurm::FormatSprioWeights(input, {}, true);
       break;
     }
     case 6:
