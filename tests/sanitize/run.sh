@@ -9,26 +9,11 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$1
-mkdir -p "$OUT/obj"
 CXX=(clang++ -std=c++20 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
      -fno-sanitize-recover=all -I"$ROOT/src" -I"$ROOT/tests")
-# What the tests link (as CMakeLists.txt's modules, less the programs, *_main.cc), compiled once.
-compile() {  # source -> prints its object
-  local src=$1 rel obj
-  rel=${src#"$ROOT/"}
-  obj="$OUT/obj/${rel//\//_}"
-  obj="${obj%.cc}.o"
-  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] ||
-     [ -n "$(find "$ROOT/src" "$ROOT/tests" -name '*.h' -newer "$obj" -print -quit)" ]; then
-    "${CXX[@]}" -c "$src" -o "$obj"
-  fi
-  echo "$obj"
-}
-libs=()
-for src in $(find "$ROOT/src/common" "$ROOT/src/core" "$ROOT/src/compat" "$ROOT/src/sim" \
-    -name '*.cc' ! -name '*_main.cc' | sort); do
-  libs+=("$(compile "$src")")
-done
+source "$ROOT/tests/lib/clang_objects.sh"
+list=$(module_objects)
+mapfile -t libs <<< "$list"
 # One program a test directory, as CMakeLists.txt has them (suite names repeat across them).
 # (tests/sim/memory_test.cc asks glibc's malloc for huge pages, which ASan's allocator replaces.)
 status=0
