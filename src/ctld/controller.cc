@@ -129,8 +129,13 @@ Result<std::unique_ptr<Controller>> Controller::Create(
     if (core::model::IsFinished(job.state)) finished.push_back(c->AccountingRecordOf(job));
   }
   SLUICE_RETURN_IF_ERROR(c->accounting_->Record(finished));
-  c->state_.Restore(std::move(jobs), std::move(nodes), contents.next_job_id, now,
-                    std::move(reservations), usage);
+  // Ids go on above every recorded job's, should the journal have been lost or replaced while
+  // accounting was kept: a new job under an old id would overwrite that job's record.
+  SLUICE_ASSIGN_OR_RETURN(const core::model::JobId recorded, c->accounting_->HighestJobId());
+  const core::model::JobId next_job_id = std::max<core::model::JobId>(
+      contents.next_job_id, recorded < core::model::JobId{UINT32_MAX} ? recorded + 1 : recorded);
+  c->state_.Restore(std::move(jobs), std::move(nodes), next_job_id, now, std::move(reservations),
+                    usage);
   c->view_ = c->state_.MakeView(now);
   SLOG_INFO("ctld")
       .Msg("state restored")

@@ -247,4 +247,14 @@ Result<std::vector<m::AccountingRecord>> AccountingStore::Query(
   return out;
 }
 
+Result<m::JobId> AccountingStore::HighestJobId() const {
+  std::lock_guard lock(read_mu_);
+  Stmt q;
+  if (sqlite3_prepare_v2(reader_, "SELECT MAX(id) FROM jobs", -1, &q.s, nullptr) != SQLITE_OK) {
+    return SqlError(reader_, "prepare");
+  }
+  if (sqlite3_step(q.s) != SQLITE_ROW) return SqlError(reader_, "read");
+  return static_cast<m::JobId>(sqlite3_column_int64(q.s, 0));  // NULL (no rows) reads as 0
+}
+
 }  // namespace sluice::store

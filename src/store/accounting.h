@@ -34,6 +34,11 @@ class AccountingStore {
   Result<std::vector<core::model::AccountingRecord>> Query(
       const core::model::AccountingFilter& filter) const;
 
+  // The highest job id recorded (0: none). A controller whose journal was lost numbers its jobs
+  // above it: a record is replaced by a later one of the same id (Record), so reusing an id
+  // would overwrite a finished job's history.
+  Result<core::model::JobId> HighestJobId() const;
+
  private:
   AccountingStore(sqlite3* writer, sqlite3* reader) : writer_(writer), reader_(reader) {}
 

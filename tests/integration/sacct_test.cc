@@ -146,6 +146,24 @@ TEST(SacctTest, RecordOutlivesTheJournalAndAKillNine) {
             std::to_string(second));
   EXPECT_EQ(r.out, std::to_string(first) + "|COMPLETED\n" + std::to_string(second) + "|FAILED\n")
       << r.err;
+  // The journal lost (a new state directory but for accounting, say): job ids go on above the
+  // recorded ones rather than from 1 again, which would overwrite the first job's record.
+  r = c.Run("sluice down");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* f : {"/journal.db", "/journal.db-wal", "/journal.db-shm"}) {
+    fs::remove(c.state() + f);
+  }
+  r = c.Run("sluice up");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const int third = c.Submit("-o /dev/null --wrap 'exit 0'");
+  EXPECT_GT(third, second);
+  ASSERT_TRUE(c.WaitForState(third, "COMPLETED"));
+  ASSERT_TRUE(WaitFor([&] { return !sacct(third).empty(); }));
+  r = c.Run("sacct -P -n -o JobID,State -j " + std::to_string(first) + "," +
+            std::to_string(second) + "," + std::to_string(third));
+  EXPECT_EQ(r.out, std::to_string(first) + "|COMPLETED\n" + std::to_string(second) + "|FAILED\n" +
+                       std::to_string(third) + "|COMPLETED\n")
+      << r.err;
 }
 
 }  // namespace

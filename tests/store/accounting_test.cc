@@ -117,6 +117,20 @@ TEST_F(AccountingStoreTest, RecordsSurviveCloseAndReopen) {
   EXPECT_EQ(Ids(*a, {}), (std::vector<m::JobId>{1, 2, 3}));
 }
 
+TEST_F(AccountingStoreTest, HighestJobIdIsTheLargestRecorded) {
+  auto a = Open();
+  ASSERT_NE(a, nullptr);
+  auto none = a->HighestJobId();
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(*none, 0u);
+  ASSERT_TRUE(a->Record({Rec(12, JobState::kCompleted, 1, 2, 3), Rec(4, JobState::kFailed, 1, 2, 3),
+                         Rec(9, JobState::kTimeout, 1, 2, 3)})
+                  .ok());
+  auto highest = a->HighestJobId();
+  ASSERT_TRUE(highest.ok()) << highest.status().ToString();
+  EXPECT_EQ(*highest, 12u);
+}
+
 TEST_F(AccountingStoreTest, EmptyStoreQueriesEmpty) {
   auto a = Open();
   ASSERT_NE(a, nullptr);
