@@ -27,6 +27,10 @@ constexpr uint32_t kConservativeJobTest = 100;
 // Job ends between the controller's housekeeping ticks (see Simulate).
 constexpr uint32_t kTickEnds = 1000;
 
+// The latest submit time and the longest run a replay takes, in seconds (2^40, about 34,800
+// years): far past any trace, and far enough below 2^63 that no sum of times overflows.
+constexpr Seconds kLongestTime = Seconds{1} << 40;
+
 cluster::ClusterConfig SyntheticCluster(const SimConfig& config, Seconds longest_estimate) {
   cluster::ClusterConfig c;
   c.cluster_name = "sim";
@@ -75,6 +79,15 @@ struct End {
 Result<SimResult> Simulate(const SimConfig& config, const std::vector<SimJob>& jobs) {
   Seconds longest = 0;
   for (const auto& j : jobs) {
+    // Virtual time is Unix time from kEpoch on, and a job's end its start plus its run: past
+    // this a sum could overflow (every format's reader takes any 64-bit count of seconds).
+    if (j.submit > kLongestTime || j.run > kLongestTime) {
+      return InvalidArgument("job " + std::to_string(j.id) + ": " +
+                             (j.submit > kLongestTime ? "submit time " + std::to_string(j.submit)
+                                                      : "run time " + std::to_string(j.run)) +
+                             " s is past what the simulator replays (2^40 s, about 34,800 "
+                             "years)");
+    }
     // Unlimited estimates never return within any window: they do not widen it (and 4 x
     // kUnlimited would overflow).
     if (j.estimate < kUnlimited) longest = std::max(longest, j.estimate);

@@ -10,6 +10,8 @@ namespace sluice::sim {
 namespace {
 
 constexpr int kFields = 18;
+// 2^63, the first magnitude a 64-bit integer does not hold.
+constexpr double kBeyondWhole = 9223372036854775808.0;
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -65,6 +67,13 @@ Result<SwfTrace> ParseSwf(std::string_view text) {
       if (ec != std::errc() || q != p || !std::isfinite(f[n])) {
         return InvalidArgument("SWF line " + std::to_string(line_no) + ": field " +
                                std::to_string(n + 1) + " is not a number: '" +
+                               std::string(start, p) + "'");
+      }
+      // The fields are whole numbers read as 64-bit integers (below), where a value past their
+      // range had no defined conversion.
+      if (std::fabs(f[n]) >= kBeyondWhole) {
+        return InvalidArgument("SWF line " + std::to_string(line_no) + ": field " +
+                               std::to_string(n + 1) + " is out of range: '" +
                                std::string(start, p) + "'");
       }
       ++n;

@@ -6,13 +6,19 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$1
 SECONDS_TO_RUN=${2:-20}
 mkdir -p "$OUT/corpus"
-CXX=(clang++ -std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -I"$ROOT/src")
+# Undefined behavior stops the run as a crash would (UBSan only reports it by default, and the
+# run passed: a float past int64's range in an SWF field went unnoticed that way).
+CXX=(clang++ -std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+     -fno-sanitize-recover=all -I"$ROOT/src")
 source "$ROOT/tests/lib/clang_objects.sh"
 # The parsers with everything they link: common, core, compat and the simulator's trace readers.
 list=$(module_objects)
 mapfile -t objs <<< "$list"
-clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I"$ROOT/src" \
+clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+  -I"$ROOT/src" \
   "$ROOT/tests/fuzz/parsers_fuzz.cc" "${objs[@]}" -o "$OUT/parsers_fuzz"
 cp -n "$ROOT"/tests/fuzz/corpus/* "$OUT/corpus/" 2>/dev/null || true
+# A failing input is written under OUT (crash-*, leak-*, oom-*), not the working directory.
 "$OUT/parsers_fuzz" -max_total_time="$SECONDS_TO_RUN" -timeout=5 -rss_limit_mb=2048 \
+  -artifact_prefix="$OUT/" \
   -print_final_stats=1 "$OUT/corpus" 2>&1 | tail -15

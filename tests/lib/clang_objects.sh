@@ -2,6 +2,11 @@
 # clang apart from CMake. Expects ROOT (the repository), OUT (the output directory) and CXX (an
 # array: the compiler and its flags) to be set.
 mkdir -p "$OUT/obj"
+# Objects compiled with other flags (a script's flags changed since) are compiled again.
+if [ "$(cat "$OUT/obj/flags" 2>/dev/null)" != "${CXX[*]}" ]; then
+  rm -f "$OUT"/obj/*.o
+  printf '%s' "${CXX[*]}" > "$OUT/obj/flags"
+fi
 # The objects come back through command substitutions: a compile that fails there must stop the
 # script as it would outside one.
 shopt -s inherit_errexit

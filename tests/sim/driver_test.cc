@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 
 namespace sluice::sim {
@@ -77,6 +78,28 @@ TEST(SimulateTest, RejectsJobsWiderThanTheMachine) {
   EXPECT_EQ(result->jobs[0].id, 2u);
   EXPECT_EQ(result->jobs[0].start, 5);
   EXPECT_EQ(result->jobs[0].end, 15);
+}
+
+// Submit and run times past 2^40 s are refused by name (where a job of INT64_MAX seconds
+// overflowed the replay's time arithmetic); 2^40 itself replays.
+TEST(SimulateTest, RefusesTimesPastItsRange) {
+  SimConfig config;
+  config.policy = "easy";
+  config.machine_procs = 4;
+  constexpr Seconds kLongest = Seconds{1} << 40;
+  auto late = Simulate(config, {Job(1, 0, 1, 10, 10), Job(7, kLongest + 1, 1, 10, 10)});
+  EXPECT_EQ(late.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(late.status().message().find("job 7: submit time 1099511627777 s"), std::string::npos)
+      << late.status().message();
+  auto slow = Simulate(config, {Job(3, 0, 1, std::numeric_limits<Seconds>::max(), kUnlimited)});
+  EXPECT_EQ(slow.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(slow.status().message().find("job 3: run time"), std::string::npos)
+      << slow.status().message();
+  auto edge = Simulate(config, {Job(1, kLongest, 4, kLongest, kUnlimited)});
+  ASSERT_TRUE(edge.ok()) << edge.status().ToString();
+  ASSERT_EQ(edge->jobs.size(), 1u);
+  EXPECT_EQ(edge->jobs[0].start, kLongest);
+  EXPECT_EQ(edge->jobs[0].end, 2 * kLongest);
 }
 
 TEST(SimulateTest, OrdersArrivalsBySubmitTime) {

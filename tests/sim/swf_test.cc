@@ -81,6 +81,10 @@ TEST(SwfTest, MalformedLinesNameTheLine) {
       {"; header\n1 0 0 10 4 -1 -1 4 20 -1 1 1 1 -1 -1 -1 -1\n", "SWF line 2: 17 fields"},
       {"1 0 0 10 4 -1 -1 4 20 -1 1 1 1 -1 -1 -1 -1 -1 9\n", "SWF line 1: more than 18"},
       {"\n\n1 0 0 ten 4 -1 -1 4 20 -1 1 1 1 -1 -1 -1 -1 -1\n", "SWF line 3: field 4"},
+      // Past a 64-bit integer, whose conversion was undefined (UBSan: float-cast-overflow).
+      {"1 0 0 10 4 -1 -1 4 1e30 -1 1 1 1 -1 -1 -1 -1 -1\n", "SWF line 1: field 9 is out of range"},
+      {"1 0 0 10 4 -1 -1 4 20 -1 1 1 1 -1 -1 -1 -1 -9223372036854775808\n",
+       "SWF line 1: field 18 is out of range"},
   };
   for (const Case& c : cases) {
     auto trace = ParseSwf(c.text);
