@@ -14,6 +14,7 @@
 #include "common/memory.h"
 #include "common/strings.h"
 #include "compat/slurm/slurm_conf.h"
+#include "core/model/node.h"
 #include "sim/driver.h"
 #include "sim/metrics.h"
 #include "sim/plot.h"
@@ -194,8 +195,10 @@ int Sim(const Args& args) {
   }
   if (parsed->Has("cores-per-node")) {
     uint64_t k = 0;
-    if (!str::ParseUint(parsed->Value("cores-per-node"), &k) || k == 0 || k > 1u << 20) {
-      return Fail(InvalidArgument("--cores-per-node wants a positive number of CPUs"));
+    if (!str::ParseUint(parsed->Value("cores-per-node"), &k) || k == 0 ||
+        k > core::model::kMaxNodeCpus) {
+      return Fail(InvalidArgument("--cores-per-node wants a positive number of CPUs, at most " +
+                                  std::to_string(core::model::kMaxNodeCpus)));
     }
     if (parsed->Has("config")) {
       return Fail(

@@ -95,6 +95,15 @@ TEST(ParseSlurmConf, Errors) {
       {"NodeName=n1\nPartitionName=p Nodes=n[1-2]\n",
        "slurm.conf line 2: partition p names undefined node n2"},
       {"NodeName=n1 CPUs=x\n", "slurm.conf line 1: invalid number \"x\" for cpus"},
+      // Slurm's 16-bit counts: past them, per-CPU state would be sized by billions.
+      {"NodeName=n1 CPUs=65536\n",
+       "slurm.conf line 1: cpus=65536 is more than a node may have "
+       "(65535)"},
+      {"NodeName=n1 ThreadsPerCore=4294967295\n",
+       "slurm.conf line 1: threadspercore=4294967295 is more than a node may have (65535)"},
+      {"NodeName=DEFAULT Sockets=256\nNodeName=n1 CoresPerSocket=256\n",
+       "slurm.conf line 2: Sockets x CoresPerSocket x ThreadsPerCore is more CPUs than a node may "
+       "have (65535)"},
       {"KillWait=soon\n", "slurm.conf line 1: invalid number \"soon\" for killwait"},
       {"NodeName=n[1-\n", "slurm.conf line 1: invalid host list \"n[1-\": unterminated '['"},
       {"NodeName=n1\nNodeName=n1\n", "slurm.conf line 2: node n1 already defined on line 1"},

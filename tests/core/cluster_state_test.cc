@@ -654,6 +654,35 @@ TEST_F(ClusterStateTest, DroppedChangesAreNotTakenLater) {
   EXPECT_NE(changes.nodes[0]->name, Job(a)->allocation[0].node);
 }
 
+// A registration or a configuration claiming more CPUs than a node may have is refused by name,
+// where the node's per-CPU state would have been sized by it (a corrupt registration of four
+// billion CPUs ran the controller out of memory at the first job placed there).
+TEST_F(ClusterStateTest, NodesOfMoreCpusThanANodeMayHaveAreRefused) {
+  cmd::RegisterNode r;
+  r.inventory.name = "huge";
+  r.inventory.cpus = 4'000'000'000u;
+  r.inventory.memory_mb = 4000;
+  Reply reply = Apply(r);
+  EXPECT_EQ(reply.status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(reply.status.message(),
+            "node huge: CPUs=4000000000 is more than a node may have (65535)");
+  EXPECT_EQ(Node("huge"), nullptr);
+  r.inventory.cpus = 64;
+  r.inventory.threads_per_core = 70'000;
+  EXPECT_EQ(Apply(r).status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(Node("huge"), nullptr);
+  r.inventory.threads_per_core = 2;
+  EXPECT_TRUE(Apply(r).status.ok());  // within the bounds it joins
+
+  ClusterConfig config = ThreeNodes();
+  config.nodes[1].cpus = model::kMaxNodeCpus + 1;
+  const Status st = ClusterState::Validate(config);
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("node n2: CPUs=65536"), std::string::npos) << st.message();
+  config.nodes[1].cpus = model::kMaxNodeCpus;
+  EXPECT_TRUE(ClusterState::Validate(config).ok());
+}
+
 TEST_F(ClusterStateTest, ReRegistrationReconcilesJobs) {
   JobId reported = Submit(Spec());
   JobId lost = Submit(Spec());

@@ -13,6 +13,7 @@
 #include "common/strings.h"
 #include "compat/slurm/hostlist.h"
 #include "compat/slurm/time_format.h"
+#include "core/model/node.h"
 #include "core/sched/framework.h"
 
 namespace sluice::compat::slurm {
@@ -214,21 +215,33 @@ Status ParseNodeGres(const KeyValue& kv, std::string_view where,
   return Status::Ok();
 }
 
+// A node's count of CPUs, sockets, cores or threads: at most core::model::kMaxNodeCpus, as
+// Slurm keeps them in 16 bits.
+Status ParseNodeCount(const KeyValue& kv, std::string_view where, uint32_t* out) {
+  SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, out));
+  if (*out > core::model::kMaxNodeCpus) {
+    return InvalidArgument(std::string(where) + kv.key + "=" + kv.value +
+                           " is more than a node may have (" +
+                           std::to_string(core::model::kMaxNodeCpus) + ")");
+  }
+  return Status::Ok();
+}
+
 Status ParseNodeFields(const Line& line, std::string_view where, NodeFields* f) {
   for (size_t i = 1; i < line.words.size(); ++i) {
     const KeyValue& kv = line.words[i];
     uint32_t v = 0;
     if (kv.key == "cpus" || kv.key == "procs") {
-      SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &v));
+      SLUICE_RETURN_IF_ERROR(ParseNodeCount(kv, where, &v));
       f->cpus = v;
     } else if (kv.key == "sockets") {
-      SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &v));
+      SLUICE_RETURN_IF_ERROR(ParseNodeCount(kv, where, &v));
       f->sockets = v;
     } else if (kv.key == "corespersocket") {
-      SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &v));
+      SLUICE_RETURN_IF_ERROR(ParseNodeCount(kv, where, &v));
       f->cores = v;
     } else if (kv.key == "threadspercore") {
-      SLUICE_RETURN_IF_ERROR(ParseU32(kv, where, &v));
+      SLUICE_RETURN_IF_ERROR(ParseNodeCount(kv, where, &v));
       f->threads = v;
     } else if (kv.key == "realmemory") {
       uint64_t m = 0;
@@ -656,6 +669,14 @@ Result<ClusterConfig> Parse(std::string_view text, std::string_view source) {
       auto names = ExpandHostlist(first.value);
       if (!names.ok()) return InvalidArgument(where + names.status().message());
       NodeFields merged = Merge(node_defaults, own);
+      // Without CPUs=, the node has sockets x cores x threads CPUs, within the same bound.
+      if (!merged.cpus && uint64_t{merged.sockets.value_or(1)} * merged.cores.value_or(1) *
+                                  merged.threads.value_or(1) >
+                              core::model::kMaxNodeCpus) {
+        return InvalidArgument(where + "Sockets x CoresPerSocket x ThreadsPerCore is more CPUs " +
+                               "than a node may have (" +
+                               std::to_string(core::model::kMaxNodeCpus) + ")");
+      }
       for (const std::string& name : *names) {
         auto [it, inserted] = node_line.emplace(name, line.number);
         if (!inserted) {

@@ -70,6 +70,23 @@ Node HardwareOf(const Source& src) {
   }
   return n;
 }
+
+// A node's CPU, socket, core and thread counts within model::kMaxNodeCpus.
+template <typename Source>
+Status CheckNodeCounts(const Source& n) {
+  const std::pair<const char*, uint32_t> counts[] = {{"CPUs", n.cpus},
+                                                     {"Sockets", n.sockets},
+                                                     {"CoresPerSocket", n.cores_per_socket},
+                                                     {"ThreadsPerCore", n.threads_per_core}};
+  for (const auto& [what, count] : counts) {
+    if (count > model::kMaxNodeCpus) {
+      return InvalidArgument("node " + n.name + ": " + what + "=" + std::to_string(count) +
+                             " is more than a node may have (" +
+                             std::to_string(model::kMaxNodeCpus) + ")");
+    }
+  }
+  return Status::Ok();
+}
 }  // namespace
 
 void ClusterState::AddNodes(std::vector<Node> nodes) {
@@ -132,6 +149,9 @@ uint32_t MaxJobFactor(const ClusterConfig& c) {
 Status ClusterState::Validate(const ClusterConfig& config) {
   if (auto options = sched::Options::FromConfig(config.scheduler); !options.ok()) {
     return options.status();
+  }
+  for (const auto& n : config.nodes) {
+    if (Status st = CheckNodeCounts(n); !st.ok()) return st;
   }
   auto tree =
       policy::FairTree::Build(config.accounts, config.users, config.priority.decay_half_life);
@@ -797,6 +817,7 @@ Reply ClusterState::RegisterNode(const cmd::RegisterNode& c, UnixTime now,
     if (inv.cpus == 0 || inv.memory_mb == 0) {
       return {InvalidArgument("node " + inv.name + " reported no CPUs or memory")};
     }
+    if (Status st = CheckNodeCounts(inv); !st.ok()) return {st};
     AddNodes({HardwareOf(inv)});
   }
   Node& node = MutableNode(inv.name);

@@ -62,6 +62,12 @@ class CpuUse {
   std::vector<uint64_t> heap_;  // past kInlineWords words
 };
 
+// The most CPUs (and sockets, cores a socket, threads a core) one node may have: Slurm keeps
+// these counts in 16 bits and refuses larger ones in slurm.conf. Per-CPU state (CpuUse) is
+// sized by them, so a count of billions from a typo or a corrupt registration would exhaust
+// memory rather than be refused.
+inline constexpr uint32_t kMaxNodeCpus = 65535;
+
 // What every pass and every start or end reads of a node comes first, within its first two
 // cache lines (names, lists and labels after).
 struct Node {
