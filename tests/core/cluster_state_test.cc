@@ -524,6 +524,16 @@ TEST_F(ClusterStateTest, ImpossibleRequestsAreRejectedAndNothingIsQueued) {
   cases.push_back({"too much memory", mem, "not available"});
   model::JobSpec nodes_over_tasks = Spec(2, 1, 3);
   cases.push_back({"more nodes than tasks", nodes_over_tasks, "not available"});
+  // Counts whose product passes 32 bits: they wrapped to a request of none (two tasks of 2^31
+  // GPUs each asked for no GPU and ran), and now read as the most there can be.
+  model::JobSpec gpus_wrap = Spec(2);
+  gpus_wrap.gpus_per_task = 1u << 31;
+  cases.push_back({"GPUs a task x tasks past 32 bits", gpus_wrap, "not available"});
+  model::JobSpec tasks_wrap = Spec(0, 1, 2);
+  tasks_wrap.num_tasks = 0;
+  tasks_wrap.ntasks_per_node = 1u << 31;
+  cases.push_back({"tasks a node x nodes past 32 bits", tasks_wrap,
+                   "not available: 4294967295 tasks x 1 CPUs on 2 nodes"});
   for (const auto& c : cases) {
     Reply r = Apply(cmd::Submit{c.spec});
     EXPECT_FALSE(r.status.ok()) << c.name;

@@ -71,6 +71,12 @@ Node HardwareOf(const Source& src) {
   return n;
 }
 
+// a x b, or UINT32_MAX where that does not fit: a request's counts multiplied past 32 bits
+// wrapped to a small one (2^31 GPUs a task on two tasks asked for none, and ran without).
+uint32_t SaturatingProduct(uint32_t a, uint32_t b) {
+  return static_cast<uint32_t>(std::min<uint64_t>(uint64_t{a} * b, UINT32_MAX));
+}
+
 // A node's CPU, socket, core and thread counts within model::kMaxNodeCpus.
 template <typename Source>
 Status CheckNodeCounts(const Source& n) {
@@ -471,7 +477,7 @@ Result<sched::JobRequest> ClusterState::MakeRequest(const Job& job, const Partit
   if (spec.num_tasks > 0) {
     req.tasks = spec.num_tasks;
   } else if (spec.ntasks_per_node > 0) {
-    req.tasks = std::max<uint32_t>(req.nodes, 1) * spec.ntasks_per_node;
+    req.tasks = SaturatingProduct(std::max<uint32_t>(req.nodes, 1), spec.ntasks_per_node);
   } else {
     req.tasks = std::max<uint32_t>(req.nodes, 1);
   }
@@ -490,10 +496,11 @@ Result<sched::JobRequest> ClusterState::MakeRequest(const Job& job, const Partit
   if (spec.gpus_per_node > 0) {
     req.gpus_per_node = spec.gpus_per_node;
   } else if (spec.gpus_per_task > 0) {
-    const uint32_t tasks_per_node = spec.ntasks_per_node > 0
-                                        ? spec.ntasks_per_node
-                                        : (req.tasks + nodes_for_gpus - 1) / nodes_for_gpus;
-    req.gpus_per_node = spec.gpus_per_task * tasks_per_node;
+    const uint32_t tasks_per_node =
+        spec.ntasks_per_node > 0
+            ? spec.ntasks_per_node
+            : static_cast<uint32_t>((uint64_t{req.tasks} + nodes_for_gpus - 1) / nodes_for_gpus);
+    req.gpus_per_node = SaturatingProduct(spec.gpus_per_task, tasks_per_node);
   } else if (spec.gpus > 0) {
     req.gpus_per_node = (spec.gpus + nodes_for_gpus - 1) / nodes_for_gpus;
   }
