@@ -297,6 +297,23 @@ namespace {
 // scontrol's reservation verbs: "create|update reservation Key=Value...", "delete
 // ReservationName=NAME" (or "delete reservation NAME").
 int ReservationCommand(rpc::RestClient& client, const std::string& verb, const Args& words) {
+  // Slurm's scontrol updates jobs, nodes and partitions with the same verb, named by the first
+  // Key=Value (JobId=, NodeName=, PartitionName=); Sluice's works on reservations only, and says
+  // so rather than calling JobId= a bad reservation key. (A reservation's own PartitionName=
+  // follows its name, or the word "reservation".)
+  if (words.size() > 1 && words[1].find('=') != std::string::npos) {
+    const std::string key = str::ToLower(words[1].substr(0, words[1].find('=')));
+    const char* what = key == "jobid"                                 ? "jobs"
+                       : key == "nodename"                            ? "nodes"
+                       : key == "partitionname" || key == "partition" ? "partitions"
+                                                                      : nullptr;
+    if (what != nullptr) {
+      return Report("scontrol",
+                    InvalidArgument("scontrol " + verb + " of " + what +
+                                    " is not supported by Sluice yet; it works on reservations "
+                                    "(ReservationName=...)"));
+    }
+  }
   std::map<std::string, std::string> kv;
   std::string bare_name;
   for (size_t i = 1; i < words.size(); ++i) {

@@ -41,6 +41,16 @@ TEST(PolicyTest, ReservationsKeepNodesForTheirUsers) {
   r = c.Run("scontrol create reservation ReservationName=bad Duration=10 Nodes=n9 Users=x");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("Invalid node name"), std::string::npos) << r.err;
+  // Slurm's update of a job (or node, or partition) is not Sluice's yet: one line says so, where
+  // JobId= read as a bad reservation key.
+  r = c.Run("scontrol update JobId=" + std::to_string(outside) + " TimeLimit=10");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "scontrol: error: scontrol update of jobs is not supported by Sluice yet; it works on "
+            "reservations (ReservationName=...)\n");
+  r = c.Run("scontrol update NodeName=n1 State=DRAIN Reason=x");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("update of nodes is not supported"), std::string::npos) << r.err;
 }
 
 TEST(PolicyTest, MpsSharesGoToTheLeastOccupiedGpuAndWholeGpusStayApart) {
