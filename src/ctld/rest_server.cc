@@ -205,6 +205,16 @@ Status RestServer::Start(const std::string& host, int port, int* bound_port) {
     res.set_content(api_->Metrics(), "text/plain; version=0.0.4");
   });
   s.set_payload_max_length(64 << 20);
+  // A path no route takes answers with the API's error body, as every other error does, rather
+  // than an empty 404.
+  s.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+        if (res.status != 404 || !res.body.empty()) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        Reply(res, NotFound("no such API call: " + req.method + " " + req.path), nullptr);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
 
   if (port == 0) {
     *bound_port = s.bind_to_any_port(host);

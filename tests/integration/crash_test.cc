@@ -75,19 +75,22 @@ TEST(CrashTest, KillNineAgentKeepsItsRunningJob) {
   EXPECT_EQ(ReadAll(c.work() + "/agent.out"), "start\nend\n");
 }
 
-// Writes raw bytes to a TCP port on loopback.
-void SendRaw(int port, const std::string& bytes) {
+// Writes raw bytes to a TCP port on loopback and returns the start of the answer.
+std::string SendRaw(int port, const std::string& bytes) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string answer;
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
     (void)!write(fd, bytes.data(), bytes.size());
-    char buf[256];
-    (void)!read(fd, buf, sizeof buf);
+    char buf[1024];
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) answer.assign(buf, static_cast<size_t>(n));
   }
   close(fd);
+  return answer;
 }
 
 TEST(RobustnessTest, MalformedAndTruncatedRequestsNeverCrashTheController) {
@@ -110,6 +113,13 @@ TEST(RobustnessTest, MalformedAndTruncatedRequestsNeverCrashTheController) {
                     "\r\nContent-Length: 9\r\n\r\n{\"spec\":{");
   SendRaw(rest, "POST /api/v1/jobs HTTP/1.1\r\nAuthorization: Bearer " + token +
                     "\r\nContent-Length: 27\r\n\r\n{\"spec\":{\"num_tasks\":\"x\"}}");
+  // A path no route takes: a 404 with the API's error body, as the other errors have.
+  const std::string lost = SendRaw(rest, "GET /api/v1/jobz HTTP/1.1\r\nAuthorization: Bearer " +
+                                             token + "\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(lost.rfind("HTTP/1.1 404", 0), 0u) << lost;
+  EXPECT_NE(lost.find(R"({"code":"NOT_FOUND","message":"no such API call: GET /api/v1/jobz"})"),
+            std::string::npos)
+      << lost;
   SendRaw(grpc, std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") + std::string(64, '\xff'));
   SendRaw(grpc, std::string(200, '\0'));
   // A wrong token is refused.
