@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <map>
 #include <set>
@@ -75,9 +76,13 @@ TEST(CrashTest, KillNineAgentKeepsItsRunningJob) {
   EXPECT_EQ(ReadAll(c.work() + "/agent.out"), "start\nend\n");
 }
 
-// Writes raw bytes to a TCP port on loopback and returns the start of the answer.
-std::string SendRaw(int port, const std::string& bytes) {
+// Writes raw bytes to a TCP port on loopback and returns what comes back in the first read, or
+// with `whole`, everything until the server closes (a request saying "Connection: close"; the
+// answer's headers and body may come in two writes). Reads wait at most 10 s.
+std::string SendRaw(int port, const std::string& bytes, bool whole = false) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
+  const timeval wait{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -86,8 +91,10 @@ std::string SendRaw(int port, const std::string& bytes) {
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
     (void)!write(fd, bytes.data(), bytes.size());
     char buf[1024];
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n > 0) answer.assign(buf, static_cast<size_t>(n));
+    for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) {
+      answer.append(buf, static_cast<size_t>(n));
+      if (!whole) break;
+    }
   }
   close(fd);
   return answer;
@@ -114,8 +121,10 @@ TEST(RobustnessTest, MalformedAndTruncatedRequestsNeverCrashTheController) {
   SendRaw(rest, "POST /api/v1/jobs HTTP/1.1\r\nAuthorization: Bearer " + token +
                     "\r\nContent-Length: 27\r\n\r\n{\"spec\":{\"num_tasks\":\"x\"}}");
   // A path no route takes: a 404 with the API's error body, as the other errors have.
-  const std::string lost = SendRaw(rest, "GET /api/v1/jobz HTTP/1.1\r\nAuthorization: Bearer " +
-                                             token + "\r\nConnection: close\r\n\r\n");
+  const std::string lost = SendRaw(rest,
+                                   "GET /api/v1/jobz HTTP/1.1\r\nAuthorization: Bearer " + token +
+                                       "\r\nConnection: close\r\n\r\n",
+                                   /*whole=*/true);
   EXPECT_EQ(lost.rfind("HTTP/1.1 404", 0), 0u) << lost;
   EXPECT_NE(lost.find(R"({"code":"NOT_FOUND","message":"no such API call: GET /api/v1/jobz"})"),
             std::string::npos)
