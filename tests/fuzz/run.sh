@@ -14,9 +14,9 @@ source "$ROOT/tests/lib/clang_objects.sh"
 # The parsers with everything they link: common, core, compat and the simulator's trace readers.
 list=$(module_objects)
 mapfile -t objs <<< "$list"
-clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-  -I"$ROOT/src" \
-  "$ROOT/tests/fuzz/parsers_fuzz.cc" "${objs[@]}" -o "$OUT/parsers_fuzz"
+# The harness with the objects' flags, linking libFuzzer's main (fuzzer-no-link -> fuzzer).
+"${CXX[@]/fuzzer-no-link/fuzzer}" "$ROOT/tests/fuzz/parsers_fuzz.cc" "${objs[@]}" \
+  -o "$OUT/parsers_fuzz"
 cp -n "$ROOT"/tests/fuzz/corpus/* "$OUT/corpus/" 2>/dev/null || true
 # A failing input is written under OUT (crash-*, leak-*, oom-*), not the working directory.
 "$OUT/parsers_fuzz" -max_total_time="$SECONDS_TO_RUN" -timeout=5 -rss_limit_mb=2048 \
