@@ -296,11 +296,135 @@ namespace {
 
 // scontrol's reservation verbs: "create|update reservation Key=Value...", "delete
 // ReservationName=NAME" (or "delete reservation NAME").
+// scontrol update JobId=ID[,ID...] Key=Value...: each job takes all the changes or none, and an
+// error names its job, as Slurm's does ("Job is no longer pending execution for job 7").
+int JobUpdateCommand(rpc::RestClient& client, const Args& words) {
+  std::vector<uint32_t> ids;
+  v1::UpdateJobRequest req;
+  bool any_change = false;
+  auto bad = [](const std::string& key, const std::string& value) {
+    return Report("scontrol", InvalidArgument("Invalid " + key + " value: " + value));
+  };
+  for (size_t i = 1; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    const size_t eq = w.find('=');
+    if (eq == std::string::npos) {
+      return Report("scontrol", InvalidArgument("Update of this parameter is not supported: " + w));
+    }
+    const std::string key = str::ToLower(w.substr(0, eq));
+    const std::string name = w.substr(0, eq);
+    const std::string value = w.substr(eq + 1);
+    if (key == "jobid") {
+      if (Status st = ParseJobIds({value}, &ids); !st.ok()) return Report("scontrol", st);
+      continue;
+    }
+    any_change = true;
+    uint64_t n = 0;
+    if (key == "timelimit") {
+      // +N and -N change the limit by that much; anything else sets it.
+      const bool relative = !value.empty() && (value[0] == '+' || value[0] == '-') && value != "-1";
+      auto t = compat::slurm::ParseTimeLimit(relative ? value.substr(1) : value);
+      if (value.empty() || !t.ok() || (relative && *t == kUnlimited)) {
+        return Report("scontrol", InvalidArgument("Invalid TimeLimit value"));
+      }
+      if (relative) {
+        req.set_time_limit_change_s(value[0] == '-' ? -*t : *t);
+      } else {
+        req.set_time_limit_s(*t == kUnlimited ? -1 : *t);
+      }
+    } else if (key == "jobname" || key == "name") {
+      req.set_name(value);
+    } else if (key == "partition") {
+      req.set_partition(value);
+    } else if (key == "numnodes" || key == "reqnodes") {
+      // min[-max], as -N; Sluice allocates the minimum.
+      const size_t dash = value.find('-');
+      uint64_t hi = 0;
+      const bool ok =
+          str::ParseUint(value.substr(0, dash), &n) && n <= UINT32_MAX &&
+          (dash == std::string::npos || (str::ParseUint(value.substr(dash + 1), &hi) && hi >= n));
+      if (!ok) {
+        return Report("scontrol", InvalidArgument("Invalid numeric value \"" + value +
+                                                  "\" for requested node count."));
+      }
+      req.set_num_nodes(static_cast<uint32_t>(n));
+    } else if (key == "numtasks" || key == "reqprocs") {
+      if (!str::ParseUint(value, &n) || n > UINT32_MAX) return bad("NumTasks", value);
+      req.set_num_tasks(static_cast<uint32_t>(n));
+    } else if (key == "nice") {
+      // No value is 100, as for sbatch --nice.
+      int64_t v = 100;
+      const bool negative = !value.empty() && value[0] == '-';
+      const std::string digits =
+          negative || (!value.empty() && value[0] == '+') ? value.substr(1) : value;
+      if (!value.empty()) {
+        if (!str::ParseUint(digits, &n) || n > 2147483645) return bad("Nice", value);
+        v = negative ? -static_cast<int64_t>(n) : static_cast<int64_t>(n);
+      }
+      req.set_nice(static_cast<int32_t>(v));
+    } else if (key == "account") {
+      req.set_account(value);
+    } else if (key == "qos") {
+      req.set_qos(value);
+    } else if (key == "reqnodelist" || key == "nodelist" || key == "excnodelist") {
+      std::vector<std::string> names;
+      if (!value.empty()) {
+        auto expanded = compat::slurm::ExpandHostlist(value);
+        if (!expanded.ok()) {
+          return Report("scontrol", InvalidArgument("Invalid node name specified: " + value));
+        }
+        names = std::move(*expanded);
+      }
+      if (key == "excnodelist") {
+        req.set_set_exclude(true);
+        for (auto& h : names) req.add_exclude(std::move(h));
+      } else {
+        req.set_set_nodelist(true);
+        for (auto& h : names) req.add_nodelist(std::move(h));
+      }
+    } else if (key == "features") {
+      req.set_constraint(value);
+    } else if (key == "reservation" || key == "reservationname") {
+      req.set_reservation(value);
+    } else if (key == "minmemorynode" || key == "minmemorycpu") {
+      auto mb = compat::slurm::ParseMemoryMb(value);
+      if (!mb.ok() || *mb == 0)
+        return bad(key == "minmemorynode" ? "MinMemoryNode" : "MinMemoryCPU", value);
+      if (key == "minmemorynode") {
+        req.set_mem_per_node_mb(*mb);
+      } else {
+        req.set_mem_per_cpu_mb(*mb);
+      }
+    } else {
+      return Report("scontrol", InvalidArgument("Update of this parameter is not supported: " + w));
+    }
+  }
+  if (ids.empty()) return Report("scontrol", InvalidArgument("Invalid job id specified"));
+  if (!any_change) {
+    fprintf(stderr, "No changes specified\n");
+    return 1;
+  }
+  req.set_requested_by(CurrentUser().name);
+  int rc = 0;
+  for (uint32_t id : ids) {
+    req.set_job_id(id);
+    v1::UpdateJobResponse resp;
+    Status st = client.Call("POST", "/api/v1/jobs:update", &req, &resp);
+    if (st.ok()) continue;
+    if (st.code() == Code::kUnavailable || st.code() == Code::kUnauthenticated) {
+      return Report("scontrol", st);  // no job was looked at: the controller is not there
+    }
+    fprintf(stderr, "%s for job %u\n", st.message().c_str(), id);
+    rc = 1;
+  }
+  return rc;
+}
+
 int ReservationCommand(rpc::RestClient& client, const std::string& verb, const Args& words) {
   // Slurm's scontrol updates jobs, nodes and partitions with the same verb, named by the first
-  // Key=Value (JobId=, NodeName=, PartitionName=); Sluice's works on reservations only, and says
-  // so rather than calling JobId= a bad reservation key. (A reservation's own PartitionName=
-  // follows its name, or the word "reservation".)
+  // Key=Value (JobId=, NodeName=, PartitionName=); Sluice's updates jobs (JobUpdateCommand) and
+  // reservations, and says so rather than calling NodeName= a bad reservation key. (A
+  // reservation's own PartitionName= follows its name, or the word "reservation".)
   if (words.size() > 1 && words[1].find('=') != std::string::npos) {
     const std::string key = str::ToLower(words[1].substr(0, words[1].find('=')));
     const char* what = key == "jobid"                                 ? "jobs"
@@ -457,7 +581,9 @@ int Scontrol(const Args& args) {
   if (words.empty() || words[0] == "-h" || words[0] == "--help") {
     printf(
         "Usage: scontrol [-o] show job|node|partition [NAME]\n"
-        "       scontrol hold|release JOBID...\n");
+        "       scontrol hold|release JOBID...\n"
+        "       scontrol update JobId=ID[,ID...] KEY=VALUE...\n"
+        "       scontrol create|update|delete reservation ...\n");
     return words.empty() ? 1 : 0;
   }
   auto client = Connect();
@@ -482,6 +608,15 @@ int Scontrol(const Args& args) {
       st = client->Call("POST", "/api/v1/jobs:release", &req, &resp);
     }
     return Report("scontrol", st);
+  }
+  if (verb == "update") {
+    // A job update names JobId= anywhere among its Key=Value words, as in Slurm.
+    for (size_t i = 1; i < words.size(); ++i) {
+      if (str::ToLower(words[i].substr(0, words[i].find('='))) == "jobid" &&
+          words[i].find('=') != std::string::npos) {
+        return JobUpdateCommand(*client, words);
+      }
+    }
   }
   if (verb == "create" || verb == "update" || verb == "delete") {
     return ReservationCommand(*client, verb, words);

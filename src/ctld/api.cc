@@ -51,6 +51,34 @@ Status Api::Release(const v1::ReleaseJobsRequest& req, v1::ReleaseJobsResponse* 
   return r.status;  // the state machine fails the command when no job could be changed
 }
 
+Status Api::UpdateJob(const v1::UpdateJobRequest& req, v1::UpdateJobResponse*) {
+  cl::cmd::UpdateJob c;
+  c.id = req.job_id();
+  c.requested_by = req.requested_by();
+  if (req.has_name()) c.name = req.name();
+  if (req.has_time_limit_s()) {
+    c.time_limit = req.time_limit_s() == -1 ? kUnlimited : req.time_limit_s();
+  }
+  if (req.has_time_limit_change_s()) c.time_limit_change = req.time_limit_change_s();
+  if (req.has_partition()) c.partition = req.partition();
+  if (req.has_num_nodes()) c.num_nodes = req.num_nodes();
+  if (req.has_num_tasks()) c.num_tasks = req.num_tasks();
+  if (req.has_nice()) c.nice = req.nice();
+  if (req.has_account()) c.account = req.account();
+  if (req.has_qos()) c.qos = req.qos();
+  if (req.set_nodelist()) {
+    c.nodelist = std::vector<std::string>(req.nodelist().begin(), req.nodelist().end());
+  }
+  if (req.set_exclude()) {
+    c.exclude = std::vector<std::string>(req.exclude().begin(), req.exclude().end());
+  }
+  if (req.has_constraint()) c.constraint = req.constraint();
+  if (req.has_reservation()) c.reservation = req.reservation();
+  if (req.has_mem_per_node_mb()) c.mem_per_node_mb = req.mem_per_node_mb();
+  if (req.has_mem_per_cpu_mb()) c.mem_per_cpu_mb = req.mem_per_cpu_mb();
+  return controller_->Post(std::move(c)).status;
+}
+
 Status Api::ListJobs(const v1::ListJobsRequest& req, v1::ListJobsResponse* resp) {
   auto view = controller_->View();
   cl::JobFilter filter = rpc::FromProto(req.filter());

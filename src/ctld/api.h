@@ -19,6 +19,7 @@ class Api {
   Status Submit(const v1::SubmitJobRequest& req, v1::SubmitJobResponse* resp);
   Status Cancel(const v1::CancelJobsRequest& req, v1::CancelJobsResponse* resp);
   Status Hold(const v1::HoldJobsRequest& req, v1::HoldJobsResponse* resp);
+  Status UpdateJob(const v1::UpdateJobRequest& req, v1::UpdateJobResponse* resp);
   Status Release(const v1::ReleaseJobsRequest& req, v1::ReleaseJobsResponse* resp);
   Status ListJobs(const v1::ListJobsRequest& req, v1::ListJobsResponse* resp);
   Status GetJob(const v1::GetJobRequest& req, v1::GetJobResponse* resp);

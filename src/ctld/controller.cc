@@ -318,6 +318,11 @@ void Controller::Dispatch(const std::vector<cl::Effect>& effects) {
     } else if (const auto* ack = std::get_if<cl::effect::AckJobEnd>(&e)) {
       node = ack->node;
       msg.set_ack_job_end(ack->id);
+    } else if (const auto* limit = std::get_if<cl::effect::SetTimeLimit>(&e)) {
+      node = limit->node;
+      auto* l = msg.mutable_set_time_limit();
+      l->set_job_id(limit->id);
+      l->set_time_limit_s(limit->time_limit == kUnlimited ? -1 : limit->time_limit);
     }
     Channel(node)->Push(std::move(msg));
   }

@@ -65,6 +65,7 @@ class JobServiceImpl final : public v1::JobService::Service {
   SLUICE_GRPC_METHOD(Submit, v1::SubmitJobRequest, v1::SubmitJobResponse, Submit)
   SLUICE_GRPC_METHOD(Cancel, v1::CancelJobsRequest, v1::CancelJobsResponse, Cancel)
   SLUICE_GRPC_METHOD(Hold, v1::HoldJobsRequest, v1::HoldJobsResponse, Hold)
+  SLUICE_GRPC_METHOD(Update, v1::UpdateJobRequest, v1::UpdateJobResponse, UpdateJob)
   SLUICE_GRPC_METHOD(Release, v1::ReleaseJobsRequest, v1::ReleaseJobsResponse, Release)
   SLUICE_GRPC_METHOD(List, v1::ListJobsRequest, v1::ListJobsResponse, ListJobs)
   SLUICE_GRPC_METHOD(Get, v1::GetJobRequest, v1::GetJobResponse, GetJob)

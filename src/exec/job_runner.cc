@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -544,6 +545,14 @@ Status JobRunner::Signal(uint32_t job_id, int sig) {
     return InvalidArgument("signal " + std::to_string(sig) + " is not a valid signal number");
   }
   return impl_->SendToSupervisor(job_id, internal::ForwardSignal(), sig);
+}
+Status JobRunner::SetTimeLimit(uint32_t job_id, int64_t seconds) {
+  if (seconds < 0) {
+    return InvalidArgument("time limit " + std::to_string(seconds) + " s is negative");
+  }
+  // The signal carries an int: a limit past 68 years is no limit.
+  const int value = seconds > std::numeric_limits<int>::max() ? 0 : static_cast<int>(seconds);
+  return impl_->SendToSupervisor(job_id, internal::TimeLimitSignal(), value);
 }
 std::vector<uint32_t> JobRunner::Running() const { return impl_->Running(); }
 std::vector<std::pair<uint32_t, JobOutcome>> JobRunner::Finished() const {

@@ -70,6 +70,11 @@ class JobRunner {
   // NotFound if unknown or finished; InvalidArgument for a bad signal number.
   Status Signal(uint32_t job_id, int sig);
 
+  // Gives a running job a new time limit, in seconds from its start as the first was (0: none).
+  // A limit already past ends the job at once as timed out. NotFound if unknown or finished;
+  // InvalidArgument for a negative limit.
+  Status SetTimeLimit(uint32_t job_id, int64_t seconds);
+
   // Jobs started and without an outcome yet, in ascending id order.
   std::vector<uint32_t> Running() const;
 

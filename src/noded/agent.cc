@@ -204,6 +204,16 @@ void Agent::RunSession() {
           session.Write(m);
         }
       }
+    } else if (msg.has_set_time_limit()) {
+      const auto& l = msg.set_time_limit();
+      const int64_t limit = l.time_limit_s() > 0 ? l.time_limit_s() : 0;
+      if (Status st = runner_.SetTimeLimit(l.job_id(), limit); !st.ok()) {
+        // Already ended (its end is on its way) or unknown here: nothing left to enforce.
+        SLOG_WARN("noded")
+            .Msg("time limit not changed")
+            .Kv("job", l.job_id())
+            .Kv("error", st.message());
+      }
     } else if (msg.ack_job_end() != 0) {
       runner_.Forget(msg.ack_job_end());
       std::lock_guard lock(session.write_mu);

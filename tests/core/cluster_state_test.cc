@@ -577,6 +577,150 @@ TEST_F(ClusterStateTest, HoldAndRelease) {
   EXPECT_FALSE(r.status.ok());  // no longer pending
 }
 
+// scontrol update of a pending job: each change is checked as a submission would be, and an
+// update that breaks a rule changes nothing.
+TEST_F(ClusterStateTest, UpdatingAPendingJobTakesAllItsChangesOrNone) {
+  model::JobSpec s = Timed(2, 2, 600);
+  s.hold = true;
+  const JobId id = Submit(s);
+  cmd::UpdateJob u;
+  u.id = id;
+  u.requested_by = "alice";
+  u.name = "renamed";
+  u.time_limit = 1800;
+  u.num_nodes = 3;
+  u.num_tasks = 3;
+  Reply r = Apply(u);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(Job(id)->spec->name, "renamed");
+  EXPECT_EQ(Job(id)->time_limit, 1800);
+  EXPECT_EQ(Job(id)->min_nodes, 3u);
+  EXPECT_EQ(Job(id)->reason, Reason::kJobHeldUser);  // still held
+
+  // Each of these breaks one rule; the name change beside it must not happen either.
+  auto refused = [&](cmd::UpdateJob bad, const std::string& message) {
+    bad.id = id;
+    bad.requested_by = bad.requested_by.empty() ? "alice" : bad.requested_by;
+    bad.name = "must-not-stick";
+    Reply reply = Apply(bad);
+    EXPECT_FALSE(reply.status.ok()) << message;
+    EXPECT_NE(reply.status.message().find(message), std::string::npos) << reply.status.ToString();
+    EXPECT_EQ(Job(id)->spec->name, "renamed");
+    EXPECT_EQ(Job(id)->partition, "debug");
+    EXPECT_EQ(Job(id)->time_limit, 1800);
+    EXPECT_EQ(Job(id)->min_nodes, 3u);
+  };
+  cmd::UpdateJob small;
+  small.partition = "small";  // MaxTime 600 < 1800
+  refused(small, "exceeds MaxTime of partition small");
+  cmd::UpdateJob nowhere;
+  nowhere.partition = "nowhere";
+  refused(nowhere, "Invalid partition name specified: nowhere");
+  cmd::UpdateJob wide;
+  wide.num_nodes = 4;  // three nodes
+  wide.num_tasks = 4;
+  refused(wide, "Requested node configuration is not available");
+  cmd::UpdateJob cut;
+  cut.time_limit_change = -2400;
+  refused(cut, "TimeLimit decrement larger than current time limit (40 > 30)");
+  cmd::UpdateJob to_nothing;
+  to_nothing.time_limit_change = -1800;
+  refused(to_nothing, "Invalid TimeLimit value");
+  cmd::UpdateJob other;
+  other.requested_by = "bob";
+  refused(other, "Access/permission denied");
+  cmd::UpdateJob kinder;
+  kinder.nice = -5;  // only an administrator raises a job's priority
+  refused(kinder, "Access/permission denied");
+  cmd::UpdateJob none;
+  none.id = id;
+  EXPECT_EQ(Apply(none).status.message(), "No changes specified");
+  cmd::UpdateJob unknown;
+  unknown.id = 99;
+  unknown.time_limit = 60;
+  EXPECT_EQ(Apply(unknown).status.code(), Code::kNotFound);
+
+  // +N and -N change the limit by that much; root may lower the nice value.
+  cmd::UpdateJob shorter;
+  shorter.id = id;
+  shorter.time_limit_change = -600;
+  shorter.nice = -5;
+  ASSERT_TRUE(Apply(shorter).status.ok());
+  EXPECT_EQ(Job(id)->time_limit, 1200);
+  EXPECT_EQ(Job(id)->spec->nice, -5);
+
+  // Released, it runs as updated: three tasks on three nodes.
+  ASSERT_TRUE(Apply(cmd::Release{{id}}).status.ok());
+  Schedule();
+  ASSERT_EQ(Job(id)->state, JobState::kRunning);
+  EXPECT_EQ(Job(id)->allocation.size(), 3u);
+  EXPECT_EQ(Job(id)->time_limit, 1200);
+}
+
+// A running job changes only its name and time limit; a user may lower the limit, root may also
+// raise it, the job's node is told, and the scheduler plans with the new end.
+TEST_F(ClusterStateTest, UpdatingARunningJobChangesItsNameAndLimitOnly) {
+  ClusterConfig conservative = ThreeNodes();
+  conservative.scheduler.policy = "conservative";
+  Reset(conservative);
+  const JobId run = Submit(Timed(12, 3, 3000));  // all three nodes until 4000
+  Schedule();
+  ASSERT_EQ(TakeLaunches().size(), 1u);
+  const JobId next = Submit(Timed(4, 1, 100));
+  Schedule();
+  ASSERT_GE(Job(next)->expected_start, 4000);
+
+  cmd::UpdateJob longer;
+  longer.id = run;
+  longer.requested_by = "alice";
+  longer.time_limit = 6000;
+  EXPECT_EQ(Apply(longer).status.code(), Code::kPermissionDenied);
+  cmd::UpdateJob move;
+  move.id = run;
+  move.requested_by = "alice";
+  move.partition = "small";
+  EXPECT_EQ(Apply(move).status.message(), "Job is no longer pending execution");
+  EXPECT_TRUE(effects_.empty());
+
+  cmd::UpdateJob shorter;
+  shorter.id = run;
+  shorter.requested_by = "alice";
+  shorter.time_limit = 1000;
+  shorter.name = "short";
+  ASSERT_TRUE(Apply(shorter).status.ok());
+  EXPECT_EQ(Job(run)->time_limit, 1000);
+  EXPECT_EQ(Job(run)->spec->name, "short");
+  ASSERT_EQ(effects_.size(), 1u);
+  const auto* limit = std::get_if<effect::SetTimeLimit>(&effects_[0]);
+  ASSERT_NE(limit, nullptr);
+  EXPECT_EQ(limit->id, run);
+  EXPECT_EQ(limit->node, Job(run)->allocation.front().node);
+  EXPECT_EQ(limit->time_limit, 1000);
+  effects_.clear();
+  Schedule();
+  EXPECT_GE(Job(next)->expected_start, 2000);  // the running job now ends at 2000
+  EXPECT_LT(Job(next)->expected_start, 4000);
+
+  cmd::UpdateJob root_longer = longer;
+  root_longer.requested_by = "root";
+  root_longer.time_limit = 7200;  // past the partition's MaxTime: an administrator may
+  ASSERT_TRUE(Apply(root_longer).status.ok());
+  EXPECT_EQ(Job(run)->time_limit, 7200);
+  effects_.clear();
+
+  // An agent that registers again is told the limit as it stands.
+  Register(Job(run)->allocation.front().node, {run});
+  bool told = false;
+  for (const auto& e : effects_) {
+    if (const auto* l = std::get_if<effect::SetTimeLimit>(&e)) told = l->time_limit == 7200;
+  }
+  EXPECT_TRUE(told);
+  effects_.clear();
+
+  End(run);
+  EXPECT_EQ(Apply(root_longer).status.message(), "Job has already finished");
+}
+
 TEST_F(ClusterStateTest, CancelPendingAndRunning) {
   JobId run = Submit(Spec(4));
   JobId wait = Submit(Spec(12));

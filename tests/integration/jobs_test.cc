@@ -123,6 +123,64 @@ TEST_F(JobsTest, HoldAndRelease) {
   EXPECT_TRUE(c().WaitForState(id, "COMPLETED"));
 }
 
+// scontrol update JobId=...: a pending job takes every change or none, the change outlives a
+// kill -9 of the controller, and a running job's new limit reaches the node that enforces it.
+TEST(ScontrolUpdateTest, ChangesAJobAsSlurmDoesAndLosesNothing) {
+  LocalCluster c(3, 4);
+  ASSERT_EQ(c.up().exit_code, 0) << c.up().err;
+  const std::string held = std::to_string(c.Submit("-H -t 10 --wrap true"));
+  auto shown = [&] { return c.Run("squeue -h -o '%j %l %D %r' -j " + held).out; };
+  auto r = c.Run("scontrol update JobId=" + held + " TimeLimit=5:00 JobName=renamed NumNodes=2");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(shown(), "renamed 5:00 2 JobHeldUser\n");
+  // Relative limits, and JobId= after the changes, as Slurm takes them.
+  r = c.Run("scontrol update TimeLimit=+1 jobid=" + held);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(shown(), "renamed 6:00 2 JobHeldUser\n");
+
+  // Refused, with Slurm's words and the job named; the name change beside it does not stick.
+  r = c.Run("scontrol update JobId=" + held + " JobName=lost Partition=nowhere");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "Invalid partition name specified: nowhere for job " + held + "\n");
+  r = c.Run("scontrol update JobId=" + held + " JobName=lost NumNodes=4");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("Requested node configuration is not available"), std::string::npos)
+      << r.err;
+  r = c.Run("scontrol update JobId=" + held + " Bogus=1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "scontrol: error: Update of this parameter is not supported: Bogus=1\n");
+  r = c.Run("scontrol update JobId=" + held + " TimeLimit=soon");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "scontrol: error: Invalid TimeLimit value\n");
+  r = c.Run("scontrol update JobId=999999 TimeLimit=5");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "Invalid job id specified for job 999999\n");
+  EXPECT_EQ(shown(), "renamed 6:00 2 JobHeldUser\n");
+
+  // The change was journaled before scontrol heard it was made.
+  const pid_t ctld = c.ControllerPid();
+  ASSERT_GT(ctld, 0);
+  ASSERT_EQ(kill(ctld, SIGKILL), 0);
+  ASSERT_TRUE(WaitFor([&] { return kill(ctld, 0) != 0; }));
+  r = c.Run("sluice up");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(shown(), "renamed 6:00 2 JobHeldUser\n");
+
+  // A running job's limit, cut to two seconds: its node ends it then, as timed out.
+  const std::string running = std::to_string(c.Submit("-t 10:00 --wrap 'sleep 60'"));
+  ASSERT_TRUE(c.WaitForState(std::stoi(running), "RUNNING"));
+  r = c.Run("scontrol update JobId=" + running + " Partition=debug");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "Job is no longer pending execution for job " + running + "\n");
+  r = c.Run("scontrol update JobId=" + running + " TimeLimit=0:02");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(c.WaitForState(std::stoi(running), "TIMEOUT", std::chrono::seconds(20)))
+      << c.State(std::stoi(running));
+  r = c.Run("scontrol update JobId=" + running + " TimeLimit=5");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "Job has already finished for job " + running + "\n");
+}
+
 TEST_F(JobsTest, SqueueAndSinfoLookLikeSlurm) {
   auto r = c().Run("squeue");
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -41,13 +41,17 @@ TEST(PolicyTest, ReservationsKeepNodesForTheirUsers) {
   r = c.Run("scontrol create reservation ReservationName=bad Duration=10 Nodes=n9 Users=x");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("Invalid node name"), std::string::npos) << r.err;
-  // Slurm's update of a job (or node, or partition) is not Sluice's yet: one line says so, where
-  // JobId= read as a bad reservation key.
-  r = c.Run("scontrol update JobId=" + std::to_string(outside) + " TimeLimit=10");
+  // A job cannot be moved into a reservation that no longer exists (scontrol update checks
+  // what sbatch checks), and the update of a finished one says so, the job named.
+  const std::string waiting = std::to_string(c.Submit("-H --wrap true"));
+  r = c.Run("scontrol update JobId=" + waiting + " Reservation=maint");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err,
-            "scontrol: error: scontrol update of jobs is not supported by Sluice yet; it works on "
-            "reservations (ReservationName=...)\n");
+  EXPECT_EQ(r.err, "Requested reservation is invalid: maint for job " + waiting + "\n");
+  r = c.Run("scontrol update JobId=" + std::to_string(outside) + " Reservation=maint");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "Job has already finished for job " + std::to_string(outside) + "\n");
+  // Slurm's update of a node (or partition) is not Sluice's yet: one line says so, where
+  // NodeName= would read as a bad reservation key.
   r = c.Run("scontrol update NodeName=n1 State=DRAIN Reason=x");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("update of nodes is not supported"), std::string::npos) << r.err;

@@ -240,6 +240,7 @@ Reply ClusterState::Apply(const Command& command, UnixTime now, std::vector<Effe
     Reply operator()(const cmd::Cancel& c) { return s.Cancel(c, now, effects); }
     Reply operator()(const cmd::Hold& c) { return s.Hold(c.ids, true, now); }
     Reply operator()(const cmd::Release& c) { return s.Hold(c.ids, false, now); }
+    Reply operator()(const cmd::UpdateJob& c) { return s.UpdateJob(c, now, effects); }
     Reply operator()(const cmd::RegisterNode& c) { return s.RegisterNode(c, now, effects); }
     Reply operator()(const cmd::NodeConnected& c) {
       s.SetResponding(c.node, true, now);
@@ -593,53 +594,50 @@ std::string FitKey(const sched::JobRequest& r) {
 }
 }  // namespace
 
-Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
-  const model::JobSpec& spec = c.spec;
+Result<ClusterState::Admitted> ClusterState::Admit(const model::JobSpec& spec, JobId id,
+                                                   UnixTime now, uint32_t user_jobs_submitted) {
   const Partition* partition = FindPartition(spec.partition);
   if (partition == nullptr) {
     if (spec.partition.empty()) {
-      return {InvalidArgument("No partition specified or system default partition")};
+      return InvalidArgument("No partition specified or system default partition");
     }
-    return {InvalidArgument("Invalid partition name specified: " + spec.partition)};
+    return InvalidArgument("Invalid partition name specified: " + spec.partition);
   }
   if (spec.num_nodes > 0 && spec.num_tasks > 0 && spec.num_tasks < spec.num_nodes) {
-    return {InvalidArgument(
+    return InvalidArgument(
         "Requested node configuration is not available: " + std::to_string(spec.num_nodes) +
-        " nodes for only " + std::to_string(spec.num_tasks) + " tasks")};
+        " nodes for only " + std::to_string(spec.num_tasks) + " tasks");
   }
   if (spec.mem_per_node_mb > 0 && spec.mem_per_cpu_mb > 0) {
-    return {InvalidArgument("--mem and --mem-per-cpu are mutually exclusive")};
+    return InvalidArgument("--mem and --mem-per-cpu are mutually exclusive");
   }
   Seconds limit = partition->default_time.value_or(partition->max_time);
   if (spec.time_limit) {
-    if (*spec.time_limit <= 0) return {InvalidArgument("Requested time limit is invalid")};
+    if (*spec.time_limit <= 0) return InvalidArgument("Requested time limit is invalid");
     limit = *spec.time_limit;
   }
   const cluster::QosConfig* qos = limits_.QosOf(spec);
   limit = policy::QosTimeLimit(spec, limit, qos);
-  if (Status st = policy::CheckSubmit(spec, limit, qos, limits_.SubmittedJobs(spec)); !st.ok()) {
-    return {st};
-  }
+  SLUICE_RETURN_IF_ERROR(policy::CheckSubmit(spec, limit, qos, user_jobs_submitted));
   if (limit > partition->max_time) {
-    return {InvalidArgument(
+    return InvalidArgument(
         "Requested time limit is invalid (missing or exceeds some limit): exceeds MaxTime of "
         "partition " +
-        partition->name)};
+        partition->name);
   }
   if (!spec.placement.empty() && !sched::KnownPlacement(spec.placement)) {
-    return {InvalidArgument("Invalid placement " + spec.placement + ": use " +
-                            sched::PlacementNamesForMessage())};
+    return InvalidArgument("Invalid placement " + spec.placement + ": use " +
+                           sched::PlacementNamesForMessage());
   }
   if (!spec.reservation.empty()) {
     auto it = reservations_.find(spec.reservation);
     if (it == reservations_.end()) {
-      return {InvalidArgument("Requested reservation is invalid: " + spec.reservation)};
+      return InvalidArgument("Requested reservation is invalid: " + spec.reservation);
     }
     if (!it->second->Admits(spec.user, spec.account)) {
-      return {PermissionDenied("Access denied to requested reservation " + spec.reservation)};
+      return PermissionDenied("Access denied to requested reservation " + spec.reservation);
     }
   }
-  auto job = std::make_shared<Job>();
   auto stored = std::make_shared<model::JobSpec>(spec);
   // Like Slurm, a job without a memory request records the default it was charged: the
   // partition's or cluster's DefMemPerCPU, else the smallest memory per CPU of its nodes.
@@ -650,70 +648,86 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
       stored->mem_per_cpu_mb = PartitionShapeOf(*partition).smallest_mem_per_cpu;
     }
   }
-  job->id = next_job_id_;
-  job->spec = std::move(stored);
-  job->partition = partition->name;
-  job->time_limit = limit;
+  Job job;
+  job.id = id;
+  job.spec = stored;
+  job.partition = partition->name;
+  job.time_limit = limit;
   // An impossible request is refused now rather than left pending forever: it must fit the
   // partition's nodes when all of them are idle.
-  {
-    const PassInput& idle = IdlePass();
-    const PartitionShape& shape = PartitionShapeOf(*partition);
-    auto req = MakeRequest(*job, *partition, idle);
-    if (!req.ok()) return {req.status()};
-    // Jobs of one shape on a shared candidate list fit alike: the verdict is memoized.
-    std::string key;
-    if (req->candidate_set != sched::kOwnCandidates && req->required.empty()) {
-      key = FitKey(*req);
-    }
-    auto memo = key.empty() ? fit_memo_.end() : fit_memo_.find(key);
-    bool fits = false;
-    if (memo != fit_memo_.end()) {
-      fits = memo->second;
-    } else {
-      std::vector<uint32_t> caps;
-      if (partition->max_cpus_per_node > 0) {
-        caps.assign(idle.nodes.size(), partition->max_cpus_per_node);
-        req->cpu_caps = &caps;
-      }
-      sched::Options fit;
-      fit.policy = sched::Options::Policy::kFifo;
-      // The idle nodes stay as they are between submissions, so their indexes are kept; only
-      // where this trial placed the job must they be looked at again.
-      const std::vector<const sched::JobRequest*> trial = {&*req};
-      auto verdict = sched::RunPass(fit, now, idle.nodes, {}, trial, idle.candidate_sets, nullptr,
-                                    &idle_cache_);
-      fits = !verdict.empty() && verdict.front().start;
-      if (fits) {
-        for (const auto& [n, res] : verdict.front().alloc) idle_cache_.NodeChanged(n);
-      }
-      req->cpu_caps = nullptr;
-      if (!key.empty()) fit_memo_.emplace(std::move(key), fits);
-    }
-    if (!fits) {
-      return {InvalidArgument(
-          "Requested node configuration is not available: " + std::to_string(req->tasks) +
-          " tasks x " + std::to_string(req->cpus_per_task) + " CPUs" +
-          (req->nodes > 0 ? " on " + std::to_string(req->nodes) + " nodes" : "") +
-          (spec.exclusive ? " (exclusive)" : "") +
-          (spec.constraint.empty() ? "" : " with features " + spec.constraint) +
-          " do not fit partition " + partition->name + " (" +
-          std::to_string(partition->nodes.size()) + " nodes, at most " +
-          std::to_string(shape.widest_cpus) + " CPUs and " +
-          std::to_string(shape.largest_memory_mb) + " MB each)")};
-    }
-    job->min_nodes = std::max<uint32_t>(req->nodes, 1);
-    if (shape.widest_cpus > 0) {
-      const uint32_t cpus = req->tasks * req->cpus_per_task;
-      job->min_nodes = std::max(job->min_nodes, (cpus + shape.widest_cpus - 1) / shape.widest_cpus);
-    }
+  const PassInput& idle = IdlePass();
+  const PartitionShape& shape = PartitionShapeOf(*partition);
+  auto req = MakeRequest(job, *partition, idle);
+  if (!req.ok()) return req.status();
+  // Jobs of one shape on a shared candidate list fit alike: the verdict is memoized.
+  std::string key;
+  if (req->candidate_set != sched::kOwnCandidates && req->required.empty()) {
+    key = FitKey(*req);
   }
+  auto memo = key.empty() ? fit_memo_.end() : fit_memo_.find(key);
+  bool fits = false;
+  if (memo != fit_memo_.end()) {
+    fits = memo->second;
+  } else {
+    std::vector<uint32_t> caps;
+    if (partition->max_cpus_per_node > 0) {
+      caps.assign(idle.nodes.size(), partition->max_cpus_per_node);
+      req->cpu_caps = &caps;
+    }
+    sched::Options fit;
+    fit.policy = sched::Options::Policy::kFifo;
+    // The idle nodes stay as they are between submissions, so their indexes are kept; only
+    // where this trial placed the job must they be looked at again.
+    const std::vector<const sched::JobRequest*> trial = {&*req};
+    auto verdict =
+        sched::RunPass(fit, now, idle.nodes, {}, trial, idle.candidate_sets, nullptr, &idle_cache_);
+    fits = !verdict.empty() && verdict.front().start;
+    if (fits) {
+      for (const auto& [n, res] : verdict.front().alloc) idle_cache_.NodeChanged(n);
+    }
+    req->cpu_caps = nullptr;
+    if (!key.empty()) fit_memo_.emplace(std::move(key), fits);
+  }
+  if (!fits) {
+    return InvalidArgument(
+        "Requested node configuration is not available: " + std::to_string(req->tasks) +
+        " tasks x " + std::to_string(req->cpus_per_task) + " CPUs" +
+        (req->nodes > 0 ? " on " + std::to_string(req->nodes) + " nodes" : "") +
+        (spec.exclusive ? " (exclusive)" : "") +
+        (spec.constraint.empty() ? "" : " with features " + spec.constraint) +
+        " do not fit partition " + partition->name + " (" +
+        std::to_string(partition->nodes.size()) + " nodes, at most " +
+        std::to_string(shape.widest_cpus) + " CPUs and " + std::to_string(shape.largest_memory_mb) +
+        " MB each)");
+  }
+  Admitted a;
+  a.partition = partition;
+  a.time_limit = limit;
+  a.spec = std::move(stored);
+  a.min_nodes = std::max<uint32_t>(req->nodes, 1);
+  if (shape.widest_cpus > 0) {
+    const uint32_t cpus = req->tasks * req->cpus_per_task;
+    a.min_nodes = std::max(a.min_nodes, (cpus + shape.widest_cpus - 1) / shape.widest_cpus);
+  }
+  return a;
+}
+
+Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
+  const model::JobSpec& spec = c.spec;
+  auto admitted = Admit(spec, next_job_id_, now, limits_.SubmittedJobs(spec));
+  if (!admitted.ok()) return {admitted.status()};
+  auto job = std::make_shared<Job>();
+  job->id = next_job_id_;
+  job->spec = std::move(admitted->spec);
+  job->partition = admitted->partition->name;
+  job->time_limit = admitted->time_limit;
+  job->min_nodes = admitted->min_nodes;
   ++next_job_id_;
   job->submit_time = now;
   job->held = spec.hold;
   job->priority = spec.hold ? 0 : policy::BasicPriority(job->id);
   if (priority_.multifactor() && !spec.hold) {
-    job->factors = priority_.Compute(*job, *partition, tree_, now);
+    job->factors = priority_.Compute(*job, *admitted->partition, tree_, now);
     job->priority = job->factors.priority;
   }
   job->reason = spec.hold ? Reason::kJobHeldUser : Reason::kNone;
@@ -816,6 +830,132 @@ Reply ClusterState::Hold(const std::vector<JobId>& ids, bool hold, UnixTime now)
   return r;
 }
 
+namespace {
+// Minutes as Slurm prints a limit in its messages.
+std::string LimitMinutes(Seconds s) { return std::to_string((s + 59) / 60); }
+}  // namespace
+
+Reply ClusterState::UpdateJob(const cmd::UpdateJob& c, UnixTime now, std::vector<Effect>* effects) {
+  JobPtr current = jobs_.Find(c.id);
+  if (!current) return {NotFound("Invalid job id specified")};
+  if (c.empty()) return {InvalidArgument("No changes specified")};
+  const bool admin = c.requested_by.empty() || c.requested_by == "root";
+  if (!admin && c.requested_by != current->spec->user) {
+    return {PermissionDenied("Access/permission denied")};
+  }
+  if (model::IsFinished(current->state)) {
+    return {FailedPrecondition("Job has already finished")};
+  }
+  // The new limit, where one is asked for (an amount is added to the limit the job has now).
+  std::optional<Seconds> limit = c.time_limit;
+  if (c.time_limit_change) {
+    const Seconds base = limit.value_or(current->time_limit);
+    if (base == kUnlimited) {
+      return {InvalidArgument("TimeLimit cannot be changed by an amount from UNLIMITED")};
+    }
+    if (*c.time_limit_change < 0 && -*c.time_limit_change > base) {
+      return {InvalidArgument("TimeLimit decrement larger than current time limit (" +
+                              LimitMinutes(-*c.time_limit_change) + " > " + LimitMinutes(base) +
+                              ")")};
+    }
+    limit = *c.time_limit_change > 0 && base > kUnlimited - *c.time_limit_change
+                ? kUnlimited
+                : base + *c.time_limit_change;
+  }
+  if (limit && *limit <= 0) return {InvalidArgument("Invalid TimeLimit value")};
+  if (c.num_nodes && *c.num_nodes == 0) {
+    return {InvalidArgument("Node count specification invalid")};
+  }
+  if (c.num_tasks && *c.num_tasks == 0) {
+    return {InvalidArgument("Task count specification invalid")};
+  }
+  if (c.nice && *c.nice < 0 && !admin) return {PermissionDenied("Access/permission denied")};
+
+  if (current->state != JobState::kPending) {
+    // Running (or completing): only its name and its limit; a user may only lower the limit.
+    cmd::UpdateJob rest = c;
+    rest.name.reset();
+    rest.time_limit.reset();
+    rest.time_limit_change.reset();
+    if (!rest.empty()) return {FailedPrecondition("Job is no longer pending execution")};
+    if (limit && *limit > current->time_limit && !admin) {
+      return {PermissionDenied("Access/permission denied")};
+    }
+    const bool new_limit = limit && *limit != current->time_limit;
+    Job& job = MutableJob(c.id);
+    if (c.name) {
+      auto spec = std::make_shared<model::JobSpec>(*job.spec);
+      spec->name = *c.name;
+      job.spec = std::move(spec);
+    }
+    if (new_limit && job.state == JobState::kRunning) {
+      // Its nodes are released at the new end: the scheduler's inputs are worked out again.
+      std::vector<uint32_t> numbers = UntrackRunning(job);
+      job.time_limit = *limit;
+      TrackRunning(job, std::move(numbers));
+      limits_.JobStarted(job);  // run-minutes are charged for the new limit
+      effects->push_back(effect::SetTimeLimit{job.id, job.allocation.front().node, *limit});
+      InvalidatePassCaches();
+      NeedFreshPass();
+    } else if (new_limit) {
+      job.time_limit = *limit;  // completing: recorded, nothing left to enforce
+    }
+    return {};
+  }
+
+  // Pending: the job as it would be with the changes is checked as a submission would be.
+  model::JobSpec spec = *current->spec;
+  if (c.name) spec.name = *c.name;
+  if (limit) spec.time_limit = *limit;
+  if (c.partition) spec.partition = *c.partition;
+  if (c.num_nodes) spec.num_nodes = *c.num_nodes;
+  if (c.num_tasks) spec.num_tasks = *c.num_tasks;
+  if (c.nice) spec.nice = *c.nice;
+  if (c.account) spec.account = *c.account;
+  if (c.qos) spec.qos = *c.qos;
+  if (c.nodelist) spec.nodelist = *c.nodelist;
+  if (c.exclude) spec.exclude = *c.exclude;
+  if (c.constraint) spec.constraint = *c.constraint;
+  if (c.reservation) spec.reservation = *c.reservation;
+  if (c.mem_per_node_mb) {
+    spec.mem_per_node_mb = *c.mem_per_node_mb;
+    spec.mem_per_cpu_mb = 0;
+  }
+  if (c.mem_per_cpu_mb) {
+    spec.mem_per_cpu_mb = *c.mem_per_cpu_mb;
+    spec.mem_per_node_mb = 0;
+  }
+  // The job is counted among its user's submitted jobs already where its QOS stays.
+  uint32_t submitted = limits_.SubmittedJobs(spec);
+  if (submitted > 0 && limits_.QosOf(spec) == limits_.QosOf(*current->spec)) --submitted;
+  auto admitted = Admit(spec, c.id, now, submitted);
+  if (!admitted.ok()) return {admitted.status()};
+
+  limits_.JobEnded(*current);  // counted again below, where it now belongs
+  Job& job = MutableJob(c.id);
+  job.spec = std::move(admitted->spec);
+  job.partition = admitted->partition->name;
+  job.time_limit = admitted->time_limit;
+  job.min_nodes = admitted->min_nodes;
+  if (!job.held) {
+    job.priority = policy::BasicPriority(job.id);
+    if (priority_.multifactor()) {
+      job.factors = priority_.Compute(job, *admitted->partition, tree_, now);
+      job.priority = job.factors.priority;
+    }
+  }
+  job.reason = job.held ? Reason::kJobHeldUser : Reason::kNone;
+  job.expected_start = 0;
+  limits_.JobSubmitted(job);
+  if (auto it = pending_.find(c.id); it != pending_.end()) {
+    it->second.resolved = it->second.built = false;  // its partition and request are new
+    it->second.request = {};
+  }
+  rejudge_.push_back(c.id);
+  NeedFreshPass();
+  return {};
+}
+
 Reply ClusterState::RegisterNode(const cmd::RegisterNode& c, UnixTime now,
                                  std::vector<Effect>* effects) {
   const NodeInventory& inv = c.inventory;
@@ -866,6 +1006,10 @@ Reply ClusterState::RegisterNode(const cmd::RegisterNode& c, UnixTime now,
       effects->push_back(effect::SignalJob{id, inv.name, SIGKILL, true});
     } else if (job->state == JobState::kCompleting) {
       effects->push_back(effect::SignalJob{id, inv.name, SIGKILL, true});
+    } else {
+      // Its limit as journaled: a change made while the agent was away, or that a restarted
+      // controller had not yet sent, is not lost.
+      effects->push_back(effect::SetTimeLimit{id, inv.name, job->time_limit});
     }
   }
   Reply r;

@@ -107,6 +107,19 @@ class ClusterState {
   Reply Submit(const cmd::Submit& c, UnixTime now);
   Reply Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effect>* effects);
   Reply Hold(const std::vector<JobId>& ids, bool hold, UnixTime now);
+  Reply UpdateJob(const cmd::UpdateJob& c, UnixTime now, std::vector<Effect>* effects);
+  // What a submission's checks make of a job spec: where and how long it runs, the spec as
+  // stored (with the default memory it is charged), and the fewest nodes it can run on. Fails
+  // with the user's one-line reason when the job could never run. `user_jobs_submitted`: the
+  // user's jobs already counted in the QOS (for its submit limit).
+  struct Admitted {
+    const model::Partition* partition = nullptr;
+    Seconds time_limit = 0;
+    std::shared_ptr<model::JobSpec> spec;
+    uint32_t min_nodes = 1;
+  };
+  Result<Admitted> Admit(const model::JobSpec& spec, JobId id, UnixTime now,
+                         uint32_t user_jobs_submitted);
   Reply RegisterNode(const cmd::RegisterNode& c, UnixTime now, std::vector<Effect>* effects);
   void JobEnded(const std::string& node, const JobEnd& end, UnixTime now,
                 std::vector<Effect>* effects);

@@ -69,6 +69,35 @@ struct Hold {
 struct Release {
   std::vector<JobId> ids;
 };
+// scontrol update JobId=...: the fields that are set change, all or none. A pending job may
+// change any of them and is checked as its submission was; a running one only its name and its
+// time limit (a user may only lower it). `requested_by`: the user asking; empty or "root": an
+// administrator, who may also raise a running job's limit and lower a job's nice.
+struct UpdateJob {
+  JobId id = 0;
+  std::string requested_by;
+  std::optional<std::string> name;
+  std::optional<Seconds> time_limit;         // kUnlimited allowed
+  std::optional<Seconds> time_limit_change;  // added to the current limit (scontrol's +N/-N)
+  std::optional<std::string> partition;
+  std::optional<uint32_t> num_nodes;
+  std::optional<uint32_t> num_tasks;
+  std::optional<int32_t> nice;
+  std::optional<std::string> account;
+  std::optional<std::string> qos;
+  std::optional<std::vector<std::string>> nodelist;  // expanded
+  std::optional<std::vector<std::string>> exclude;   // expanded
+  std::optional<std::string> constraint;
+  std::optional<std::string> reservation;
+  std::optional<uint64_t> mem_per_node_mb;
+  std::optional<uint64_t> mem_per_cpu_mb;
+
+  bool empty() const {
+    return !name && !time_limit && !time_limit_change && !partition && !num_nodes && !num_tasks &&
+           !nice && !account && !qos && !nodelist && !exclude && !constraint && !reservation &&
+           !mem_per_node_mb && !mem_per_cpu_mb;
+  }
+};
 // An agent (re)registers: its inventory and every job it still knows about.
 struct RegisterNode {
   NodeInventory inventory;
@@ -109,10 +138,10 @@ struct DeleteReservation {
 };
 }  // namespace cmd
 
-using Command =
-    std::variant<cmd::Submit, cmd::Cancel, cmd::Hold, cmd::Release, cmd::RegisterNode,
-                 cmd::NodeConnected, cmd::NodeDisconnected, cmd::NodeHeartbeat, cmd::JobEnded,
-                 cmd::Tick, cmd::CreateReservation, cmd::UpdateReservation, cmd::DeleteReservation>;
+using Command = std::variant<cmd::Submit, cmd::Cancel, cmd::Hold, cmd::Release, cmd::UpdateJob,
+                             cmd::RegisterNode, cmd::NodeConnected, cmd::NodeDisconnected,
+                             cmd::NodeHeartbeat, cmd::JobEnded, cmd::Tick, cmd::CreateReservation,
+                             cmd::UpdateReservation, cmd::DeleteReservation>;
 
 // The answer to one command.
 struct Reply {
@@ -142,8 +171,16 @@ struct AckJobEnd {
   JobId id = 0;
   std::string node;
 };
+// A running job's time limit changed (scontrol update): the node that runs its batch script
+// enforces the new one, counted from the job's start as before.
+struct SetTimeLimit {
+  JobId id = 0;
+  std::string node;
+  Seconds time_limit = 0;  // kUnlimited: none
+};
 }  // namespace effect
 
-using Effect = std::variant<effect::LaunchJob, effect::SignalJob, effect::AckJobEnd>;
+using Effect =
+    std::variant<effect::LaunchJob, effect::SignalJob, effect::AckJobEnd, effect::SetTimeLimit>;
 
 }  // namespace sluice::core::cluster

@@ -105,6 +105,7 @@ sigset_t SupervisorSignals() {
   sigemptyset(&set);
   for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGPIPE}) sigaddset(&set, sig);
   sigaddset(&set, ForwardSignal());
+  sigaddset(&set, TimeLimitSignal());
   return set;
 }
 

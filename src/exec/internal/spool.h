@@ -26,6 +26,9 @@ inline constexpr int kCancelSignal = SIGUSR1;
 // Real-time (queued, so none is lost) signal whose si_value.sival_int is a signal number to
 // forward to the job's process group.
 inline int ForwardSignal() { return SIGRTMIN + 1; }
+// Real-time signal whose si_value.sival_int is the job's new time limit in seconds from its
+// start (0: none).
+inline int TimeLimitSignal() { return SIGRTMIN + 2; }
 // The signals a supervisor keeps blocked and consumes with sigtimedwait. The runner spawns it
 // with them already blocked so a cancel sent right after spawn is queued, not fatal.
 sigset_t SupervisorSignals();

@@ -194,7 +194,7 @@ int RunStepd(const std::string& job_dir_arg) {
     SLOG_WARN(kComponent).Msg("cannot write job pid file").Kv("error", st.message());
   }
 
-  const int64_t limit_at = spec.time_limit_s > 0 ? start_ms + SecondsToMs(spec.time_limit_s) : -1;
+  int64_t limit_at = spec.time_limit_s > 0 ? start_ms + SecondsToMs(spec.time_limit_s) : -1;
   int64_t kill_at = -1;  // when SIGKILL follows SIGTERM; -1: not escalating
   bool escalated = false, killed = false;
   auto escalate = [&](int64_t now) {
@@ -239,6 +239,10 @@ int RunStepd(const std::string& job_dir_arg) {
     } else if (sig == ForwardSignal()) {
       int fwd = info.si_value.sival_int;
       if (fwd > 0 && fwd < NSIG) killpg(pid, fwd);
+    } else if (sig == TimeLimitSignal()) {
+      // A new limit (scontrol update); once the job is ending, it ends anyway.
+      const int seconds = info.si_value.sival_int;
+      if (!escalated) limit_at = seconds > 0 ? start_ms + SecondsToMs(seconds) : -1;
     }
     // SIGCHLD is handled by the waitid above; SIGHUP and SIGPIPE are ignored.
   }
