@@ -217,10 +217,11 @@ int Sinfo(const Args& args) {
                              {{"Node", 'N', false},
                               {"noheader", 'h', false},
                               {"partition", 'p', true},
+                              {"list-reasons", 'R', false},
                               {"help", 0, false}});
   if (!parsed.ok()) return Report("sinfo", parsed.status());
   if (parsed->Has("help")) {
-    printf("Usage: sinfo [-N] [-h] [-p partitions]\n");
+    printf("Usage: sinfo [-N] [-R] [-h] [-p partitions]\n");
     return 0;
   }
   auto client = Connect();
@@ -240,6 +241,20 @@ int Sinfo(const Args& args) {
     partitions.push_back(std::make_shared<m::Partition>(rpc::FromProto(p)));
   }
   const bool header = !parsed->Has("noheader");
+  if (parsed->Has("list-reasons")) {
+    // The down and drained nodes of the partitions asked for (all without -p).
+    std::vector<m::NodePtr> shown;
+    for (const auto& n : *node_list) {
+      const bool in_wanted =
+          wanted.empty() || std::any_of(partitions.begin(), partitions.end(), [&](const auto& p) {
+            return std::find(p->nodes.begin(), p->nodes.end(), n->name) != p->nodes.end();
+          });
+      if (in_wanted) shown.push_back(n);
+    }
+    std::string out = compat::slurm::FormatSinfoReasons(shown, header);
+    fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+  }
   std::string out = parsed->Has("Node")
                         ? compat::slurm::FormatSinfoNodes(partitions, *node_list, header)
                         : compat::slurm::FormatSinfo(partitions, *node_list, header);
@@ -420,11 +435,56 @@ int JobUpdateCommand(rpc::RestClient& client, const Args& words) {
   return rc;
 }
 
+// scontrol update NodeName=LIST State=DRAIN|DOWN|RESUME|UNDRAIN [Reason=...]: every node named
+// or none; errors as Slurm's ("slurm_update error: Invalid node name specified").
+int NodeUpdateCommand(rpc::RestClient& client, const Args& words) {
+  v1::UpdateNodesRequest req;
+  for (size_t i = 1; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    const size_t eq = w.find('=');
+    const std::string key = str::ToLower(w.substr(0, eq));
+    const std::string value = eq == std::string::npos ? "" : w.substr(eq + 1);
+    if (key == "nodename" && eq != std::string::npos) {
+      auto names = compat::slurm::ExpandHostlist(value);
+      if (!names.ok() || names->empty()) {
+        fprintf(stderr, "slurm_update error: Invalid node name specified\n");
+        return 1;
+      }
+      for (auto& n : *names) req.add_names(std::move(n));
+    } else if (key == "state" && eq != std::string::npos) {
+      req.set_state(value);
+    } else if (key == "reason" && eq != std::string::npos) {
+      req.set_reason(value);
+    } else {
+      return Report("scontrol", InvalidArgument("Update of this node parameter is not supported: " +
+                                                w + " (Sluice takes State= and Reason=)"));
+    }
+  }
+  if (req.state().empty()) {
+    fprintf(stderr, "No changes specified\n");
+    return 1;
+  }
+  req.set_requested_by(CurrentUser().name);
+  v1::UpdateNodesResponse resp;
+  Status st = client.Call("POST", "/api/v1/nodes:update", &req, &resp);
+  if (st.ok()) return 0;
+  if (st.code() == Code::kUnavailable || st.code() == Code::kUnauthenticated) {
+    return Report("scontrol", st);
+  }
+  if (st.message().rfind("You must specify a reason", 0) == 0) {
+    fprintf(stderr, "%s\n", st.message().c_str());  // Slurm prints this one bare
+  } else {
+    fprintf(stderr, "slurm_update error: %s\n", st.message().c_str());
+  }
+  return 1;
+}
+
 int ReservationCommand(rpc::RestClient& client, const std::string& verb, const Args& words) {
   // Slurm's scontrol updates jobs, nodes and partitions with the same verb, named by the first
-  // Key=Value (JobId=, NodeName=, PartitionName=); Sluice's updates jobs (JobUpdateCommand) and
-  // reservations, and says so rather than calling NodeName= a bad reservation key. (A
-  // reservation's own PartitionName= follows its name, or the word "reservation".)
+  // Key=Value (JobId=, NodeName=, PartitionName=). Jobs and nodes went to their own commands;
+  // partitions are not Sluice's yet, and it says so rather than calling PartitionName= a bad
+  // reservation key (as for JobId= or NodeName= with create or delete). (A reservation's own
+  // PartitionName= follows its name, or the word "reservation".)
   if (words.size() > 1 && words[1].find('=') != std::string::npos) {
     const std::string key = str::ToLower(words[1].substr(0, words[1].find('=')));
     const char* what = key == "jobid"                                 ? "jobs"
@@ -583,6 +643,7 @@ int Scontrol(const Args& args) {
         "Usage: scontrol [-o] show job|node|partition [NAME]\n"
         "       scontrol hold|release JOBID...\n"
         "       scontrol update JobId=ID[,ID...] KEY=VALUE...\n"
+        "       scontrol update NodeName=NODES State=DRAIN|DOWN|RESUME|UNDRAIN [Reason=TEXT]\n"
         "       scontrol create|update|delete reservation ...\n");
     return words.empty() ? 1 : 0;
   }
@@ -612,10 +673,10 @@ int Scontrol(const Args& args) {
   if (verb == "update") {
     // A job update names JobId= anywhere among its Key=Value words, as in Slurm.
     for (size_t i = 1; i < words.size(); ++i) {
-      if (str::ToLower(words[i].substr(0, words[i].find('='))) == "jobid" &&
-          words[i].find('=') != std::string::npos) {
-        return JobUpdateCommand(*client, words);
-      }
+      if (words[i].find('=') == std::string::npos) continue;
+      const std::string key = str::ToLower(words[i].substr(0, words[i].find('=')));
+      if (key == "jobid") return JobUpdateCommand(*client, words);
+      if (key == "nodename") return NodeUpdateCommand(*client, words);
     }
   }
   if (verb == "create" || verb == "update" || verb == "delete") {

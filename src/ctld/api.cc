@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/strings.h"
 #include "rpc/convert.h"
 
 namespace sluice::ctld {
@@ -76,6 +77,28 @@ Status Api::UpdateJob(const v1::UpdateJobRequest& req, v1::UpdateJobResponse*) {
   if (req.has_reservation()) c.reservation = req.reservation();
   if (req.has_mem_per_node_mb()) c.mem_per_node_mb = req.mem_per_node_mb();
   if (req.has_mem_per_cpu_mb()) c.mem_per_cpu_mb = req.mem_per_cpu_mb();
+  return controller_->Post(std::move(c)).status;
+}
+
+Status Api::UpdateNodes(const v1::UpdateNodesRequest& req, v1::UpdateNodesResponse*) {
+  using Action = cl::cmd::UpdateNode::Action;
+  cl::cmd::UpdateNode c;
+  c.names.assign(req.names().begin(), req.names().end());
+  const std::string state = str::ToUpper(req.state());
+  if (state == "DRAIN") {
+    c.action = Action::kDrain;
+  } else if (state == "DOWN") {
+    c.action = Action::kDown;
+  } else if (state == "RESUME") {
+    c.action = Action::kResume;
+  } else if (state == "UNDRAIN") {
+    c.action = Action::kUndrain;
+  } else {
+    return InvalidArgument("Invalid node state specified: " + req.state() +
+                           " (Sluice takes DRAIN, DOWN, RESUME and UNDRAIN)");
+  }
+  c.reason = req.reason();
+  c.requested_by = req.requested_by();
   return controller_->Post(std::move(c)).status;
 }
 

@@ -20,6 +20,7 @@ class Api {
   Status Cancel(const v1::CancelJobsRequest& req, v1::CancelJobsResponse* resp);
   Status Hold(const v1::HoldJobsRequest& req, v1::HoldJobsResponse* resp);
   Status UpdateJob(const v1::UpdateJobRequest& req, v1::UpdateJobResponse* resp);
+  Status UpdateNodes(const v1::UpdateNodesRequest& req, v1::UpdateNodesResponse* resp);
   Status Release(const v1::ReleaseJobsRequest& req, v1::ReleaseJobsResponse* resp);
   Status ListJobs(const v1::ListJobsRequest& req, v1::ListJobsResponse* resp);
   Status GetJob(const v1::GetJobRequest& req, v1::GetJobResponse* resp);

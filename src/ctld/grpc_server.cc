@@ -130,6 +130,7 @@ class NodeServiceImpl final : public v1::NodeService::Service {
   SLUICE_GRPC_METHOD(Register, v1::RegisterNodeRequest, v1::RegisterNodeResponse, RegisterNode)
   SLUICE_GRPC_METHOD(List, v1::ListNodesRequest, v1::ListNodesResponse, ListNodes)
   SLUICE_GRPC_METHOD(Get, v1::GetNodeRequest, v1::GetNodeResponse, GetNode)
+  SLUICE_GRPC_METHOD(Update, v1::UpdateNodesRequest, v1::UpdateNodesResponse, UpdateNodes)
 
   // One stream per agent: it reads job ends and heartbeats, and a writer thread drains the
   // node's outbox into the stream until the connection is replaced or closed.

@@ -115,6 +115,8 @@ Status RestServer::Start(const std::string& host, int port, int* bound_port) {
   post("/api/v1/jobs:cancel", &Api::Cancel, v1::CancelJobsRequest{}, v1::CancelJobsResponse{});
   post("/api/v1/jobs:hold", &Api::Hold, v1::HoldJobsRequest{}, v1::HoldJobsResponse{});
   post("/api/v1/jobs:update", &Api::UpdateJob, v1::UpdateJobRequest{}, v1::UpdateJobResponse{});
+  post("/api/v1/nodes:update", &Api::UpdateNodes, v1::UpdateNodesRequest{},
+       v1::UpdateNodesResponse{});
   post("/api/v1/jobs:release", &Api::Release, v1::ReleaseJobsRequest{}, v1::ReleaseJobsResponse{});
   post("/api/v1/jobs:list", &Api::ListJobs, v1::ListJobsRequest{}, v1::ListJobsResponse{});
   post("/api/v1/accounting/jobs:list", &Api::ListAccountingJobs, v1::ListAccountingJobsRequest{},

@@ -191,7 +191,11 @@ void ToProto(const m::Node& in, v1::Node* out) {
   out->set_state(static_cast<v1::NodeState>(static_cast<int>(in.State()) + 1));
   out->set_responding(in.responding);
   out->set_down(in.down);
+  out->set_drain(in.drain);
+  out->set_held_down(in.held_down);
   out->set_reason(in.reason);
+  out->set_reason_user(in.reason_user);
+  out->set_reason_time(in.reason_time);
   out->set_last_seen(in.last_seen);
   out->set_boot_time(in.boot_time);
   out->set_agent_start_time(in.agent_start_time);
@@ -229,7 +233,11 @@ m::Node FromProto(const v1::Node& in) {
   out.alloc_memory_mb = in.alloc_memory_mb();
   out.responding = in.responding();
   out.down = in.down();
+  out.drain = in.drain();
+  out.held_down = in.held_down();
   out.reason = in.reason();
+  out.reason_user = in.reason_user();
+  out.reason_time = in.reason_time();
   out.last_seen = in.last_seen();
   out.boot_time = in.boot_time();
   out.agent_start_time = in.agent_start_time();

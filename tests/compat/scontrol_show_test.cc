@@ -209,6 +209,19 @@ TEST_F(ScontrolTest, NodeFieldOrderFollowsSlurm) {
   std::string lost_out = ShowNode(*lost, false);
   EXPECT_NE(lost_out.find("State=DOWN* "), std::string::npos);
   EXPECT_NE(lost_out.find("\n   Reason=Not responding\n\n"), std::string::npos);
+
+  // As scontrol 22.05 showed n1 drained with a job on it ("busy" given at 15:43:28 UTC).
+  UseUtc();
+  auto drained = std::make_shared<core::model::Node>(*PeerNode("n1", 1));
+  drained->drain = true;
+  drained->reason = "busy";
+  drained->reason_user = "root";
+  drained->reason_time = 1796658208;
+  std::string drained_out = ShowNode(*drained, false);
+  EXPECT_NE(drained_out.find("   State=MIXED+DRAIN ThreadsPerCore="), std::string::npos)
+      << drained_out;
+  EXPECT_NE(drained_out.find("\n   Reason=busy [root@2026-12-07T15:43:28]\n\n"), std::string::npos)
+      << drained_out;
 }
 
 // As scontrol 22.05 printed job 1258 (sbatch -w n2,n1 -x n3 -A foo --nice=7 -C a,b

@@ -88,5 +88,52 @@ TEST(FormatSinfo, NotRespondingAndDownNodes) {
             "debug*       up   infinite      1  down* n2\n");
 }
 
+// Byte for byte what sinfo 22.05 printed after `scontrol update NodeName=n2 State=DRAIN
+// Reason="maint work"` on an idle n2 and, 3 s later, `NodeName=n1 State=DRAIN Reason=busy`
+// with a job running on n1 (drained nodes sort first, "drng" while jobs run).
+TEST(FormatSinfo, DrainedNodesAndTheirReasons) {
+  UseUtc();
+  constexpr UnixTime kMaint = 1796658205;  // 2026-12-07T15:43:25 UTC
+  auto busy = std::make_shared<core::model::Node>(*PeerNode("n1", 1));
+  busy->drain = true;
+  busy->reason = "busy";
+  busy->reason_user = "root";
+  busy->reason_time = kMaint + 3;
+  auto maint = std::make_shared<core::model::Node>(*PeerNode("n2", 0));
+  maint->drain = true;
+  maint->reason = "maint work";
+  maint->reason_user = "root";
+  maint->reason_time = kMaint;
+  std::vector<NodePtr> nodes = {busy, maint, PeerNode("n3", 0)};
+  EXPECT_EQ(SinfoNodeState(*busy), "drng");
+  EXPECT_EQ(SinfoNodeState(*maint), "drain");
+  EXPECT_EQ(FormatSinfo({DebugPartition()}, nodes, true),
+            "PARTITION AVAIL  TIMELIMIT  NODES  STATE NODELIST\n"
+            "debug*       up   infinite      1   drng n1\n"
+            "debug*       up   infinite      1  drain n2\n"
+            "debug*       up   infinite      1   idle n3\n");
+  EXPECT_EQ(FormatSinfoReasons(nodes, true),
+            "REASON               USER      TIMESTAMP           NODELIST\n"
+            "busy                 root      2026-12-07T15:43:28 n1\n"
+            "maint work           root      2026-12-07T15:43:25 n2\n");
+  // One reason given to two nodes at once is one line.
+  maint->reason = busy->reason;
+  maint->reason_time = busy->reason_time;
+  EXPECT_EQ(FormatSinfoReasons(nodes, false),
+            "busy                 root      2026-12-07T15:43:28 n[1-2]\n");
+  // A drained node that stops responding, and a node down for no response (the controller's
+  // reason).
+  maint->responding = false;
+  auto lost = std::make_shared<core::model::Node>(*PeerNode("n3", 0));
+  lost->responding = false;
+  lost->down = true;
+  lost->reason = "Not responding";
+  lost->reason_time = kMaint;
+  EXPECT_EQ(SinfoNodeState(*maint), "drain*");
+  EXPECT_EQ(FormatSinfoReasons({busy, maint, lost}, false),
+            "busy                 root      2026-12-07T15:43:28 n[1-2]\n"
+            "Not responding       root      2026-12-07T15:43:25 n3\n");
+}
+
 }  // namespace
 }  // namespace sluice::compat::slurm

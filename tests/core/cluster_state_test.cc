@@ -721,6 +721,93 @@ TEST_F(ClusterStateTest, UpdatingARunningJobChangesItsNameAndLimitOnly) {
   EXPECT_EQ(Apply(root_longer).status.message(), "Job has already finished");
 }
 
+// scontrol update NodeName=X State=DRAIN: the node's running job goes on, no new job starts
+// there, a returning agent does not lift the drain, and RESUME does.
+TEST_F(ClusterStateTest, ADrainedNodeKeepsItsJobAndTakesNoNewOne) {
+  using Action = cmd::UpdateNode::Action;
+  const JobId run = Submit(Spec(4));  // a whole node
+  Schedule();
+  ASSERT_EQ(TakeLaunches().size(), 1u);
+  const std::string x = Job(run)->allocation.front().node;
+  EXPECT_EQ(Apply(cmd::UpdateNode{{x}, Action::kDrain, "maint", "alice"}).status.message(),
+            "Invalid user id");
+  EXPECT_EQ(Apply(cmd::UpdateNode{{x}, Action::kDrain, "", ""}).status.message(),
+            "You must specify a reason when DOWNING or DRAINING a node. Request denied");
+  EXPECT_EQ(Apply(cmd::UpdateNode{{x, "n9"}, Action::kDrain, "maint", ""}).status.code(),
+            Code::kNotFound);
+  EXPECT_FALSE(Node(x)->drain);  // nothing of a refused update sticks
+  ASSERT_TRUE(Apply(cmd::UpdateNode{{x}, Action::kDrain, "maint", "root"}).status.ok());
+  EXPECT_TRUE(Node(x)->drain);
+  EXPECT_EQ(Node(x)->reason, "maint");
+  EXPECT_EQ(Node(x)->reason_user, "root");
+  EXPECT_EQ(Node(x)->reason_time, now_);
+  EXPECT_TRUE(effects_.empty());  // its job is left alone
+
+  model::JobSpec there = Spec(1);
+  there.nodelist = {x};
+  const JobId pinned = Submit(there);
+  const JobId a = Submit(Spec(4));
+  const JobId b = Submit(Spec(4));
+  const JobId c = Submit(Spec(4));
+  End(run);
+  Schedule();
+  EXPECT_EQ(Job(a)->state, JobState::kRunning);
+  EXPECT_EQ(Job(b)->state, JobState::kRunning);
+  EXPECT_EQ(Job(c)->state, JobState::kPending);  // the idle drained node is not used
+  EXPECT_EQ(Job(pinned)->state, JobState::kPending);
+  EXPECT_EQ(Job(pinned)->reason, Reason::kReqNodeNotAvail);
+  for (JobId id : {a, b}) EXPECT_NE(Job(id)->allocation.front().node, x);
+
+  Register(x);  // the agent comes back: still drained, for the administrator's reason
+  EXPECT_TRUE(Node(x)->drain);
+  EXPECT_EQ(Node(x)->reason, "maint");
+  ASSERT_TRUE(Apply(cmd::UpdateNode{{x}, Action::kResume, "", ""}).status.ok());
+  EXPECT_FALSE(Node(x)->drain);
+  EXPECT_EQ(Node(x)->reason, "");
+  Schedule();
+  EXPECT_EQ(Job(pinned)->state, JobState::kRunning);
+  EXPECT_EQ(Job(pinned)->allocation.front().node, x);
+  EXPECT_EQ(Apply(cmd::UpdateNode{{x}, Action::kResume, "", ""}).status.code(),
+            Code::kFailedPrecondition);  // neither down nor drained
+}
+
+// State=DOWN kills the node's jobs (they end NODE_FAIL) and keeps it down, agent or not, until
+// RESUME; UNDRAIN does not lift it.
+TEST_F(ClusterStateTest, ANodeTakenDownEndsItsJobsAndStaysDownUntilResumed) {
+  using Action = cmd::UpdateNode::Action;
+  const JobId run = Submit(Spec(8, 1, 2));  // two whole nodes
+  Schedule();
+  ASSERT_EQ(TakeLaunches().size(), 1u);
+  ASSERT_EQ(Job(run)->allocation.size(), 2u);
+  const std::string batch = Job(run)->allocation.front().node;
+  const std::string second = Job(run)->allocation.back().node;
+  // Downing the job's second node kills it through its batch node.
+  ASSERT_TRUE(Apply(cmd::UpdateNode{{second}, Action::kDown, "bad disk", ""}).status.ok());
+  EXPECT_TRUE(Node(second)->down);
+  ASSERT_EQ(effects_.size(), 1u);
+  const auto* kill = std::get_if<effect::SignalJob>(&effects_[0]);
+  ASSERT_NE(kill, nullptr);
+  EXPECT_EQ(kill->id, run);
+  EXPECT_EQ(kill->node, batch);
+  EXPECT_TRUE(kill->cancel);
+  effects_.clear();
+  End(run);
+  EXPECT_EQ(Job(run)->state, JobState::kNodeFail);
+
+  Register(second);
+  EXPECT_TRUE(Node(second)->down);
+  EXPECT_EQ(Node(second)->reason, "bad disk");
+  ASSERT_TRUE(Apply(cmd::UpdateNode{{second}, Action::kUndrain, "", ""}).status.ok());
+  EXPECT_TRUE(Node(second)->down);
+  const JobId wide = Submit(Spec(12, 1, 3));  // needs all three nodes
+  Schedule();
+  EXPECT_EQ(Job(wide)->state, JobState::kPending);
+  ASSERT_TRUE(Apply(cmd::UpdateNode{{second}, Action::kResume, "", ""}).status.ok());
+  EXPECT_FALSE(Node(second)->down);
+  Schedule();
+  EXPECT_EQ(Job(wide)->state, JobState::kRunning);
+}
+
 TEST_F(ClusterStateTest, CancelPendingAndRunning) {
   JobId run = Submit(Spec(4));
   JobId wait = Submit(Spec(12));

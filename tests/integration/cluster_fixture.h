@@ -135,6 +135,17 @@ class LocalCluster {
 
   pid_t ControllerPid() const { return atoi(ReadAll(state_ + "/sluiced.pid").c_str()); }
 
+  // kill -9 of the controller, and once it is gone, `sluice up` to start it again from its
+  // journal (the agents and their jobs are left alone). Returns what `sluice up` said, or a
+  // failure (exit code -1) if there was no controller to kill.
+  CommandResult KillControllerAndRestart() const {
+    const pid_t ctld = ControllerPid();
+    if (ctld <= 0 || kill(ctld, SIGKILL) != 0 || !WaitFor([&] { return kill(ctld, 0) != 0; })) {
+      return {-1, "", "no controller to kill"};
+    }
+    return Run("sluice up");
+  }
+
   const std::string& work() const { return work_; }
   const std::string& state() const { return state_; }
   const CommandResult& up() const { return up_; }

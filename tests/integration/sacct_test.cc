@@ -129,11 +129,7 @@ TEST(SacctTest, RecordOutlivesTheJournalAndAKillNine) {
   const int second = c.Submit("-o /dev/null --wrap 'exit 4'");
   ASSERT_TRUE(c.WaitForState(second, "FAILED"));
   // The moment squeue shows it finished, the controller dies without a chance to write more.
-  const pid_t ctld = c.ControllerPid();
-  ASSERT_GT(ctld, 0);
-  ASSERT_EQ(kill(ctld, SIGKILL), 0);
-  ASSERT_TRUE(WaitFor([&] { return kill(ctld, 0) != 0; }));
-  CommandResult r = c.Run("sluice up");
+  CommandResult r = c.KillControllerAndRestart();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_TRUE(WaitFor([&] { return c.State(second).empty(); })) << c.State(second);
   EXPECT_EQ(sacct(second), std::to_string(second) + "|FAILED|4:0\n");

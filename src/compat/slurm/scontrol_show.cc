@@ -138,6 +138,7 @@ std::string ShowJob(const Job& job, bool one_liner, UnixTime now) {
 std::string ShowNode(const Node& node, bool one_liner) {
   std::string state(core::model::NodeStateName(node.State()));
   if (!node.responding) state += '*';
+  if (node.drain) state += "+DRAIN";
   std::string alloc_tres;
   if (node.alloc_cpus > 0) alloc_tres = "cpu=" + std::to_string(node.alloc_cpus);
   if (node.alloc_memory_mb > 0) {
@@ -173,7 +174,15 @@ std::string ShowNode(const Node& node, bool one_liner) {
       "CurrentWatts=0 AveWatts=0",
       "ExtSensorsJoules=n/s ExtSensorsWatts=0 ExtSensorsTemp=n/s",
   };
-  if (!node.reason.empty()) lines.push_back("Reason=" + node.reason);
+  if (!node.reason.empty()) {
+    // Who gave the reason and when, as Slurm shows it ("Reason=disk [root@2026-12-07T15:43:25]").
+    lines.push_back("Reason=" + node.reason +
+                    (node.reason_time > 0
+                         ? " [" +
+                               (node.reason_user.empty() ? std::string("root") : node.reason_user) +
+                               "@" + FormatIsoTime(node.reason_time) + "]"
+                         : ""));
+  }
   return Render(lines, one_liner);
 }
 

@@ -38,21 +38,22 @@ size_t PartitionWidth(const std::vector<PartitionPtr>& partitions) {
 }
 
 // Slurm's node state numbers, which sinfo sorts on (descending): MIXED 5, ALLOCATED 3, IDLE 2,
-// DOWN 1, UNKNOWN 0.
-int StateNumber(NodeState s) {
-  switch (s) {
+// DOWN 1, UNKNOWN 0, with the DRAIN flag (0x200) added, so drained nodes come first.
+int StateNumber(const Node& node) {
+  const int drain = node.drain ? 0x200 : 0;
+  switch (node.State()) {
     case NodeState::kUnknown:
-      return 0;
+      return drain;
     case NodeState::kDown:
-      return 1;
+      return drain + 1;
     case NodeState::kIdle:
-      return 2;
+      return drain + 2;
     case NodeState::kAllocated:
-      return 3;
+      return drain + 3;
     case NodeState::kMixed:
-      return 5;
+      return drain + 5;
   }
-  return 0;
+  return drain;
 }
 
 // Natural order of host names: prefix, then the number at the end.
@@ -72,9 +73,59 @@ bool NodeNameLess(const std::string& a, const std::string& b) {
 }  // namespace
 
 std::string SinfoNodeState(const Node& node) {
-  std::string s(core::model::NodeStateShortLower(node.State()));
+  std::string s;
+  if (node.drain) {
+    // Draining while jobs still run on it, drained once none do (or when down).
+    const NodeState base = node.State();
+    s = base == NodeState::kAllocated || base == NodeState::kMixed ? "drng" : "drain";
+  } else {
+    s = core::model::NodeStateShortLower(node.State());
+  }
   if (!node.responding) s += '*';
   return s;
+}
+
+std::string FormatSinfoReasons(const std::vector<NodePtr>& nodes, bool header) {
+  std::vector<const Node*> listed;
+  for (const auto& n : nodes) {
+    if (n->down || n->drain) listed.push_back(n.get());
+  }
+  std::stable_sort(listed.begin(), listed.end(),
+                   [](const Node* a, const Node* b) { return NodeNameLess(a->name, b->name); });
+  struct Group {
+    std::string reason, user, time;
+    std::vector<std::string> names;
+  };
+  std::vector<Group> groups;
+  for (const Node* n : listed) {
+    Group g{n->reason.empty() ? "none" : n->reason,
+            n->reason_user.empty() ? "root" : n->reason_user,
+            n->reason_time > 0 ? FormatIsoTime(n->reason_time) : "Unknown",
+            {}};
+    auto same = std::find_if(groups.begin(), groups.end(), [&](const Group& x) {
+      return x.reason == g.reason && x.user == g.user && x.time == g.time;
+    });
+    if (same == groups.end()) {
+      groups.push_back(std::move(g));
+      same = groups.end() - 1;
+    }
+    same->names.push_back(n->name);
+  }
+  std::string out;
+  auto line = [&](std::string_view reason, std::string_view user, std::string_view time,
+                  std::string_view nodelist) {
+    Put(&out, reason, 20, false);
+    out += ' ';
+    Put(&out, user, 9, false);
+    out += ' ';
+    Put(&out, time, 19, false);
+    out += ' ';
+    out += nodelist;
+    out += '\n';
+  };
+  if (header) line("REASON", "USER", "TIMESTAMP", "NODELIST");
+  for (const Group& g : groups) line(g.reason, g.user, g.time, CompressHostlist(g.names));
+  return out;
 }
 
 std::string FormatSinfo(const std::vector<PartitionPtr>& partitions,
@@ -103,7 +154,7 @@ std::string FormatSinfo(const std::vector<PartitionPtr>& partitions,
       auto g = std::find_if(row.groups.begin(), row.groups.end(),
                             [&](const Group& x) { return x.state == state; });
       if (g == row.groups.end()) {
-        row.groups.push_back({StateNumber(node.State()), node.responding, state, {}});
+        row.groups.push_back({StateNumber(node), node.responding, state, {}});
         g = row.groups.end() - 1;
       }
       g->names.push_back(name);

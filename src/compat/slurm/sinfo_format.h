@@ -9,9 +9,14 @@
 
 namespace sluice::compat::slurm {
 
-// A node's state as sinfo shows it: "idle", "mix", "alloc", "down", "unk", with '*' appended when
-// the node is not responding ("idle*", "down*"), as Slurm does.
+// A node's state as sinfo shows it: "idle", "mix", "alloc", "down", "unk", or for a drained node
+// "drng" while jobs run on it and "drain" after, with '*' appended when the node is not
+// responding ("idle*", "down*"), as Slurm does.
 std::string SinfoNodeState(const core::model::Node& node);
+
+// sinfo -R ("%20E %9u %19H %N"): the down and drained nodes, one line per reason (with who gave
+// it and when), node names compressed, in node name order. Ends each line with '\n'.
+std::string FormatSinfoReasons(const std::vector<core::model::NodePtr>& nodes, bool header);
 
 // sinfo's default view ("%#P %.5a %.10l %.6D %.6t %N"): one line per partition (in the given
 // order) and node state, states in Slurm's order (mix, alloc, idle, down, unk), node names

@@ -186,7 +186,7 @@ ClusterState::ClusterState(ClusterConfig config)
   AddNodes(std::move(nodes));
 }
 
-void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_nodes,
+void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> journaled_nodes,
                            JobId next_job_id, UnixTime now,
                            std::vector<model::Reservation> reservations,
                            const std::vector<UsageRecord>& usage) {
@@ -197,14 +197,30 @@ void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> dynamic_node
     reservations_[name] = std::make_shared<model::Reservation>(std::move(r));
   }
   std::vector<Node> added;
-  for (auto& n : dynamic_nodes) {
-    if (node_number_.count(n.name) == 0) added.push_back(n);
+  // What an administrator set on a configured node (scontrol update State=DRAIN or DOWN) comes
+  // back from its journaled record; the rest of that record is the configuration's again.
+  std::unordered_map<std::string, const Node*> journaled;
+  for (auto& n : journaled_nodes) {
+    if (node_number_.count(n.name) == 0) {
+      added.push_back(n);
+    } else {
+      journaled[n.name] = &n;
+    }
   }
   if (!added.empty()) AddNodes(std::move(added));
   for (auto& node : nodes_) {
     auto copy = std::make_shared<Node>(*node);
     copy->responding = false;
     copy->last_seen = now;
+    if (auto it = journaled.find(copy->name);
+        it != journaled.end() && !it->second->reason_user.empty()) {
+      copy->drain = it->second->drain;
+      copy->held_down = it->second->held_down;
+      copy->down = copy->down || copy->held_down;
+      copy->reason = it->second->reason;
+      copy->reason_user = it->second->reason_user;
+      copy->reason_time = it->second->reason_time;
+    }
     node = copy;
   }
   InvalidatePassCaches();
@@ -241,6 +257,7 @@ Reply ClusterState::Apply(const Command& command, UnixTime now, std::vector<Effe
     Reply operator()(const cmd::Hold& c) { return s.Hold(c.ids, true, now); }
     Reply operator()(const cmd::Release& c) { return s.Hold(c.ids, false, now); }
     Reply operator()(const cmd::UpdateJob& c) { return s.UpdateJob(c, now, effects); }
+    Reply operator()(const cmd::UpdateNode& c) { return s.UpdateNode(c, now, effects); }
     Reply operator()(const cmd::RegisterNode& c) { return s.RegisterNode(c, now, effects); }
     Reply operator()(const cmd::NodeConnected& c) {
       s.SetResponding(c.node, true, now);
@@ -956,6 +973,93 @@ Reply ClusterState::UpdateJob(const cmd::UpdateJob& c, UnixTime now, std::vector
   return {};
 }
 
+void ClusterState::ReturnToService(Node& node) {
+  if (node.held_down) return;  // an administrator's DOWN lasts until RESUME
+  node.down = false;
+  if (node.reason_user.empty()) {
+    node.reason.clear();
+    node.reason_time = 0;
+  }
+}
+
+Reply ClusterState::UpdateNode(const cmd::UpdateNode& c, UnixTime now,
+                               std::vector<Effect>* effects) {
+  using Action = cmd::UpdateNode::Action;
+  if (!c.requested_by.empty() && c.requested_by != "root") {
+    return {PermissionDenied("Invalid user id")};
+  }
+  if (c.names.empty()) return {InvalidArgument("Invalid node name specified")};
+  std::vector<uint32_t> numbers;
+  for (const auto& name : c.names) {
+    auto it = node_number_.find(name);
+    if (it == node_number_.end()) return {NotFound("Invalid node name specified: " + name)};
+    numbers.push_back(it->second);
+  }
+  if ((c.action == Action::kDrain || c.action == Action::kDown) && c.reason.empty()) {
+    return {InvalidArgument(
+        "You must specify a reason when DOWNING or DRAINING a node. Request denied")};
+  }
+  if (c.action == Action::kResume) {
+    for (uint32_t n : numbers) {
+      if (!nodes_[n]->drain && !nodes_[n]->down) {
+        return {FailedPrecondition("Invalid node state specified: " + nodes_[n]->name +
+                                   " is neither down nor drained")};
+      }
+    }
+  }
+  const std::string user = c.requested_by.empty() ? "root" : c.requested_by;
+  for (uint32_t n : numbers) {
+    Node& node = MutableNodeAt(n);
+    switch (c.action) {
+      case Action::kDrain:
+      case Action::kDown:
+        node.reason = c.reason;
+        node.reason_user = user;
+        node.reason_time = now;
+        if (c.action == Action::kDrain) {
+          node.drain = true;
+        } else {
+          node.down = node.held_down = true;
+        }
+        break;
+      case Action::kResume:
+      case Action::kUndrain:
+        node.drain = false;
+        if (c.action == Action::kResume) node.held_down = false;
+        if (!node.held_down) {
+          node.reason_user.clear();
+          node.down = !node.responding;  // an agent that is away leaves it down
+          node.reason = node.down ? "Not responding" : "";
+          node.reason_time = node.down ? now : 0;
+        }
+        break;
+    }
+  }
+  if (c.action == Action::kDown) {
+    // Jobs on a node taken down are killed; they end NODE_FAIL once their node says so.
+    std::vector<JobId> hit;
+    for (const auto& [id, on] : running_nodes_) {
+      for (uint32_t n : numbers) {
+        if (std::find(on.begin(), on.end(), n) != on.end()) {
+          hit.push_back(id);
+          break;
+        }
+      }
+    }
+    std::sort(hit.begin(), hit.end());
+    for (JobId id : hit) {
+      const Job* current = jobs_.Get(id);
+      if (current == nullptr || current->state != JobState::kRunning) continue;
+      Job& job = MutableJob(id);
+      job.state = JobState::kCompleting;
+      job.final_state = JobState::kNodeFail;
+      effects->push_back(effect::SignalJob{id, job.allocation.front().node, SIGKILL, true});
+    }
+  }
+  NeedFreshPass();
+  return {};
+}
+
 Reply ClusterState::RegisterNode(const cmd::RegisterNode& c, UnixTime now,
                                  std::vector<Effect>* effects) {
   const NodeInventory& inv = c.inventory;
@@ -974,8 +1078,7 @@ Reply ClusterState::RegisterNode(const cmd::RegisterNode& c, UnixTime now,
   node.arch = inv.arch;
   node.os = inv.os;
   node.address = inv.address;
-  node.down = false;
-  node.reason.clear();
+  ReturnToService(node);
   NeedFreshPass();
 
   // Reconcile what the node runs with what the state says runs there.
@@ -1025,8 +1128,7 @@ void ClusterState::SetResponding(const std::string& name, bool responding, UnixT
   node.responding = responding;
   node.last_seen = now;
   if (responding) {
-    node.down = false;
-    node.reason.clear();
+    ReturnToService(node);
     NeedFreshPass();
   }
 }
@@ -1304,7 +1406,10 @@ void ClusterState::Tick(UnixTime now) {
     const std::string& name = node_order_[i];
     Node& node = MutableNodeAt(i);
     node.down = true;
-    node.reason = "Not responding";
+    if (node.reason_user.empty()) {  // an administrator's reason (a drain) stays
+      node.reason = "Not responding";
+      node.reason_time = now;
+    }
     std::vector<JobId> lost(jobs_on_node_[name].begin(), jobs_on_node_[name].end());
     for (JobId id : lost) FinishJob(MutableJob(id), JobState::kNodeFail, now);
   }

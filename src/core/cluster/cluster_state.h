@@ -66,7 +66,9 @@ class ClusterState {
 
   // Loads what the journal kept (a restart). Call once, before any Apply. Nodes come back as
   // not responding, with `now` as their last contact, so they get a full timeout to reconnect.
-  void Restore(std::vector<model::Job> jobs, std::vector<model::Node> dynamic_nodes,
+  // `journaled_nodes`: those the configuration lacks are added (nodes that registered); a
+  // configured one keeps only what an administrator set on it (a drain, a DOWN, its reason).
+  void Restore(std::vector<model::Job> jobs, std::vector<model::Node> journaled_nodes,
                JobId next_job_id, UnixTime now, std::vector<model::Reservation> reservations = {},
                const std::vector<UsageRecord>& usage = {});
 
@@ -108,6 +110,10 @@ class ClusterState {
   Reply Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effect>* effects);
   Reply Hold(const std::vector<JobId>& ids, bool hold, UnixTime now);
   Reply UpdateJob(const cmd::UpdateJob& c, UnixTime now, std::vector<Effect>* effects);
+  Reply UpdateNode(const cmd::UpdateNode& c, UnixTime now, std::vector<Effect>* effects);
+  // An agent is back: the node is up again unless an administrator holds it down, and keeps
+  // an administrator's reason (a drain's).
+  static void ReturnToService(model::Node& node);
   // What a submission's checks make of a job spec: where and how long it runs, the spec as
   // stored (with the default memory it is charged), and the fewest nodes it can run on. Fails
   // with the user's one-line reason when the job could never run. `user_jobs_submitted`: the

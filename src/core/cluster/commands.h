@@ -98,6 +98,17 @@ struct UpdateJob {
            !mem_per_node_mb && !mem_per_cpu_mb;
   }
 };
+// scontrol update NodeName=...: DRAIN (no new jobs; running ones finish), DOWN (its running jobs
+// are killed and end NODE_FAIL; it stays down until RESUME, agent or not), RESUME (back in
+// service from either) or UNDRAIN (drain lifted, down kept). DRAIN and DOWN need a reason.
+// Administrators only (`requested_by` empty or "root").
+struct UpdateNode {
+  enum class Action : uint8_t { kDrain, kDown, kResume, kUndrain };
+  std::vector<std::string> names;
+  Action action = Action::kDrain;
+  std::string reason;
+  std::string requested_by;
+};
 // An agent (re)registers: its inventory and every job it still knows about.
 struct RegisterNode {
   NodeInventory inventory;
@@ -138,10 +149,11 @@ struct DeleteReservation {
 };
 }  // namespace cmd
 
-using Command = std::variant<cmd::Submit, cmd::Cancel, cmd::Hold, cmd::Release, cmd::UpdateJob,
-                             cmd::RegisterNode, cmd::NodeConnected, cmd::NodeDisconnected,
-                             cmd::NodeHeartbeat, cmd::JobEnded, cmd::Tick, cmd::CreateReservation,
-                             cmd::UpdateReservation, cmd::DeleteReservation>;
+using Command =
+    std::variant<cmd::Submit, cmd::Cancel, cmd::Hold, cmd::Release, cmd::UpdateJob, cmd::UpdateNode,
+                 cmd::RegisterNode, cmd::NodeConnected, cmd::NodeDisconnected, cmd::NodeHeartbeat,
+                 cmd::JobEnded, cmd::Tick, cmd::CreateReservation, cmd::UpdateReservation,
+                 cmd::DeleteReservation>;
 
 // The answer to one command.
 struct Reply {

@@ -79,6 +79,8 @@ struct Node {
   uint32_t weight = 1;      // Weight=: lower-weight nodes are allocated first
   bool responding = false;  // the agent is connected
   bool down = false;        // declared DOWN (did not come back within the node timeout)
+  bool drain = false;       // scontrol update State=DRAIN: no new jobs; running ones finish
+  bool held_down = false;   // State=DOWN by an administrator: down until State=RESUME
   UnixTime last_seen = 0;   // the agent's last registration or message
   // A share beyond 100% of a GPU is granted only while its utilization is below this (0..1).
   double gpu_overprovision_threshold = 0.5;
@@ -87,7 +89,9 @@ struct Node {
   std::string name;
   uint32_t cores_per_socket = 1;
   uint32_t threads_per_core = 1;
-  std::string reason;  // why it is down
+  std::string reason;       // why it is down or drained
+  std::string reason_user;  // who gave the reason (scontrol update); empty: the controller
+  UnixTime reason_time = 0;
   UnixTime boot_time = 0;
   UnixTime agent_start_time = 0;
   std::string arch;
@@ -104,7 +108,7 @@ struct Node {
     return per_socket > 0 ? std::min(id / per_socket, sockets > 0 ? sockets - 1 : 0) : 0;
   }
   uint64_t FreeMemoryMb() const { return memory_mb - alloc_memory_mb; }
-  bool Usable() const { return responding && !down; }
+  bool Usable() const { return responding && !down && !drain; }
 };
 
 struct Partition {
