@@ -435,6 +435,21 @@ int JobUpdateCommand(rpc::RestClient& client, const Args& words) {
   return rc;
 }
 
+// How scontrol reports a node or partition update, as Slurm's does: nothing when it was made,
+// else "slurm_update error: <why>" (the missing reason bare), exit code 1.
+int ReportUpdate(const Status& st) {
+  if (st.ok()) return 0;
+  if (st.code() == Code::kUnavailable || st.code() == Code::kUnauthenticated) {
+    return Report("scontrol", st);  // the controller was not reached
+  }
+  if (st.message().rfind("You must specify a reason", 0) == 0) {
+    fprintf(stderr, "%s\n", st.message().c_str());
+  } else {
+    fprintf(stderr, "slurm_update error: %s\n", st.message().c_str());
+  }
+  return 1;
+}
+
 // scontrol update NodeName=LIST State=DRAIN|DOWN|RESUME|UNDRAIN [Reason=...]: every node named
 // or none; errors as Slurm's ("slurm_update error: Invalid node name specified").
 int NodeUpdateCommand(rpc::RestClient& client, const Args& words) {
@@ -466,25 +481,55 @@ int NodeUpdateCommand(rpc::RestClient& client, const Args& words) {
   }
   req.set_requested_by(CurrentUser().name);
   v1::UpdateNodesResponse resp;
-  Status st = client.Call("POST", "/api/v1/nodes:update", &req, &resp);
-  if (st.ok()) return 0;
-  if (st.code() == Code::kUnavailable || st.code() == Code::kUnauthenticated) {
-    return Report("scontrol", st);
+  return ReportUpdate(client.Call("POST", "/api/v1/nodes:update", &req, &resp));
+}
+
+// scontrol update PartitionName=NAME [State=UP|DOWN|DRAIN|INACTIVE] [MaxTime=LIMIT]; errors as
+// Slurm's ("slurm_update error: Invalid partition name specified").
+int PartitionUpdateCommand(rpc::RestClient& client, const Args& words) {
+  v1::UpdatePartitionRequest req;
+  bool any_change = false;
+  for (size_t i = 1; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    const size_t eq = w.find('=');
+    const std::string key = str::ToLower(w.substr(0, eq));
+    const std::string value = eq == std::string::npos ? "" : w.substr(eq + 1);
+    if (eq == std::string::npos) {
+      return Report("scontrol", InvalidArgument("Update of this parameter is not supported: " + w));
+    }
+    if (key == "partitionname") {
+      req.set_name(value);
+    } else if (key == "state") {
+      req.set_state(value);
+      any_change = true;
+    } else if (key == "maxtime") {
+      auto t = compat::slurm::ParseTimeLimit(value);
+      if (value.empty() || !t.ok()) {
+        return Report("scontrol", InvalidArgument("Invalid MaxTime value: " + value));
+      }
+      req.set_max_time_s(*t == kUnlimited ? -1 : *t);
+      any_change = true;
+    } else {
+      return Report("scontrol",
+                    InvalidArgument("Update of this partition parameter is not supported: " + w +
+                                    " (Sluice takes State= and MaxTime=)"));
+    }
   }
-  if (st.message().rfind("You must specify a reason", 0) == 0) {
-    fprintf(stderr, "%s\n", st.message().c_str());  // Slurm prints this one bare
-  } else {
-    fprintf(stderr, "slurm_update error: %s\n", st.message().c_str());
+  if (!any_change) {
+    fprintf(stderr, "No changes specified\n");
+    return 1;
   }
-  return 1;
+  req.set_requested_by(CurrentUser().name);
+  v1::UpdatePartitionResponse resp;
+  return ReportUpdate(client.Call("POST", "/api/v1/partitions:update", &req, &resp));
 }
 
 int ReservationCommand(rpc::RestClient& client, const std::string& verb, const Args& words) {
   // Slurm's scontrol updates jobs, nodes and partitions with the same verb, named by the first
-  // Key=Value (JobId=, NodeName=, PartitionName=). Jobs and nodes went to their own commands;
-  // partitions are not Sluice's yet, and it says so rather than calling PartitionName= a bad
-  // reservation key (as for JobId= or NodeName= with create or delete). (A reservation's own
-  // PartitionName= follows its name, or the word "reservation".)
+  // Key=Value (JobId=, NodeName=, PartitionName=); those updates went to their own commands.
+  // Creating or deleting one of them is not Sluice's, and it says so rather than calling JobId=
+  // a bad reservation key. (A reservation's own PartitionName= follows its name, or the word
+  // "reservation".)
   if (words.size() > 1 && words[1].find('=') != std::string::npos) {
     const std::string key = str::ToLower(words[1].substr(0, words[1].find('=')));
     const char* what = key == "jobid"                                 ? "jobs"
@@ -644,6 +689,8 @@ int Scontrol(const Args& args) {
         "       scontrol hold|release JOBID...\n"
         "       scontrol update JobId=ID[,ID...] KEY=VALUE...\n"
         "       scontrol update NodeName=NODES State=DRAIN|DOWN|RESUME|UNDRAIN [Reason=TEXT]\n"
+        "       scontrol update PartitionName=NAME [State=UP|DOWN|DRAIN|INACTIVE] "
+        "[MaxTime=LIMIT]\n"
         "       scontrol create|update|delete reservation ...\n");
     return words.empty() ? 1 : 0;
   }
@@ -677,6 +724,8 @@ int Scontrol(const Args& args) {
       const std::string key = str::ToLower(words[i].substr(0, words[i].find('=')));
       if (key == "jobid") return JobUpdateCommand(*client, words);
       if (key == "nodename") return NodeUpdateCommand(*client, words);
+      // Named first (a reservation's own PartitionName= follows its name).
+      if (key == "partitionname" && i == 1) return PartitionUpdateCommand(*client, words);
     }
   }
   if (verb == "create" || verb == "update" || verb == "delete") {

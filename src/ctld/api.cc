@@ -102,6 +102,28 @@ Status Api::UpdateNodes(const v1::UpdateNodesRequest& req, v1::UpdateNodesRespon
   return controller_->Post(std::move(c)).status;
 }
 
+Status Api::UpdatePartition(const v1::UpdatePartitionRequest& req, v1::UpdatePartitionResponse*) {
+  using State = cl::cmd::UpdatePartition::State;
+  cl::cmd::UpdatePartition c;
+  c.name = req.name();
+  const std::string state = str::ToUpper(req.state());
+  if (state == "UP") {
+    c.state = State::kUp;
+  } else if (state == "DOWN") {
+    c.state = State::kDown;
+  } else if (state == "DRAIN") {
+    c.state = State::kDrain;
+  } else if (state == "INACTIVE") {
+    c.state = State::kInactive;
+  } else if (!state.empty()) {
+    return InvalidArgument("Invalid input: State=" + req.state() +
+                           " (acceptable State values are UP, DOWN, DRAIN and INACTIVE)");
+  }
+  if (req.has_max_time_s()) c.max_time = req.max_time_s() == -1 ? kUnlimited : req.max_time_s();
+  c.requested_by = req.requested_by();
+  return controller_->Post(std::move(c)).status;
+}
+
 Status Api::ListJobs(const v1::ListJobsRequest& req, v1::ListJobsResponse* resp) {
   auto view = controller_->View();
   cl::JobFilter filter = rpc::FromProto(req.filter());

@@ -21,6 +21,7 @@ class Api {
   Status Hold(const v1::HoldJobsRequest& req, v1::HoldJobsResponse* resp);
   Status UpdateJob(const v1::UpdateJobRequest& req, v1::UpdateJobResponse* resp);
   Status UpdateNodes(const v1::UpdateNodesRequest& req, v1::UpdateNodesResponse* resp);
+  Status UpdatePartition(const v1::UpdatePartitionRequest& req, v1::UpdatePartitionResponse* resp);
   Status Release(const v1::ReleaseJobsRequest& req, v1::ReleaseJobsResponse* resp);
   Status ListJobs(const v1::ListJobsRequest& req, v1::ListJobsResponse* resp);
   Status GetJob(const v1::GetJobRequest& req, v1::GetJobResponse* resp);

@@ -40,6 +40,7 @@ void MergeChanges(cl::Changes later, cl::Changes* into) {
   append(later.reservations, &into->reservations);
   append(later.deleted_reservations, &into->deleted_reservations);
   append(later.usage, &into->usage);
+  append(later.partitions, &into->partitions);
 }
 
 }  // namespace
@@ -118,6 +119,12 @@ Result<std::unique_ptr<Controller>> Controller::Create(
     if (!pb.ParseFromString(bytes)) return Internal("journal: a reservation record is corrupt");
     reservations.push_back(rpc::FromProto(pb));
   }
+  std::vector<core::model::Partition> partitions;
+  for (const auto& bytes : contents.partitions) {
+    v1::Partition pb;
+    if (!pb.ParseFromString(bytes)) return Internal("journal: a partition record is corrupt");
+    partitions.push_back(rpc::FromProto(pb));
+  }
   const size_t restored = jobs.size();
   const UnixTime now = WallClockNow();
   std::vector<cl::UsageRecord> usage;
@@ -135,7 +142,7 @@ Result<std::unique_ptr<Controller>> Controller::Create(
   const core::model::JobId next_job_id = std::max<core::model::JobId>(
       contents.next_job_id, recorded < core::model::JobId{UINT32_MAX} ? recorded + 1 : recorded);
   c->state_.Restore(std::move(jobs), std::move(nodes), next_job_id, now, std::move(reservations),
-                    usage);
+                    usage, partitions);
   c->view_ = c->state_.MakeView(now);
   SLOG_INFO("ctld")
       .Msg("state restored")
@@ -274,6 +281,11 @@ void Controller::RunBatch(std::vector<Item>& items, bool tick) {
     batch.reservation_upserts.emplace_back(r->name, pb.SerializeAsString());
   }
   batch.reservation_deletes = std::move(changes.deleted_reservations);
+  for (const auto& p : changes.partitions) {
+    v1::Partition pb;
+    rpc::ToProto(*p, &pb);
+    batch.partition_upserts.emplace_back(p->name, pb.SerializeAsString());
+  }
   for (const auto& u : changes.usage) {
     batch.usage_upserts.push_back({u.account, u.user, u.usage, u.at});
   }

@@ -80,6 +80,8 @@ class PartitionServiceImpl final : public v1::PartitionService::Service {
   PartitionServiceImpl(Api* api, std::string token) : api_(api), token_(std::move(token)) {}
   SLUICE_GRPC_METHOD(List, v1::ListPartitionsRequest, v1::ListPartitionsResponse, ListPartitions)
   SLUICE_GRPC_METHOD(Get, v1::GetPartitionRequest, v1::GetPartitionResponse, GetPartition)
+  SLUICE_GRPC_METHOD(Update, v1::UpdatePartitionRequest, v1::UpdatePartitionResponse,
+                     UpdatePartition)
 
  private:
   Api* api_;

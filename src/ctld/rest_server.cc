@@ -117,6 +117,8 @@ Status RestServer::Start(const std::string& host, int port, int* bound_port) {
   post("/api/v1/jobs:update", &Api::UpdateJob, v1::UpdateJobRequest{}, v1::UpdateJobResponse{});
   post("/api/v1/nodes:update", &Api::UpdateNodes, v1::UpdateNodesRequest{},
        v1::UpdateNodesResponse{});
+  post("/api/v1/partitions:update", &Api::UpdatePartition, v1::UpdatePartitionRequest{},
+       v1::UpdatePartitionResponse{});
   post("/api/v1/jobs:release", &Api::Release, v1::ReleaseJobsRequest{}, v1::ReleaseJobsResponse{});
   post("/api/v1/jobs:list", &Api::ListJobs, v1::ListJobsRequest{}, v1::ListJobsResponse{});
   post("/api/v1/accounting/jobs:list", &Api::ListAccountingJobs, v1::ListAccountingJobsRequest{},

@@ -271,6 +271,8 @@ void ToProto(const m::Partition& in, v1::Partition* out) {
   out->set_nodes_expr(in.nodes_expr);
   out->set_is_default(in.is_default);
   out->set_up(in.up);
+  out->set_refuses_jobs(!in.accepts_jobs);
+  out->set_updated_by(in.updated_by);
   out->set_max_time_s(LimitToProto(in.max_time));
   if (in.default_time) out->set_default_time_s(LimitToProto(*in.default_time));
   out->set_def_mem_per_cpu_mb(in.def_mem_per_cpu_mb);
@@ -286,6 +288,8 @@ m::Partition FromProto(const v1::Partition& in) {
   out.nodes_expr = in.nodes_expr();
   out.is_default = in.is_default();
   out.up = in.up();
+  out.accepts_jobs = !in.refuses_jobs();
+  out.updated_by = in.updated_by();
   out.max_time = LimitFromProto(in.max_time_s());
   if (in.has_default_time_s()) out.default_time = LimitFromProto(in.default_time_s());
   out.def_mem_per_cpu_mb = in.def_mem_per_cpu_mb();

@@ -31,6 +31,7 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& path) {
       "CREATE TABLE IF NOT EXISTS nodes (name TEXT PRIMARY KEY, record BLOB NOT NULL);"
       "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS reservations (name TEXT PRIMARY KEY, record BLOB NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS partitions (name TEXT PRIMARY KEY, record BLOB NOT NULL);"
       "CREATE TABLE IF NOT EXISTS fairshare (account TEXT NOT NULL, user TEXT NOT NULL, "
       "usage REAL NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (account, user));"));
   SLUICE_RETURN_IF_ERROR(j->Prepare());
@@ -45,6 +46,7 @@ Journal::~Journal() {
   sqlite3_finalize(upsert_reservation_);
   sqlite3_finalize(delete_reservation_);
   sqlite3_finalize(upsert_usage_);
+  sqlite3_finalize(upsert_partition_);
   sqlite3_close(db_);
 }
 
@@ -61,6 +63,7 @@ Status Journal::Prepare() {
       {"INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", &upsert_meta_},
       {"INSERT OR REPLACE INTO reservations (name, record) VALUES (?, ?)", &upsert_reservation_},
       {"DELETE FROM reservations WHERE name = ?", &delete_reservation_},
+      {"INSERT OR REPLACE INTO partitions (name, record) VALUES (?, ?)", &upsert_partition_},
       {"INSERT OR REPLACE INTO fairshare (account, user, usage, at) VALUES (?, ?, ?, ?)",
        &upsert_usage_},
   };
@@ -93,21 +96,19 @@ Status Journal::Commit(const JournalBatch& batch) {
     sqlite3_bind_int64(delete_job_, 1, id);
     st = step(delete_job_);
   }
-  for (const auto& [name, record] : batch.node_upserts) {
-    if (!st.ok()) break;
-    sqlite3_bind_text(upsert_node_, 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
-    sqlite3_bind_blob(upsert_node_, 2, record.data(), static_cast<int>(record.size()),
-                      SQLITE_STATIC);
-    st = step(upsert_node_);
-  }
-  for (const auto& [name, record] : batch.reservation_upserts) {
-    if (!st.ok()) break;
-    sqlite3_bind_text(upsert_reservation_, 1, name.data(), static_cast<int>(name.size()),
-                      SQLITE_STATIC);
-    sqlite3_bind_blob(upsert_reservation_, 2, record.data(), static_cast<int>(record.size()),
-                      SQLITE_STATIC);
-    st = step(upsert_reservation_);
-  }
+  // Records kept by name: nodes, reservations, partitions.
+  auto upsert_named = [&](sqlite3_stmt* stmt,
+                          const std::vector<std::pair<std::string, std::string>>& rows) {
+    for (const auto& [name, record] : rows) {
+      if (!st.ok()) break;
+      sqlite3_bind_text(stmt, 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
+      sqlite3_bind_blob(stmt, 2, record.data(), static_cast<int>(record.size()), SQLITE_STATIC);
+      st = step(stmt);
+    }
+  };
+  upsert_named(upsert_node_, batch.node_upserts);
+  upsert_named(upsert_reservation_, batch.reservation_upserts);
+  upsert_named(upsert_partition_, batch.partition_upserts);
   for (const auto& name : batch.reservation_deletes) {
     if (!st.ok()) break;
     sqlite3_bind_text(delete_reservation_, 1, name.data(), static_cast<int>(name.size()),
@@ -156,6 +157,8 @@ Result<JournalContents> Journal::Load() {
   SLUICE_RETURN_IF_ERROR(read_blobs("SELECT record FROM nodes ORDER BY name", &out.nodes));
   SLUICE_RETURN_IF_ERROR(
       read_blobs("SELECT record FROM reservations ORDER BY name", &out.reservations));
+  SLUICE_RETURN_IF_ERROR(
+      read_blobs("SELECT record FROM partitions ORDER BY name", &out.partitions));
   sqlite3_stmt* u = nullptr;
   if (sqlite3_prepare_v2(db_, "SELECT account, user, usage, at FROM fairshare", -1, &u, nullptr) !=
       SQLITE_OK) {

@@ -32,12 +32,13 @@ struct JournalBatch {
   std::vector<std::pair<std::string, std::string>> reservation_upserts;
   std::vector<std::string> reservation_deletes;
   std::vector<UsageRow> usage_upserts;
+  std::vector<std::pair<std::string, std::string>> partition_upserts;
   std::optional<uint32_t> next_job_id;
 
   bool empty() const {
     return job_upserts.empty() && job_deletes.empty() && node_upserts.empty() &&
            reservation_upserts.empty() && reservation_deletes.empty() && usage_upserts.empty() &&
-           !next_job_id;
+           partition_upserts.empty() && !next_job_id;
   }
 };
 
@@ -46,7 +47,8 @@ struct JournalContents {
   std::vector<std::string> nodes;
   std::vector<std::string> reservations;
   std::vector<UsageRow> usage;
-  uint32_t next_job_id = 0;  // 0: never written
+  std::vector<std::string> partitions;  // those an administrator changed
+  uint32_t next_job_id = 0;             // 0: never written
 };
 
 class Journal {
@@ -76,6 +78,7 @@ class Journal {
   sqlite3_stmt* upsert_reservation_ = nullptr;
   sqlite3_stmt* delete_reservation_ = nullptr;
   sqlite3_stmt* upsert_usage_ = nullptr;
+  sqlite3_stmt* upsert_partition_ = nullptr;
 };
 
 }  // namespace sluice::store

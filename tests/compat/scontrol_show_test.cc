@@ -171,6 +171,11 @@ TEST(ShowPartition, EmptyAndLimits) {
         "State=DOWN TotalCPUs=0 TotalNodes=0 ", "TRES=(null)\n"}) {
     EXPECT_NE(out.find(want), std::string::npos) << want << "\n" << out;
   }
+  // Slurm's four states: DRAIN runs its queue but takes no job, INACTIVE neither.
+  p->accepts_jobs = false;
+  EXPECT_NE(ShowPartition(*p, {}, false).find("State=INACTIVE "), std::string::npos);
+  p->up = true;
+  EXPECT_NE(ShowPartition(*p, {}, false).find("State=DRAIN "), std::string::npos);
 }
 
 TEST_F(ScontrolTest, NodeFieldOrderFollowsSlurm) {

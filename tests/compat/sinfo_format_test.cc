@@ -88,6 +88,20 @@ TEST(FormatSinfo, NotRespondingAndDownNodes) {
             "debug*       up   infinite      1  down* n2\n");
 }
 
+// sinfo's AVAIL column for each partition State= (as sinfo 22.05 printed "drain" and "inact"
+// after scontrol update PartitionName=debug State=DRAIN, then INACTIVE).
+TEST(FormatSinfo, PartitionStates) {
+  std::vector<NodePtr> nodes = {PeerNode("n1", 0), PeerNode("n2", 0)};
+  auto p = std::make_shared<core::model::Partition>(*DebugPartition());
+  p->nodes = {"n1", "n2"};
+  p->accepts_jobs = false;
+  EXPECT_EQ(FormatSinfo({p}, nodes, false), "debug*    drain   infinite      2   idle n[1-2]\n");
+  p->up = false;
+  EXPECT_EQ(FormatSinfo({p}, nodes, false), "debug*    inact   infinite      2   idle n[1-2]\n");
+  p->accepts_jobs = true;
+  EXPECT_EQ(FormatSinfo({p}, nodes, false), "debug*     down   infinite      2   idle n[1-2]\n");
+}
+
 // Byte for byte what sinfo 22.05 printed after `scontrol update NodeName=n2 State=DRAIN
 // Reason="maint work"` on an idle n2 and, 3 s later, `NodeName=n1 State=DRAIN Reason=busy`
 // with a job running on n1 (drained nodes sort first, "drng" while jobs run).

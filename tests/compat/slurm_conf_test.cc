@@ -78,6 +78,7 @@ TEST(ParseSlurmConf, DefaultsTopologyAndGlobals) {
   EXPECT_EQ(batch.max_time, 86400);
   EXPECT_EQ(batch.default_time, 30 * 60);
   EXPECT_FALSE(batch.up);
+  EXPECT_TRUE(batch.accepts_jobs);  // DOWN: jobs queue, none starts
   EXPECT_EQ(batch.def_mem_per_cpu_mb, 500u);
   EXPECT_FALSE(batch.is_default);
   EXPECT_TRUE(c->partitions[1].is_default);

@@ -808,6 +808,64 @@ TEST_F(ClusterStateTest, ANodeTakenDownEndsItsJobsAndStaysDownUntilResumed) {
   EXPECT_EQ(Job(wide)->state, JobState::kRunning);
 }
 
+// scontrol update PartitionName=...: DOWN keeps jobs queued without starting them, DRAIN runs
+// the queue but takes no new job, INACTIVE does neither; MaxTime= holds back longer jobs; the
+// change is journaled and a restart keeps it.
+TEST_F(ClusterStateTest, PartitionStatesDecideWhatIsTakenAndWhatRuns) {
+  using State = cmd::UpdatePartition::State;
+  auto update = [&](std::optional<State> state, std::optional<Seconds> max_time,
+                    std::string by = "root") {
+    return Apply(cmd::UpdatePartition{"debug", state, max_time, std::move(by)});
+  };
+  EXPECT_EQ(update(State::kDown, std::nullopt, "alice").status.message(), "Invalid user id");
+  EXPECT_EQ(Apply(cmd::UpdatePartition{"nowhere", State::kDown, std::nullopt, ""}).status.code(),
+            Code::kNotFound);
+  state_->TakeChanges();
+  ASSERT_TRUE(update(State::kDown, std::nullopt).status.ok());
+  const Changes changes = state_->TakeChanges();
+  ASSERT_EQ(changes.partitions.size(), 1u);  // journaled
+  EXPECT_EQ(changes.partitions[0]->updated_by, "root");
+  const JobId queued = Submit(Timed(1, 1, 600));
+  Schedule();
+  EXPECT_EQ(Job(queued)->state, JobState::kPending);
+  EXPECT_EQ(Job(queued)->reason, Reason::kPartitionDown);
+
+  ASSERT_TRUE(update(State::kDrain, std::nullopt).status.ok());
+  Reply refused = Apply(cmd::Submit{Timed(1, 1, 600)});
+  EXPECT_EQ(refused.status.message(), "Required partition not available (inactive or drain)");
+  EXPECT_EQ(state_->next_job_id(), queued + 1);  // nothing queued
+  Schedule();
+  EXPECT_EQ(Job(queued)->state, JobState::kRunning);  // the queue runs
+
+  ASSERT_TRUE(update(State::kUp, 300).status.ok());
+  const JobId longer = Submit(Timed(1, 1, 200));
+  cmd::UpdateJob stretch;
+  stretch.id = longer;
+  stretch.time_limit = 600;  // now past MaxTime
+  EXPECT_NE(Apply(stretch).status.message().find("exceeds MaxTime of partition debug"),
+            std::string::npos);
+
+  ASSERT_TRUE(update(State::kInactive, kUnlimited).status.ok());
+  EXPECT_FALSE(Apply(cmd::Submit{Timed(1, 1, 600)}).status.ok());
+
+  // A restart from the journal keeps what the administrator set, not the configuration's.
+  model::Partition journaled = *changes.partitions[0];
+  journaled.up = false;
+  journaled.accepts_jobs = false;
+  journaled.max_time = 120;
+  ClusterState restarted(ThreeNodes());
+  restarted.Restore({}, {}, 1, now_, {}, {}, {journaled});
+  auto view = restarted.MakeView(now_);
+  const model::Partition* debug = nullptr;
+  for (const auto& p : view->partitions) {
+    if (p->name == "debug") debug = p.get();
+  }
+  ASSERT_NE(debug, nullptr);
+  EXPECT_FALSE(debug->up);
+  EXPECT_FALSE(debug->accepts_jobs);
+  EXPECT_EQ(debug->max_time, 120);
+}
+
 TEST_F(ClusterStateTest, CancelPendingAndRunning) {
   JobId run = Submit(Spec(4));
   JobId wait = Submit(Spec(12));

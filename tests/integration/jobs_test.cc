@@ -221,6 +221,43 @@ TEST(ScontrolUpdateTest, DrainAndResumeANode) {
   EXPECT_EQ(c.Run("sinfo -h -R").out, "");
 }
 
+// scontrol update PartitionName=...: a drained partition takes no new job (sbatch says why in
+// Slurm's words) and keeps its state through a kill -9 of the controller until State=UP.
+TEST(ScontrolUpdateTest, DrainAPartition) {
+  LocalCluster c(1, 2);
+  ASSERT_EQ(c.up().exit_code, 0) << c.up().err;
+  auto r = c.Run("scontrol update PartitionName=debug State=DRAIN");
+  if (geteuid() != 0) {
+    EXPECT_EQ(r.err, "slurm_update error: Invalid user id\n");
+    GTEST_SKIP() << "draining a partition is root's";
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = c.Run("scontrol update PartitionName=nope State=UP");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "slurm_update error: Invalid partition name specified\n");
+  r = c.Run("scontrol update PartitionName=debug State=OPEN");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("slurm_update error: Invalid input: State=OPEN"), std::string::npos)
+      << r.err;
+  auto drained = [&] {
+    CommandResult sb = c.Run("sbatch --wrap true");
+    return sb.exit_code == 1 &&
+           sb.err ==
+               "sbatch: error: Batch job submission failed: Required partition not available "
+               "(inactive or drain)\n" &&
+           c.Run("sinfo -h -p debug | cut -c1-16").out == "debug*    drain \n" &&
+           c.Run("scontrol show partition debug").out.find(" State=DRAIN ") != std::string::npos;
+  };
+  EXPECT_TRUE(drained()) << c.Run("sinfo").out;
+  r = c.KillControllerAndRestart();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(drained()) << c.Run("sinfo").out;
+  EXPECT_EQ(c.Run("squeue -h -t all").out, "");  // the refused jobs left nothing behind
+  r = c.Run("scontrol update PartitionName=debug State=UP");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(c.WaitForState(c.Submit("--wrap true"), "COMPLETED"));
+}
+
 TEST_F(JobsTest, SqueueAndSinfoLookLikeSlurm) {
   auto r = c().Run("squeue");
   EXPECT_EQ(r.exit_code, 0) << r.err;

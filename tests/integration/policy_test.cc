@@ -50,11 +50,11 @@ TEST(PolicyTest, ReservationsKeepNodesForTheirUsers) {
   r = c.Run("scontrol update JobId=" + std::to_string(outside) + " Reservation=maint");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "Job has already finished for job " + std::to_string(outside) + "\n");
-  // Slurm's update of a partition is not Sluice's yet: one line says so, where PartitionName=
-  // would read as a bad reservation key.
-  r = c.Run("scontrol update PartitionName=debug State=DOWN");
+  // Creating a partition is not Sluice's: one line says so, where PartitionName= would read as a
+  // bad reservation key.
+  r = c.Run("scontrol create PartitionName=extra Nodes=n1");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("update of partitions is not supported"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("create of partitions is not supported"), std::string::npos) << r.err;
 }
 
 TEST(PolicyTest, MpsSharesGoToTheLeastOccupiedGpuAndWholeGpusStayApart) {

@@ -75,7 +75,7 @@ TEST_F(JournalTest, UsesWriteAheadLog) {
 namespace sluice::store {
 namespace {
 
-TEST(JournalUsageTest, FairShareUsageAndReservationsSurviveReopen) {
+TEST(JournalUsageTest, FairShareUsageReservationsAndPartitionsSurviveReopen) {
   char tmpl[] = "/tmp/sluice-journal-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
   {
@@ -84,10 +84,12 @@ TEST(JournalUsageTest, FairShareUsageAndReservationsSurviveReopen) {
     JournalBatch b;
     b.usage_upserts = {{"physics", "alice", 3600.5, 1000}, {"chem", "bob", 7.0, 1000}};
     b.reservation_upserts = {{"maint", "r1"}, {"other", "r2"}};
+    b.partition_upserts = {{"debug", "p1"}};
     ASSERT_TRUE((*j)->Commit(b).ok());
     JournalBatch b2;
     b2.usage_upserts = {{"physics", "alice", 7200.0, 2000}};
     b2.reservation_deletes = {"other"};
+    b2.partition_upserts = {{"debug", "p2"}, {"batch", "p3"}};  // the later record wins
     ASSERT_TRUE((*j)->Commit(b2).ok());
   }
   auto j = Journal::Open(dir + "/j.db");
@@ -102,6 +104,7 @@ TEST(JournalUsageTest, FairShareUsageAndReservationsSurviveReopen) {
     }
   }
   EXPECT_EQ(c->reservations, std::vector<std::string>{"r1"});
+  EXPECT_EQ(c->partitions, (std::vector<std::string>{"p3", "p2"}));  // by name
   std::filesystem::remove_all(dir);
 }
 

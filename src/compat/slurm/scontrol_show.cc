@@ -224,7 +224,7 @@ std::string ShowPartition(const Partition& partition,
       "PriorityJobFactor=" + std::to_string(partition.priority_job_factor) +
           " PriorityTier=1 RootOnly=NO ReqResv=NO OverSubscribe=NO",
       "OverTimeLimit=NONE PreemptMode=OFF",
-      std::string("State=") + (partition.up ? "UP" : "DOWN") +
+      "State=" + std::string(core::model::PartitionStateName(partition)) +
           " TotalCPUs=" + std::to_string(total_cpus) +
           " TotalNodes=" + std::to_string(total_nodes) + " SelectTypeParameters=NONE",
       "JobDefaults=(null)",

@@ -187,7 +187,8 @@ std::string FormatSinfo(const std::vector<PartitionPtr>& partitions,
   for (const Row& row : rows) {
     const Partition& p = *row.partition;
     std::string label = PartitionLabel(p);
-    std::string avail = p.up ? "up" : "down";
+    // sinfo's AVAIL: "up", "down", "drain" or "inact".
+    std::string avail = str::ToLower(core::model::PartitionStateName(p)).substr(0, 5);
     std::string limit = FormatSinfoTimeLimit(p.max_time);
     if (row.groups.empty()) {
       line(label, avail, limit, "0", "n/a", "");

@@ -410,10 +410,9 @@ Status ParsePartitionFields(const Line& line, std::string_view where, PartitionL
       }
     } else if (kv.key == "state") {
       std::string v = str::ToUpper(kv.value);
-      if (v == "UP") {
-        part.up = true;
-      } else if (v == "DOWN" || v == "DRAIN" || v == "INACTIVE") {
-        part.up = false;  // none of these accepts new jobs to run
+      if (v == "UP" || v == "DOWN" || v == "DRAIN" || v == "INACTIVE") {
+        part.up = v == "UP" || v == "DRAIN";
+        part.accepts_jobs = v == "UP" || v == "DOWN";
       } else {
         return InvalidArgument(std::string(where) + "invalid partition State \"" + kv.value + "\"");
       }

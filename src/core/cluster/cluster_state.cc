@@ -189,7 +189,20 @@ ClusterState::ClusterState(ClusterConfig config)
 void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> journaled_nodes,
                            JobId next_job_id, UnixTime now,
                            std::vector<model::Reservation> reservations,
-                           const std::vector<UsageRecord>& usage) {
+                           const std::vector<UsageRecord>& usage,
+                           const std::vector<model::Partition>& journaled_partitions) {
+  for (const auto& jp : journaled_partitions) {
+    if (jp.updated_by.empty()) continue;
+    for (auto& p : partitions_) {
+      if (p->name != jp.name) continue;
+      auto copy = std::make_shared<Partition>(*p);
+      copy->up = jp.up;
+      copy->accepts_jobs = jp.accepts_jobs;
+      copy->max_time = jp.max_time;
+      copy->updated_by = jp.updated_by;
+      p = std::move(copy);
+    }
+  }
   for (const auto& u : usage) (void)tree_.AddUsage(u.account, u.user, u.usage, u.at);
   if (!usage.empty()) tree_.Decay(now);
   for (auto& r : reservations) {
@@ -258,6 +271,7 @@ Reply ClusterState::Apply(const Command& command, UnixTime now, std::vector<Effe
     Reply operator()(const cmd::Release& c) { return s.Hold(c.ids, false, now); }
     Reply operator()(const cmd::UpdateJob& c) { return s.UpdateJob(c, now, effects); }
     Reply operator()(const cmd::UpdateNode& c) { return s.UpdateNode(c, now, effects); }
+    Reply operator()(const cmd::UpdatePartition& c) { return s.UpdatePartition(c); }
     Reply operator()(const cmd::RegisterNode& c) { return s.RegisterNode(c, now, effects); }
     Reply operator()(const cmd::NodeConnected& c) {
       s.SetResponding(c.node, true, now);
@@ -731,6 +745,9 @@ Result<ClusterState::Admitted> ClusterState::Admit(const model::JobSpec& spec, J
 
 Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   const model::JobSpec& spec = c.spec;
+  if (const Partition* p = FindPartition(spec.partition); p != nullptr && !p->accepts_jobs) {
+    return {InvalidArgument("Required partition not available (inactive or drain)")};
+  }
   auto admitted = Admit(spec, next_job_id_, now, limits_.SubmittedJobs(spec));
   if (!admitted.ok()) return {admitted.status()};
   auto job = std::make_shared<Job>();
@@ -942,6 +959,11 @@ Reply ClusterState::UpdateJob(const cmd::UpdateJob& c, UnixTime now, std::vector
     spec.mem_per_cpu_mb = *c.mem_per_cpu_mb;
     spec.mem_per_node_mb = 0;
   }
+  if (c.partition) {
+    if (const Partition* p = FindPartition(*c.partition); p != nullptr && !p->accepts_jobs) {
+      return {InvalidArgument("Required partition not available (inactive or drain)")};
+    }
+  }
   // The job is counted among its user's submitted jobs already where its QOS stays.
   uint32_t submitted = limits_.SubmittedJobs(spec);
   if (submitted > 0 && limits_.QosOf(spec) == limits_.QosOf(*current->spec)) --submitted;
@@ -1056,6 +1078,31 @@ Reply ClusterState::UpdateNode(const cmd::UpdateNode& c, UnixTime now,
       effects->push_back(effect::SignalJob{id, job.allocation.front().node, SIGKILL, true});
     }
   }
+  NeedFreshPass();
+  return {};
+}
+
+Reply ClusterState::UpdatePartition(const cmd::UpdatePartition& c) {
+  using State = cmd::UpdatePartition::State;
+  if (!c.requested_by.empty() && c.requested_by != "root") {
+    return {PermissionDenied("Invalid user id")};
+  }
+  auto it = std::find_if(partitions_.begin(), partitions_.end(),
+                         [&](const model::PartitionPtr& p) { return p->name == c.name; });
+  if (it == partitions_.end()) return {NotFound("Invalid partition name specified")};
+  if (!c.state && !c.max_time) return {InvalidArgument("No changes specified")};
+  if (c.max_time && *c.max_time <= 0) return {InvalidArgument("Invalid MaxTime value")};
+  auto copy = std::make_shared<Partition>(**it);
+  if (c.state) {
+    copy->up = *c.state == State::kUp || *c.state == State::kDrain;
+    copy->accepts_jobs = *c.state == State::kUp || *c.state == State::kDown;
+  }
+  if (c.max_time) copy->max_time = *c.max_time;
+  copy->updated_by = c.requested_by.empty() ? "root" : c.requested_by;
+  *it = std::move(copy);
+  dirty_partitions_.insert(c.name);
+  // Queued jobs hold their partition's record from the last pass: they look it up again.
+  ForgetRequests(/*partitions_too=*/true);
   NeedFreshPass();
   return {};
 }
@@ -1788,6 +1835,13 @@ Changes ClusterState::TakeChanges() {
     }
   }
   c.deleted_reservations.assign(deleted_reservations_.begin(), deleted_reservations_.end());
+  for (const auto& name : dirty_partitions_) {
+    if (const Partition* p = FindPartition(name); p != nullptr) {
+      for (const auto& ptr : partitions_) {
+        if (ptr.get() == p) c.partitions.push_back(ptr);
+      }
+    }
+  }
   for (const auto& [account, user] : dirty_usage_) {
     c.usage.push_back({account, user, tree_.Usage(account, user), tree_.usage_time()});
   }
@@ -1811,6 +1865,7 @@ void ClusterState::DropChanges() {
   purged_.clear();
   dirty_reservations_.clear();
   deleted_reservations_.clear();
+  dirty_partitions_.clear();
   dirty_usage_.clear();
   for (uint32_t i : dirty_nodes_) dirty_node_flag_[i] = 0;
   dirty_nodes_.clear();

@@ -50,9 +50,10 @@ struct Changes {
   std::vector<model::ReservationPtr> reservations;
   std::vector<std::string> deleted_reservations;
   std::vector<UsageRecord> usage;
+  std::vector<model::PartitionPtr> partitions;  // changed by scontrol update
   bool empty() const {
     return jobs.empty() && purged_jobs.empty() && nodes.empty() && reservations.empty() &&
-           deleted_reservations.empty() && usage.empty();
+           deleted_reservations.empty() && usage.empty() && partitions.empty();
   }
 };
 
@@ -68,9 +69,12 @@ class ClusterState {
   // not responding, with `now` as their last contact, so they get a full timeout to reconnect.
   // `journaled_nodes`: those the configuration lacks are added (nodes that registered); a
   // configured one keeps only what an administrator set on it (a drain, a DOWN, its reason).
+  // `journaled_partitions`: a configured partition takes what an administrator set on it
+  // (State=, MaxTime=); others are ignored (the configuration defines the partitions).
   void Restore(std::vector<model::Job> jobs, std::vector<model::Node> journaled_nodes,
                JobId next_job_id, UnixTime now, std::vector<model::Reservation> reservations = {},
-               const std::vector<UsageRecord>& usage = {});
+               const std::vector<UsageRecord>& usage = {},
+               const std::vector<model::Partition>& journaled_partitions = {});
 
   // Applies one command at `now`; appends what the driver must do to `effects`.
   Reply Apply(const Command& command, UnixTime now, std::vector<Effect>* effects);
@@ -111,6 +115,7 @@ class ClusterState {
   Reply Hold(const std::vector<JobId>& ids, bool hold, UnixTime now);
   Reply UpdateJob(const cmd::UpdateJob& c, UnixTime now, std::vector<Effect>* effects);
   Reply UpdateNode(const cmd::UpdateNode& c, UnixTime now, std::vector<Effect>* effects);
+  Reply UpdatePartition(const cmd::UpdatePartition& c);
   // An agent is back: the node is up again unless an administrator holds it down, and keeps
   // an administrator's reason (a drain's).
   static void ReturnToService(model::Node& node);
@@ -263,6 +268,7 @@ class ClusterState {
   std::vector<uint8_t> dirty_node_flag_;  // by node number: in dirty_nodes_
   std::map<std::string, model::ReservationPtr> reservations_;
   std::set<std::string> dirty_reservations_;
+  std::set<std::string> dirty_partitions_;
   std::set<std::string> deleted_reservations_;
   std::set<std::pair<std::string, std::string>> dirty_usage_;  // (account, user)
 

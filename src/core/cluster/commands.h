@@ -109,6 +109,15 @@ struct UpdateNode {
   std::string reason;
   std::string requested_by;
 };
+// scontrol update PartitionName=...: its State= (see model::Partition) and MaxTime=, the fields
+// set; administrators only. Jobs already queued stay; the next pass applies the change.
+struct UpdatePartition {
+  enum class State : uint8_t { kUp, kDown, kDrain, kInactive };
+  std::string name;
+  std::optional<State> state;
+  std::optional<Seconds> max_time;  // kUnlimited allowed
+  std::string requested_by;
+};
 // An agent (re)registers: its inventory and every job it still knows about.
 struct RegisterNode {
   NodeInventory inventory;
@@ -151,9 +160,9 @@ struct DeleteReservation {
 
 using Command =
     std::variant<cmd::Submit, cmd::Cancel, cmd::Hold, cmd::Release, cmd::UpdateJob, cmd::UpdateNode,
-                 cmd::RegisterNode, cmd::NodeConnected, cmd::NodeDisconnected, cmd::NodeHeartbeat,
-                 cmd::JobEnded, cmd::Tick, cmd::CreateReservation, cmd::UpdateReservation,
-                 cmd::DeleteReservation>;
+                 cmd::UpdatePartition, cmd::RegisterNode, cmd::NodeConnected, cmd::NodeDisconnected,
+                 cmd::NodeHeartbeat, cmd::JobEnded, cmd::Tick, cmd::CreateReservation,
+                 cmd::UpdateReservation, cmd::DeleteReservation>;
 
 // The answer to one command.
 struct Reply {

@@ -34,6 +34,11 @@ std::string_view NodeStateShortLower(NodeState s) {
   return "unk";
 }
 
+std::string_view PartitionStateName(const Partition& p) {
+  if (p.up) return p.accepts_jobs ? "UP" : "DRAIN";
+  return p.accepts_jobs ? "DOWN" : "INACTIVE";
+}
+
 NodeState Node::State() const {
   if (down) return NodeState::kDown;
   if (boot_time == 0 && last_seen == 0) return NodeState::kUnknown;

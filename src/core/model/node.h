@@ -116,7 +116,12 @@ struct Partition {
   std::vector<std::string> nodes;  // expanded node names
   std::string nodes_expr;          // as configured (hostlist or ALL)
   bool is_default = false;
-  bool up = true;
+  // Slurm's State=: UP runs and takes jobs, DOWN takes but does not run them, DRAIN runs its
+  // queue but takes no new job, INACTIVE neither.
+  bool up = true;            // its jobs may start (UP, DRAIN)
+  bool accepts_jobs = true;  // new jobs may be submitted to it (UP, DOWN)
+  std::string updated_by;    // who last set State= or MaxTime= (scontrol update); empty:
+                             // as configured
   Seconds max_time = kUnlimited;
   std::optional<Seconds> default_time;  // nullopt: MaxTime applies (Slurm's NONE)
   uint64_t def_mem_per_cpu_mb = 0;      // 0: unset, cluster default applies
@@ -127,6 +132,9 @@ struct Partition {
   // Score plugin name); empty: the cluster's SchedulerPlacement=.
   std::string placement;
 };
+
+// Slurm's name for a partition's State=: "UP", "DOWN", "DRAIN" or "INACTIVE".
+std::string_view PartitionStateName(const Partition& p);
 
 using NodePtr = std::shared_ptr<const Node>;            // shared: views hold the same node
 using PartitionPtr = std::shared_ptr<const Partition>;  // shared: views hold the same partition
