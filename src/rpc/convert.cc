@@ -273,6 +273,9 @@ void ToProto(const m::Partition& in, v1::Partition* out) {
   out->set_up(in.up);
   out->set_refuses_jobs(!in.accepts_jobs);
   out->set_updated_by(in.updated_by);
+  out->set_configured_up(in.configured_up);
+  out->set_configured_refuses_jobs(!in.configured_accepts_jobs);
+  out->set_configured_max_time_s(LimitToProto(in.configured_max_time));
   out->set_max_time_s(LimitToProto(in.max_time));
   if (in.default_time) out->set_default_time_s(LimitToProto(*in.default_time));
   out->set_def_mem_per_cpu_mb(in.def_mem_per_cpu_mb);
@@ -290,6 +293,9 @@ m::Partition FromProto(const v1::Partition& in) {
   out.up = in.up();
   out.accepts_jobs = !in.refuses_jobs();
   out.updated_by = in.updated_by();
+  out.configured_up = in.configured_up();
+  out.configured_accepts_jobs = !in.configured_refuses_jobs();
+  out.configured_max_time = LimitFromProto(in.configured_max_time_s());
   out.max_time = LimitFromProto(in.max_time_s());
   if (in.has_default_time_s()) out.default_time = LimitFromProto(in.default_time_s());
   out.def_mem_per_cpu_mb = in.def_mem_per_cpu_mb();

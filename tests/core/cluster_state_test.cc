@@ -864,6 +864,22 @@ TEST_F(ClusterStateTest, PartitionStatesDecideWhatIsTakenAndWhatRuns) {
   EXPECT_FALSE(debug->up);
   EXPECT_FALSE(debug->accepts_jobs);
   EXPECT_EQ(debug->max_time, 120);
+
+  // slurm.conf edited since (a new MaxTime): its values stand, as Slurm takes them.
+  ClusterConfig edited = ThreeNodes();
+  edited.partitions[0].max_time = 7200;
+  ClusterState reconfigured(edited);
+  reconfigured.Restore({}, {}, 1, now_, {}, {}, {journaled});
+  const auto reconfigured_view = reconfigured.MakeView(now_);
+  bool seen = false;
+  for (const auto& p : reconfigured_view->partitions) {
+    if (p->name != "debug") continue;
+    seen = true;
+    EXPECT_TRUE(p->up);
+    EXPECT_TRUE(p->accepts_jobs);
+    EXPECT_EQ(p->max_time, 7200);
+  }
+  EXPECT_TRUE(seen);
 }
 
 TEST_F(ClusterStateTest, CancelPendingAndRunning) {

@@ -194,12 +194,19 @@ void ClusterState::Restore(std::vector<Job> jobs, std::vector<Node> journaled_no
   for (const auto& jp : journaled_partitions) {
     if (jp.updated_by.empty()) continue;
     for (auto& p : partitions_) {
-      if (p->name != jp.name) continue;
+      // slurm.conf edited since the change: the configuration's values stand.
+      if (p->name != jp.name || p->up != jp.configured_up ||
+          p->accepts_jobs != jp.configured_accepts_jobs || p->max_time != jp.configured_max_time) {
+        continue;
+      }
       auto copy = std::make_shared<Partition>(*p);
       copy->up = jp.up;
       copy->accepts_jobs = jp.accepts_jobs;
       copy->max_time = jp.max_time;
       copy->updated_by = jp.updated_by;
+      copy->configured_up = jp.configured_up;
+      copy->configured_accepts_jobs = jp.configured_accepts_jobs;
+      copy->configured_max_time = jp.configured_max_time;
       p = std::move(copy);
     }
   }
@@ -1093,6 +1100,12 @@ Reply ClusterState::UpdatePartition(const cmd::UpdatePartition& c) {
   if (!c.state && !c.max_time) return {InvalidArgument("No changes specified")};
   if (c.max_time && *c.max_time <= 0) return {InvalidArgument("Invalid MaxTime value")};
   auto copy = std::make_shared<Partition>(**it);
+  for (const auto& configured : config_.partitions) {
+    if (configured.name != c.name) continue;
+    copy->configured_up = configured.up;
+    copy->configured_accepts_jobs = configured.accepts_jobs;
+    copy->configured_max_time = configured.max_time;
+  }
   if (c.state) {
     copy->up = *c.state == State::kUp || *c.state == State::kDrain;
     copy->accepts_jobs = *c.state == State::kUp || *c.state == State::kDown;

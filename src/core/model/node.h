@@ -122,6 +122,11 @@ struct Partition {
   bool accepts_jobs = true;  // new jobs may be submitted to it (UP, DOWN)
   std::string updated_by;    // who last set State= or MaxTime= (scontrol update); empty:
                              // as configured
+  // What slurm.conf said when they were set: a restart keeps the administrator's State= and
+  // MaxTime= only while slurm.conf still says this (an edited slurm.conf wins).
+  bool configured_up = true;
+  bool configured_accepts_jobs = true;
+  Seconds configured_max_time = kUnlimited;
   Seconds max_time = kUnlimited;
   std::optional<Seconds> default_time;  // nullopt: MaxTime applies (Slurm's NONE)
   uint64_t def_mem_per_cpu_mb = 0;      // 0: unset, cluster default applies
