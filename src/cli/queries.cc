@@ -336,8 +336,8 @@ int JobUpdateCommand(rpc::RestClient& client, const Args& words) {
     any_change = true;
     uint64_t n = 0;
     if (key == "timelimit") {
-      // +N and -N change the limit by that much; anything else sets it.
-      const bool relative = !value.empty() && (value[0] == '+' || value[0] == '-') && value != "-1";
+      // +N and -N change the limit by that much (-1 too, as in Slurm); anything else sets it.
+      const bool relative = !value.empty() && (value[0] == '+' || value[0] == '-');
       auto t = compat::slurm::ParseTimeLimit(relative ? value.substr(1) : value);
       if (value.empty() || !t.ok() || (relative && *t == kUnlimited)) {
         return Report("scontrol", InvalidArgument("Invalid TimeLimit value"));

@@ -616,6 +616,9 @@ TEST_F(ClusterStateTest, UpdatingAPendingJobTakesAllItsChangesOrNone) {
   cmd::UpdateJob nowhere;
   nowhere.partition = "nowhere";
   refused(nowhere, "Invalid partition name specified: nowhere");
+  cmd::UpdateJob unnamed;
+  unnamed.partition = "";
+  refused(unnamed, "Invalid partition name specified");
   cmd::UpdateJob wide;
   wide.num_nodes = 4;  // three nodes
   wide.num_tasks = 4;

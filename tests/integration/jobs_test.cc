@@ -135,7 +135,9 @@ TEST(ScontrolUpdateTest, ChangesAJobAsSlurmDoesAndLosesNothing) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(shown(), "renamed 5:00 2 JobHeldUser\n");
   // Relative limits, and JobId= after the changes, as Slurm takes them.
-  r = c.Run("scontrol update TimeLimit=+1 jobid=" + held);
+  r = c.Run("scontrol update TimeLimit=+2 jobid=" + held);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = c.Run("scontrol update JobId=" + held + " TimeLimit=-1");  // a minute less, not UNLIMITED
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(shown(), "renamed 6:00 2 JobHeldUser\n");
 

@@ -911,6 +911,10 @@ Reply ClusterState::UpdateJob(const cmd::UpdateJob& c, UnixTime now, std::vector
     return {InvalidArgument("Task count specification invalid")};
   }
   if (c.nice && *c.nice < 0 && !admin) return {PermissionDenied("Access/permission denied")};
+  // An empty Partition= would read as the default partition; Slurm refuses it.
+  if (c.partition && c.partition->empty()) {
+    return {InvalidArgument("Invalid partition name specified")};
+  }
 
   if (current->state != JobState::kPending) {
     // Running (or completing): only its name and its limit; a user may only lower the limit.
