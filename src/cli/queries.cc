@@ -309,8 +309,6 @@ int Scancel(const Args& args) {
 
 namespace {
 
-// scontrol's reservation verbs: "create|update reservation Key=Value...", "delete
-// ReservationName=NAME" (or "delete reservation NAME").
 // scontrol update JobId=ID[,ID...] Key=Value...: each job takes all the changes or none, and an
 // error names its job, as Slurm's does ("Job is no longer pending execution for job 7").
 int JobUpdateCommand(rpc::RestClient& client, const Args& words) {
@@ -327,7 +325,6 @@ int JobUpdateCommand(rpc::RestClient& client, const Args& words) {
       return Report("scontrol", InvalidArgument("Update of this parameter is not supported: " + w));
     }
     const std::string key = str::ToLower(w.substr(0, eq));
-    const std::string name = w.substr(0, eq);
     const std::string value = w.substr(eq + 1);
     if (key == "jobid") {
       if (Status st = ParseJobIds({value}, &ids); !st.ok()) return Report("scontrol", st);
@@ -524,6 +521,8 @@ int PartitionUpdateCommand(rpc::RestClient& client, const Args& words) {
   return ReportUpdate(client.Call("POST", "/api/v1/partitions:update", &req, &resp));
 }
 
+// scontrol's reservation verbs: "create|update reservation Key=Value...", "delete
+// ReservationName=NAME" (or "delete reservation NAME").
 int ReservationCommand(rpc::RestClient& client, const std::string& verb, const Args& words) {
   // Slurm's scontrol updates jobs, nodes and partitions with the same verb, named by the first
   // Key=Value (JobId=, NodeName=, PartitionName=); those updates went to their own commands.
