@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "common/strings.h"
 #include "compat/slurm/hostlist.h"
+#include "compat/slurm/sbatch_options.h"
 #include "compat/slurm/scontrol_show.h"
 #include "compat/slurm/sinfo_format.h"
 #include "compat/slurm/sprio_format.h"
@@ -349,31 +350,21 @@ int JobUpdateCommand(rpc::RestClient& client, const Args& words) {
     } else if (key == "partition") {
       req.set_partition(value);
     } else if (key == "numnodes" || key == "reqnodes") {
-      // min[-max], as -N; Sluice allocates the minimum.
-      const size_t dash = value.find('-');
-      uint64_t hi = 0;
-      const bool ok =
-          str::ParseUint(value.substr(0, dash), &n) && n <= UINT32_MAX &&
-          (dash == std::string::npos || (str::ParseUint(value.substr(dash + 1), &hi) && hi >= n));
-      if (!ok) {
+      // min[-max], as -N; Sluice allocates the minimum (0 is the controller's to refuse).
+      const std::optional<uint32_t> nodes = compat::slurm::ParseNodeRange(value);
+      if (!nodes) {
         return Report("scontrol", InvalidArgument("Invalid numeric value \"" + value +
                                                   "\" for requested node count."));
       }
-      req.set_num_nodes(static_cast<uint32_t>(n));
+      req.set_num_nodes(*nodes);
     } else if (key == "numtasks" || key == "reqprocs") {
       if (!str::ParseUint(value, &n) || n > UINT32_MAX) return bad("NumTasks", value);
       req.set_num_tasks(static_cast<uint32_t>(n));
     } else if (key == "nice") {
-      // No value is 100, as for sbatch --nice.
-      int64_t v = 100;
-      const bool negative = !value.empty() && value[0] == '-';
-      const std::string digits =
-          negative || (!value.empty() && value[0] == '+') ? value.substr(1) : value;
-      if (!value.empty()) {
-        if (!str::ParseUint(digits, &n) || n > 2147483645) return bad("Nice", value);
-        v = negative ? -static_cast<int64_t>(n) : static_cast<int64_t>(n);
-      }
-      req.set_nice(static_cast<int32_t>(v));
+      // As sbatch --nice takes it (no value is 100), in scontrol's words when it is bad.
+      auto nice = compat::slurm::ParseNice(value);
+      if (!nice.ok()) return bad("Nice", value);
+      req.set_nice(*nice);
     } else if (key == "account") {
       req.set_account(value);
     } else if (key == "qos") {

@@ -287,32 +287,9 @@ Result<uint32_t> ParsePositive(const std::string& value, std::string_view option
 
 // -N takes "count" or "min-max"; Sluice allocates the minimum.
 Result<uint32_t> ParseNodeCount(const std::string& value) {
-  std::string_view v = str::Trim(value);
-  size_t dash = v.find('-');
-  uint64_t lo = 0, hi = 0;
-  bool ok = str::ParseUint(v.substr(0, dash), &lo) && lo > 0 && lo <= UINT32_MAX;
-  if (ok && dash != std::string_view::npos) {
-    ok = str::ParseUint(v.substr(dash + 1), &hi) && hi >= lo;
-  }
-  if (!ok) return InvalidArgument("\"" + value + "\" is not a valid node count");
-  return static_cast<uint32_t>(lo);
-}
-
-// --nice[=N]: no value (or an empty one) is 100, as in Slurm; N may be negative.
-Result<int32_t> ParseNice(const std::optional<std::string>& value) {
-  static constexpr int64_t kMaxNice = 2147483645;  // Slurm's NICE_OFFSET - 3
-  if (!value || str::Trim(*value).empty()) return 100;
-  std::string_view v = str::Trim(*value);
-  bool negative = v[0] == '-';
-  if (v[0] == '-' || v[0] == '+') v.remove_prefix(1);
-  uint64_t n = 0;
-  if (!str::ParseUint(v, &n)) {
-    return InvalidArgument("Invalid numeric value \"" + *value + "\" for --nice.");
-  }
-  if (n > static_cast<uint64_t>(kMaxNice)) {
-    return InvalidArgument("Invalid --nice value, out of range (+/- 2147483645)");
-  }
-  return static_cast<int32_t>(negative ? -static_cast<int64_t>(n) : static_cast<int64_t>(n));
+  const std::optional<uint32_t> lo = ParseNodeRange(value);
+  if (!lo || *lo == 0) return InvalidArgument("\"" + value + "\" is not a valid node count");
+  return *lo;
 }
 
 // -w/-x: a host list, expanded. Slurm also takes a file name there (a value with '/').
@@ -686,6 +663,35 @@ Status CheckScript(std::string_view script) {
 }
 
 }  // namespace
+
+std::optional<uint32_t> ParseNodeRange(std::string_view text) {
+  std::string_view v = str::Trim(text);
+  const size_t dash = v.find('-');
+  uint64_t lo = 0, hi = 0;
+  bool ok = str::ParseUint(v.substr(0, dash), &lo) && lo <= UINT32_MAX;
+  if (ok && dash != std::string_view::npos) {
+    ok = str::ParseUint(v.substr(dash + 1), &hi) && hi >= lo;
+  }
+  if (!ok) return std::nullopt;
+  return static_cast<uint32_t>(lo);
+}
+
+// --nice[=N]: no value (or an empty one) is 100, as in Slurm; N may be negative.
+Result<int32_t> ParseNice(const std::optional<std::string>& value) {
+  static constexpr int64_t kMaxNice = 2147483645;  // Slurm's NICE_OFFSET - 3
+  if (!value || str::Trim(*value).empty()) return 100;
+  std::string_view v = str::Trim(*value);
+  bool negative = v[0] == '-';
+  if (v[0] == '-' || v[0] == '+') v.remove_prefix(1);
+  uint64_t n = 0;
+  if (!str::ParseUint(v, &n)) {
+    return InvalidArgument("Invalid numeric value \"" + *value + "\" for --nice.");
+  }
+  if (n > static_cast<uint64_t>(kMaxNice)) {
+    return InvalidArgument("Invalid --nice value, out of range (+/- 2147483645)");
+  }
+  return static_cast<int32_t>(negative ? -static_cast<int64_t>(n) : static_cast<int64_t>(n));
+}
 
 Result<SbatchRequest> ParseSbatchCommandLine(const std::vector<std::string>& argv) {
   SLUICE_ASSIGN_OR_RETURN(Layer cli, ParseArgs(argv));

@@ -1,6 +1,7 @@
 // sbatch's command line, #SBATCH directives and SBATCH_* variables, resolved into a JobSpec.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,16 @@ struct SbatchDirective {
 // out of range (+/- 2147483645)", "Invalid node name specified \"n[1-\": ...", "Invalid feature
 // specification \"a||b\": ...", ...
 Result<SbatchRequest> ParseSbatchCommandLine(const std::vector<std::string>& argv);
+
+// A node count as -N and scontrol's NumNodes= take it, "count" or "min-max": the minimum (Sluice
+// allocates that), 0 included, or nullopt when the text is not a count up to 2^32-1 or the max
+// is below the min. Surrounding blanks are ignored.
+std::optional<uint32_t> ParseNodeRange(std::string_view text);
+
+// --nice[=N] (and scontrol's Nice=): no value, or an empty one, is 100, as in Slurm; N may be
+// negative, within +/- 2147483645. Fails with sbatch's words ("Invalid numeric value \"x\" for
+// --nice.", "Invalid --nice value, out of range (+/- 2147483645)").
+Result<int32_t> ParseNice(const std::optional<std::string>& value);
 
 // Extracts the #SBATCH options of a script as sbatch does: only lines before the first command
 // count (blank lines and other comments do not end the scan; a leading "#!" line is skipped); an

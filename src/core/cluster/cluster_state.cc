@@ -633,13 +633,17 @@ std::string FitKey(const sched::JobRequest& r) {
 }  // namespace
 
 Result<ClusterState::Admitted> ClusterState::Admit(const model::JobSpec& spec, JobId id,
-                                                   UnixTime now, uint32_t user_jobs_submitted) {
+                                                   UnixTime now, uint32_t user_jobs_submitted,
+                                                   bool entering_partition) {
   const Partition* partition = FindPartition(spec.partition);
   if (partition == nullptr) {
     if (spec.partition.empty()) {
       return InvalidArgument("No partition specified or system default partition");
     }
     return InvalidArgument("Invalid partition name specified: " + spec.partition);
+  }
+  if (entering_partition && !partition->accepts_jobs) {
+    return InvalidArgument("Required partition not available (inactive or drain)");
   }
   if (spec.num_nodes > 0 && spec.num_tasks > 0 && spec.num_tasks < spec.num_nodes) {
     return InvalidArgument(
@@ -752,10 +756,8 @@ Result<ClusterState::Admitted> ClusterState::Admit(const model::JobSpec& spec, J
 
 Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   const model::JobSpec& spec = c.spec;
-  if (const Partition* p = FindPartition(spec.partition); p != nullptr && !p->accepts_jobs) {
-    return {InvalidArgument("Required partition not available (inactive or drain)")};
-  }
-  auto admitted = Admit(spec, next_job_id_, now, limits_.SubmittedJobs(spec));
+  auto admitted =
+      Admit(spec, next_job_id_, now, limits_.SubmittedJobs(spec), /*entering_partition=*/true);
   if (!admitted.ok()) return {admitted.status()};
   auto job = std::make_shared<Job>();
   job->id = next_job_id_;
@@ -784,6 +786,18 @@ Reply ClusterState::Submit(const cmd::Submit& c, UnixTime now) {
   return r;
 }
 
+namespace {
+// Who may act on any job, node or partition: `requested_by` empty (the caller is the
+// controller's own) or root.
+bool IsAdministrator(const std::string& requested_by) {
+  return requested_by.empty() || requested_by == "root";
+}
+// The name an administrator's change is recorded under.
+std::string ActingUser(const std::string& requested_by) {
+  return requested_by.empty() ? "root" : requested_by;
+}
+}  // namespace
+
 Reply ClusterState::Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effect>* effects) {
   Reply r;
   std::vector<JobId> targets;
@@ -810,8 +824,7 @@ Reply ClusterState::Cancel(const cmd::Cancel& c, UnixTime now, std::vector<Effec
   }
   for (JobId id : targets) {
     const Job& current = *jobs_.Find(id);
-    if (!c.requested_by.empty() && c.requested_by != "root" &&
-        c.requested_by != current.spec->user) {
+    if (!IsAdministrator(c.requested_by) && c.requested_by != current.spec->user) {
       r.errors.push_back("Kill job error on job id " + std::to_string(id) +
                          ": Access/permission denied");
       continue;
@@ -880,7 +893,7 @@ Reply ClusterState::UpdateJob(const cmd::UpdateJob& c, UnixTime now, std::vector
   JobPtr current = jobs_.Find(c.id);
   if (!current) return {NotFound("Invalid job id specified")};
   if (c.empty()) return {InvalidArgument("No changes specified")};
-  const bool admin = c.requested_by.empty() || c.requested_by == "root";
+  const bool admin = IsAdministrator(c.requested_by);
   if (!admin && c.requested_by != current->spec->user) {
     return {PermissionDenied("Access/permission denied")};
   }
@@ -970,15 +983,11 @@ Reply ClusterState::UpdateJob(const cmd::UpdateJob& c, UnixTime now, std::vector
     spec.mem_per_cpu_mb = *c.mem_per_cpu_mb;
     spec.mem_per_node_mb = 0;
   }
-  if (c.partition) {
-    if (const Partition* p = FindPartition(*c.partition); p != nullptr && !p->accepts_jobs) {
-      return {InvalidArgument("Required partition not available (inactive or drain)")};
-    }
-  }
   // The job is counted among its user's submitted jobs already where its QOS stays.
   uint32_t submitted = limits_.SubmittedJobs(spec);
   if (submitted > 0 && limits_.QosOf(spec) == limits_.QosOf(*current->spec)) --submitted;
-  auto admitted = Admit(spec, c.id, now, submitted);
+  // Named again, its partition must take new jobs; staying where it is, it need not.
+  auto admitted = Admit(spec, c.id, now, submitted, /*entering_partition=*/c.partition.has_value());
   if (!admitted.ok()) return {admitted.status()};
 
   limits_.JobEnded(*current);  // counted again below, where it now belongs
@@ -1018,9 +1027,7 @@ void ClusterState::ReturnToService(Node& node) {
 Reply ClusterState::UpdateNode(const cmd::UpdateNode& c, UnixTime now,
                                std::vector<Effect>* effects) {
   using Action = cmd::UpdateNode::Action;
-  if (!c.requested_by.empty() && c.requested_by != "root") {
-    return {PermissionDenied("Invalid user id")};
-  }
+  if (!IsAdministrator(c.requested_by)) return {PermissionDenied("Invalid user id")};
   if (c.names.empty()) return {InvalidArgument("Invalid node name specified")};
   std::vector<uint32_t> numbers;
   for (const auto& name : c.names) {
@@ -1040,7 +1047,7 @@ Reply ClusterState::UpdateNode(const cmd::UpdateNode& c, UnixTime now,
       }
     }
   }
-  const std::string user = c.requested_by.empty() ? "root" : c.requested_by;
+  const std::string user = ActingUser(c.requested_by);
   for (uint32_t n : numbers) {
     Node& node = MutableNodeAt(n);
     switch (c.action) {
@@ -1095,9 +1102,7 @@ Reply ClusterState::UpdateNode(const cmd::UpdateNode& c, UnixTime now,
 
 Reply ClusterState::UpdatePartition(const cmd::UpdatePartition& c) {
   using State = cmd::UpdatePartition::State;
-  if (!c.requested_by.empty() && c.requested_by != "root") {
-    return {PermissionDenied("Invalid user id")};
-  }
+  if (!IsAdministrator(c.requested_by)) return {PermissionDenied("Invalid user id")};
   auto it = std::find_if(partitions_.begin(), partitions_.end(),
                          [&](const model::PartitionPtr& p) { return p->name == c.name; });
   if (it == partitions_.end()) return {NotFound("Invalid partition name specified")};
@@ -1115,7 +1120,7 @@ Reply ClusterState::UpdatePartition(const cmd::UpdatePartition& c) {
     copy->accepts_jobs = *c.state == State::kUp || *c.state == State::kDown;
   }
   if (c.max_time) copy->max_time = *c.max_time;
-  copy->updated_by = c.requested_by.empty() ? "root" : c.requested_by;
+  copy->updated_by = ActingUser(c.requested_by);
   *it = std::move(copy);
   dirty_partitions_.insert(c.name);
   // Queued jobs hold their partition's record from the last pass: they look it up again.
@@ -1852,12 +1857,8 @@ Changes ClusterState::TakeChanges() {
     }
   }
   c.deleted_reservations.assign(deleted_reservations_.begin(), deleted_reservations_.end());
-  for (const auto& name : dirty_partitions_) {
-    if (const Partition* p = FindPartition(name); p != nullptr) {
-      for (const auto& ptr : partitions_) {
-        if (ptr.get() == p) c.partitions.push_back(ptr);
-      }
-    }
+  for (const auto& p : partitions_) {
+    if (dirty_partitions_.count(p->name) > 0) c.partitions.push_back(p);
   }
   for (const auto& [account, user] : dirty_usage_) {
     c.usage.push_back({account, user, tree_.Usage(account, user), tree_.usage_time()});

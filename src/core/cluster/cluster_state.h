@@ -122,7 +122,8 @@ class ClusterState {
   // What a submission's checks make of a job spec: where and how long it runs, the spec as
   // stored (with the default memory it is charged), and the fewest nodes it can run on. Fails
   // with the user's one-line reason when the job could never run. `user_jobs_submitted`: the
-  // user's jobs already counted in the QOS (for its submit limit).
+  // user's jobs already counted in the QOS (for its submit limit). `entering_partition`: the job
+  // is new to its partition, which must then take jobs (not DRAIN or INACTIVE).
   struct Admitted {
     const model::Partition* partition = nullptr;
     Seconds time_limit = 0;
@@ -130,7 +131,7 @@ class ClusterState {
     uint32_t min_nodes = 1;
   };
   Result<Admitted> Admit(const model::JobSpec& spec, JobId id, UnixTime now,
-                         uint32_t user_jobs_submitted);
+                         uint32_t user_jobs_submitted, bool entering_partition);
   Reply RegisterNode(const cmd::RegisterNode& c, UnixTime now, std::vector<Effect>* effects);
   void JobEnded(const std::string& node, const JobEnd& end, UnixTime now,
                 std::vector<Effect>* effects);
